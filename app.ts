@@ -1,0 +1,76 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import AutoLoad from '@fastify/autoload'
+import type { Env } from './lib/env.js'
+import type { RegionConfig } from './lib/regions.js'
+
+const dirname = path.dirname(fileURLToPath(import.meta.url))
+
+export interface AppConfig {
+  env: Env
+  regions: Map<string, RegionConfig>
+  /** Resolved session secret (generated at start when SESSION_SECRET is unset). */
+  sessionSecret: string
+}
+
+export interface AppOptions {
+  config: AppConfig
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig
+  }
+}
+
+/**
+ * The whole gateway as one plugin, so tests can build it without listening
+ * (server.ts adds the listener, signals and the demo site).
+ * Order matters: third-party plugins, then ours (decorators, error handler), then routes.
+ */
+const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opts: AppOptions) => {
+  fastify.decorate('config', opts.config)
+
+  await fastify.register(AutoLoad, {
+    dir: path.join(dirname, 'plugins/external'),
+    options: opts
+  })
+  await fastify.register(AutoLoad, {
+    dir: path.join(dirname, 'plugins/app'),
+    options: opts
+  })
+  await fastify.register(AutoLoad, {
+    dir: path.join(dirname, 'routes'),
+    autoHooks: true,
+    cascadeHooks: true,
+    options: opts
+  })
+}
+
+export default app
+
+/** Fastify server options shared by server.ts and the tests. */
+export function serverOptions (env: Env): Record<string, unknown> {
+  return {
+    logger: {
+      level: env.LOG_LEVEL,
+      // Secrets never reach the log, whatever a future log line includes.
+      redact: {
+        paths: ['password', '*.password', 'req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+        censor: '***'
+      }
+    },
+    trustProxy: env.TRUST_PROXY,
+    bodyLimit: 64 * 1024,
+    requestIdHeader: false,
+    ajv: {
+      customOptions: {
+        // "22" is not a port: types are checked, not coerced (querystrings are strings by schema).
+        coerceTypes: false,
+        removeAdditional: false,
+        allErrors: false
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { envSchema } from 'env-schema'
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * Every setting an operator can give through the environment (or a `.env` file).
+ * `.env.example` documents each one; keep the two in step.
+ */
+export const EnvSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  REGIONS_FILE: Type.String({ default: '' }),
+  LOG_LEVEL: Type.Union([
+    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'),
+    Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
+  ], { default: 'info' }),
+  PUBLIC_BASE_URL: Type.String({ default: '' }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+
+  SESSION_SECRET: Type.String({ default: '' }),
+  SESSION_TTL_SECONDS: Type.Integer({ minimum: 60, default: 86400 }),
+  COOKIE_SECURE: Type.Boolean({ default: false }),
+
+  SSH_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400 }),
+  SSH_READY_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 8000 }),
+  SSH_KEEPALIVE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 10000 }),
+  SSH_KEEPALIVE_COUNT_MAX: Type.Integer({ minimum: 1, default: 3 }),
+  SSH_MAX_CHANNELS: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
+  SSH_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000 }),
+
+  DEMO_SSH_HOST: Type.String({ default: '127.0.0.1' }),
+  DEMO_SSH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),
+  DEMO_ROOT: Type.String({ default: '' })
+})
+
+export type Env = Static<typeof EnvSchema>
+
+/** Reads the environment (and `.env` when `dotenv` is true); throws naming the bad variable. */
+export function loadEnv (data: Record<string, string | undefined> = process.env, dotenv = true): Env {
+  return envSchema<Env>({ schema: EnvSchema, data, dotenv })
+}

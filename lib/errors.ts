@@ -1,0 +1,56 @@
+/**
+ * Every error the API answers on purpose is one of these. The error handler
+ * (plugins/app/error-handler.ts) maps them to `{message}` with their status;
+ * anything else is a 500 "Internal server error" and gets logged.
+ *
+ * Messages are part of the client contract (shared/api-contract.md): keep them exact.
+ */
+export class ApiError extends Error {
+  readonly statusCode: number
+  /** Additive fields merged into the response body next to `message`. */
+  readonly extra?: Record<string, unknown>
+
+  constructor (statusCode: number, message: string, extra?: Record<string, unknown>) {
+    super(message)
+    this.name = new.target.name
+    this.statusCode = statusCode
+    this.extra = extra
+  }
+}
+
+export class NotConnectedError extends ApiError {
+  constructor () { super(400, 'not connected') }
+}
+
+export class AlreadyConnectedError extends ApiError {
+  constructor () { super(400, 'already connected') }
+}
+
+export class AuthFailedError extends ApiError {
+  constructor () { super(401, 'Authentication failed') }
+}
+
+export class RegionNotFoundError extends ApiError {
+  constructor () { super(404, 'region not found') }
+}
+
+export class NotRegisteredEndpointError extends ApiError {
+  constructor () { super(403, 'not a registered region endpoint') }
+}
+
+export class ContainerNotFoundError extends ApiError {
+  constructor () { super(404, 'container not found') }
+}
+
+export class BadInferenceIdError extends ApiError {
+  constructor () { super(400, 'inference_id is not in the expected format.') }
+}
+
+export class BadRequestError extends ApiError {
+  constructor (message: string) { super(400, message) }
+}
+
+/** The gateway or the SSH path failed; `message` says why (e.g. "Timeout"). */
+export class RemoteError extends ApiError {
+  constructor (message: string, statusCode = 500) { super(statusCode, message) }
+}

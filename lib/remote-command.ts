@@ -1,0 +1,52 @@
+/**
+ * The one place that turns an argv into a command line for a site's shell.
+ *
+ * A remote SSH exec is always interpreted by the login shell on the far side, so
+ * every argument is single-quoted for POSIX sh: inside '…' nothing is special
+ * except the quote itself, written as '\''. Nothing a client sends is ever placed
+ * on the line any other way. Secrets never go on the line either: the sudo
+ * password travels on stdin (see `stdinFor`).
+ */
+
+export class UnsafeArgumentError extends Error {}
+
+/** Quotes one argument for POSIX sh. NUL cannot be carried by any exec, so it is refused. */
+export function shQuote (arg: string): string {
+  if (typeof arg !== 'string') throw new UnsafeArgumentError('argument is not a string')
+  if (arg.includes('\0')) throw new UnsafeArgumentError('argument contains a NUL byte')
+  return `'${arg.replace(/'/g, `'\\''`)}'`
+}
+
+export interface RemoteCommand {
+  /** Program and arguments; argv[0] is looked up on the remote PATH. */
+  argv: readonly string[]
+  /** Remote wall-clock limit (coreutils `timeout`, then SIGKILL 2 s later). */
+  timeoutSec: number
+  /** Run through `sudo -S` (the session password is written to stdin by the caller). */
+  sudo?: boolean
+}
+
+/**
+ * `LC_ALL=C timeout -k 2 <n> [sudo -k -S -p '' --] argv…`
+ *
+ * - LC_ALL=C: byte semantics for grep and stable, untranslated error texts.
+ * - timeout: ending an SSH channel does not stop a non-pty remote process; this does.
+ * - sudo -k: ignore cached credentials so the password line on stdin is always consumed
+ *   by sudo and never left for the command itself to read. -p '' keeps the prompt out of stderr.
+ */
+export function buildCommand (cmd: RemoteCommand): string {
+  if (cmd.argv.length === 0) throw new UnsafeArgumentError('empty command')
+  const secs = Math.max(1, Math.ceil(cmd.timeoutSec))
+  const parts = ['LC_ALL=C', 'timeout', '-k', '2', String(secs)]
+  if (cmd.sudo === true) parts.push('sudo', '-k', '-S', '-p', "''", '--')
+  for (const a of cmd.argv) parts.push(shQuote(a))
+  return parts.join(' ')
+}
+
+/** What the caller writes on the channel's stdin for `cmd`. */
+export function stdinFor (cmd: RemoteCommand, password: string | undefined): string | undefined {
+  if (cmd.sudo !== true) return undefined
+  if (password === undefined) throw new UnsafeArgumentError('sudo needs the session password')
+  if (/[\r\n]/.test(password)) throw new UnsafeArgumentError('a password with a line break cannot be given to sudo -S')
+  return password + '\n'
+}

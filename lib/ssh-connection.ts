@@ -1,0 +1,247 @@
+import { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
+import { NodeSSH } from 'node-ssh'
+import type { Client, ClientChannel } from 'ssh2'
+import pLimit, { type LimitFunction } from 'p-limit'
+import { AuthFailedError, RemoteError } from './errors.js'
+
+export interface SshCredentials {
+  host: string
+  port: number
+  username: string
+  password: string
+}
+
+export interface SshOptions {
+  readyTimeoutMs: number
+  keepaliveIntervalMs: number
+  keepaliveCountMax: number
+  /** Concurrent exec channels on this connection; more work waits in a queue. */
+  maxChannels: number
+  /** An already-open stream to carry the SSH connection (a hop through server 1). */
+  sock?: Duplex
+  /** Called with the host key; return false to refuse the host. */
+  hostVerifier?: (key: Buffer) => boolean
+}
+
+export interface ExecOptions {
+  stdin?: string
+  /** Local limit: the channel is closed and the call fails with "Timeout" after this. */
+  timeoutMs: number
+  /** stdout beyond this many bytes is dropped and `truncated` set (the channel is closed early). */
+  maxStdoutBytes?: number
+  maxStderrBytes?: number
+  /** Aborting closes the channel (the remote `timeout` wrapper ends the process). */
+  signal?: AbortSignal
+}
+
+export interface ExecResult {
+  code: number | null
+  signal: string | null
+  stdout: Buffer
+  stderr: Buffer
+  truncated: boolean
+}
+
+const DEFAULT_MAX_STDOUT = 8 * 1024 * 1024
+const DEFAULT_MAX_STDERR = 64 * 1024
+
+/**
+ * Translates a connection failure into the contract's answer: 401 for refused
+ * credentials, 500 with a short cause ("Timeout", "Connection refused") otherwise.
+ */
+export function connectError (err: unknown): Error {
+  const e = err as { level?: string, code?: string, message?: string }
+  if (e?.level === 'client-authentication') return new AuthFailedError()
+  const msg = e?.message ?? String(err)
+  if (e?.level === 'client-timeout' || /timed out|timeout/i.test(msg) || e?.code === 'ETIMEDOUT') return new RemoteError('Timeout')
+  switch (e?.code) {
+    case 'ECONNREFUSED': return new RemoteError('Connection refused')
+    case 'EHOSTUNREACH': return new RemoteError('Host unreachable')
+    case 'ENETUNREACH': return new RemoteError('Network unreachable')
+    case 'ECONNRESET': return new RemoteError('Connection reset by peer')
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN': return new RemoteError('Host not found')
+  }
+  if (/Connection refused/i.test(msg)) return new RemoteError('Connection refused')
+  if (/All configured authentication methods failed/i.test(msg)) return new AuthFailedError()
+  return new RemoteError(msg.replace(/^\(SSH\) /, ''))
+}
+
+function isChannelOpenFailure (err: unknown): boolean {
+  return /Channel open failure|open failed/i.test((err as Error)?.message ?? '')
+}
+
+/**
+ * One SSH connection to a site server, owned by one browser session.
+ * Wraps node-ssh for the handshake and uses its ssh2 Client for everything else.
+ */
+export class SshConnection extends EventEmitter {
+  readonly client: Client
+  readonly host: string
+  readonly port: number
+  readonly username: string
+  /** Kept in memory only, for `sudo -S` on stdin and for hops with the same credentials. */
+  readonly password: string
+  private readonly limit: LimitFunction
+  private readonly channels = new Set<ClientChannel>()
+  private _alive = true
+  closeReason?: string
+
+  private constructor (client: Client, creds: SshCredentials, maxChannels: number) {
+    super()
+    this.client = client
+    this.host = creds.host
+    this.port = creds.port
+    this.username = creds.username
+    this.password = creds.password
+    this.limit = pLimit(maxChannels)
+    // After `ready` node-ssh stops listening for errors; an unheard 'error' would crash the process.
+    client.on('error', (err: Error) => { this.markClosed(err.message) })
+    client.on('end', () => { this.markClosed('connection ended') })
+    client.on('close', () => { this.markClosed('connection closed') })
+  }
+
+  static async connect (creds: SshCredentials, opts: SshOptions): Promise<SshConnection> {
+    const ssh = new NodeSSH()
+    try {
+      await ssh.connect({
+        host: opts.sock ? undefined : creds.host,
+        port: creds.port,
+        sock: opts.sock as never,
+        username: creds.username,
+        password: creds.password,
+        tryKeyboard: true,
+        readyTimeout: opts.readyTimeoutMs,
+        keepaliveInterval: opts.keepaliveIntervalMs,
+        keepaliveCountMax: opts.keepaliveCountMax,
+        hostVerifier: opts.hostVerifier as never
+      })
+    } catch (err) {
+      ssh.dispose()
+      throw connectError(err)
+    }
+    const client = ssh.connection
+    if (client === null) throw new RemoteError('Connection closed')
+    return new SshConnection(client, creds, opts.maxChannels)
+  }
+
+  get alive (): boolean { return this._alive }
+  get activeChannels (): number { return this.channels.size }
+  get queuedCommands (): number { return this.limit.pendingCount }
+
+  private markClosed (reason: string): void {
+    if (!this._alive) return
+    this._alive = false
+    this.closeReason = reason
+    this.emit('closed', reason)
+  }
+
+  close (): void {
+    this.markClosed('closed by gateway')
+    for (const ch of this.channels) ch.destroy()
+    this.channels.clear()
+    this.client.end()
+    // end() waits for the peer; a frozen peer would keep the socket for ever.
+    setTimeout(() => { this.client.destroy() }, 1000).unref()
+  }
+
+  private openExec (command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (!this._alive) { reject(new RemoteError('not connected', 400)); return }
+      try {
+        this.client.exec(command, (err, ch) => { err ? reject(err) : resolve(ch) })
+      } catch (err) {
+        reject(err)
+      }
+    })
+  }
+
+  /**
+   * Runs one command line (built by lib/remote-command.ts) on its own channel.
+   * At most `maxChannels` run at once; the rest queue. A server that still refuses a
+   * channel (its MaxSessions is lower than ours) is retried briefly rather than failed.
+   */
+  exec (command: string, opts: ExecOptions): Promise<ExecResult> {
+    return this.limit(async () => {
+      let ch: ClientChannel | undefined
+      for (let attempt = 0; ; attempt++) {
+        if (opts.signal?.aborted) throw new RemoteError('Request aborted')
+        try {
+          ch = await this.openExec(command)
+          break
+        } catch (err) {
+          if (!isChannelOpenFailure(err) || attempt >= 20 || !this._alive) throw connectError(err)
+          await new Promise(resolve => setTimeout(resolve, Math.min(50 * (attempt + 1), 500)))
+        }
+      }
+      return await this.collect(ch, opts)
+    })
+  }
+
+  private collect (ch: ClientChannel, opts: ExecOptions): Promise<ExecResult> {
+    const maxOut = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT
+    const maxErr = opts.maxStderrBytes ?? DEFAULT_MAX_STDERR
+    this.channels.add(ch)
+    return new Promise<ExecResult>((resolve, reject) => {
+      const out: Buffer[] = []
+      const err: Buffer[] = []
+      let outLen = 0
+      let errLen = 0
+      let truncated = false
+      let code: number | null = null
+      let sig: string | null = null
+      let settled = false
+      const finish = (error?: Error): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        opts.signal?.removeEventListener('abort', onAbort)
+        this.off('closed', onLost)
+        this.channels.delete(ch)
+        if (error) { ch.destroy(); reject(error); return }
+        resolve({ code, signal: sig, stdout: Buffer.concat(out), stderr: Buffer.concat(err), truncated })
+      }
+      const onAbort = (): void => { finish(new RemoteError('Request aborted')) }
+      const onLost = (): void => { finish(new RemoteError('Connection lost')) }
+      const timer = setTimeout(() => { finish(new RemoteError('Timeout')) }, opts.timeoutMs)
+      opts.signal?.addEventListener('abort', onAbort, { once: true })
+
+      ch.on('data', (chunk: Buffer) => {
+        if (truncated) return
+        if (outLen + chunk.length > maxOut) {
+          out.push(chunk.subarray(0, maxOut - outLen))
+          outLen = maxOut
+          truncated = true
+          // Enough: stop the remote side instead of draining it.
+          ch.close()
+          return
+        }
+        out.push(chunk)
+        outLen += chunk.length
+      })
+      ch.stderr.on('data', (chunk: Buffer) => {
+        // Read always (a channel whose stderr is not read never closes); keep only the head.
+        if (errLen < maxErr) { err.push(chunk.subarray(0, maxErr - errLen)); errLen += chunk.length }
+      })
+      ch.on('exit', (c: number | null, s?: string) => { code = c; sig = s ?? null })
+      ch.on('close', () => { finish() })
+      ch.on('error', (e: Error) => { finish(new RemoteError(e.message)) })
+      if (!this._alive) { finish(new RemoteError('Connection lost')); return }
+      this.once('closed', onLost)
+      if (opts.stdin !== undefined) ch.end(opts.stdin)
+      else ch.end()
+    })
+  }
+
+  /** A direct-tcpip channel from the site server to host:port (hops, Mongo, HLS). */
+  forwardOut (host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (!this._alive) { reject(new RemoteError('not connected', 400)); return }
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
+        if (err) reject(connectError(err))
+        else resolve(ch)
+      })
+    })
+  }
+}

@@ -1,0 +1,36 @@
+import fp from 'fastify-plugin'
+import type { FastifyError } from 'fastify'
+import { ApiError } from '../../lib/errors.js'
+
+/**
+ * One place maps every failure to the contract's envelope `{"message": ...}`:
+ * our ApiErrors keep their status and message; Fastify's own client errors
+ * (validation, bad JSON, body too large, wrong content type) keep their 4xx and a
+ * readable message; anything else is a logged 500 "Internal server error".
+ */
+export default fp(async (fastify) => {
+  fastify.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) {
+      if (error.statusCode >= 500) request.log.warn({ err: { message: error.message } }, 'remote operation failed')
+      return reply.code(error.statusCode).send({ ...error.extra, message: error.message })
+    }
+    if (error.validation) {
+      const where = error.validationContext ?? 'request'
+      const first = error.validation[0]
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty
+      if (missing !== undefined) return reply.code(400).send({ message: `${where}.${missing} is required` })
+      const field = first?.instancePath ? where + first.instancePath.replace(/\//g, '.') : where
+      return reply.code(400).send({ message: `${field} ${first?.message ?? 'is invalid'}` })
+    }
+    const status = error.statusCode
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return reply.code(status).send({ message: error.message })
+    }
+    request.log.error({ err: error, reqId: request.id }, 'unexpected error')
+    return reply.code(500).send({ message: 'Internal server error' })
+  })
+
+  fastify.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send({ message: `Route ${request.method} ${request.url.split('?')[0]} not found` })
+  })
+}, { name: 'error-handler' })

@@ -1,0 +1,48 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { SiteSession, SiteSessionRegistry } from '../../lib/site-session.js'
+import type { SshOptions } from '../../lib/ssh-connection.js'
+import { NotConnectedError } from '../../lib/errors.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every browser session's SSH side. */
+    sites: SiteSessionRegistry
+    /** Connection options from the environment, for server 1 and hops alike. */
+    sshOptions: () => SshOptions
+  }
+  interface FastifyRequest {
+    /** This browser session's live site session, or undefined. */
+    site: () => SiteSession | undefined
+    /** Same, but answers 400 "not connected" when there is none. */
+    requireSite: () => SiteSession
+  }
+}
+
+export default fp(async (fastify) => {
+  const { env } = fastify.config
+  const sites = new SiteSessionRegistry({ ttlMs: env.SSH_TTL_SECONDS * 1000, log: fastify.log })
+  fastify.decorate('sites', sites)
+  fastify.decorate('sshOptions', (): SshOptions => ({
+    readyTimeoutMs: env.SSH_READY_TIMEOUT_MS,
+    keepaliveIntervalMs: env.SSH_KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: env.SSH_KEEPALIVE_COUNT_MAX,
+    maxChannels: env.SSH_MAX_CHANNELS
+  }))
+
+  fastify.decorateRequest('site', function (this: FastifyRequest) {
+    return sites.get(this.session.siteId)
+  })
+  fastify.decorateRequest('requireSite', function (this: FastifyRequest) {
+    const s = sites.get(this.session.siteId)
+    if (s === undefined) throw new NotConnectedError()
+    return s
+  })
+
+  // A browser session that expires or is destroyed takes its SSH connection with it.
+  fastify.sessionStore.on('drop', (session: { siteId?: string }) => {
+    if (session.siteId !== undefined) void sites.close(session.siteId, 'browser session ended')
+  })
+
+  fastify.addHook('onClose', async () => { await sites.closeAll('gateway shutting down') })
+}, { name: 'ssh-session', dependencies: ['session'] })

@@ -1,0 +1,38 @@
+import fp from 'fastify-plugin'
+import fastifyCookie from '@fastify/cookie'
+import fastifySession from '@fastify/session'
+import { ExpiringSessionStore } from '../../lib/session-store.js'
+
+declare module 'fastify' {
+  interface Session {
+    /** Key of this browser session's SiteSession in the registry; never sent to the client. */
+    siteId?: string
+  }
+  interface FastifyInstance {
+    sessionStore: ExpiringSessionStore
+  }
+}
+
+export default fp(async (fastify) => {
+  const { env, sessionSecret } = fastify.config
+  const ttlMs = env.SESSION_TTL_SECONDS * 1000
+  // The SSH side listens for dropped sessions (plugins/app/ssh-session.ts) to close their connections.
+  const store = new ExpiringSessionStore(ttlMs)
+  fastify.decorate('sessionStore', store)
+  fastify.addHook('onClose', async () => { store.close() })
+
+  await fastify.register(fastifyCookie)
+  await fastify.register(fastifySession, {
+    secret: sessionSecret,
+    cookieName: 'fwmaint.sid',
+    saveUninitialized: false,
+    store,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: env.COOKIE_SECURE,
+      maxAge: ttlMs
+    }
+  })
+}, { name: 'session' })

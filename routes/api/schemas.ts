@@ -1,0 +1,15 @@
+import { Type } from '@sinclair/typebox'
+
+/** Shapes shared by several routes. Each route file declares its own request schema beside it. */
+
+export const MessageReply = Type.Object({ message: Type.String() }, { description: 'The error/result envelope' })
+
+export const RegionName = Type.String({ minLength: 1, maxLength: 64, description: 'A region name as listed by /api/db_list' })
+
+export const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:_-]+$' })
+
+export const Port = Type.Integer({ minimum: 1, maximum: 65535 })
+
+/** Standard error replies, so OpenAPI shows them and the serializer never strips `message`. */
+export const errors = (...codes: number[]): Record<number, typeof MessageReply> =>
+  Object.fromEntries(codes.map(c => [c, MessageReply]))

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { AlreadyConnectedError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError } from '../../lib/errors.js'
+import { SshConnection } from '../../lib/ssh-connection.js'
+import { SiteSession } from '../../lib/site-session.js'
+import { Host, MessageReply, Port, RegionName, errors } from './schemas.js'
+
+const StatusReply = Type.Union([
+  Type.Object({
+    status: Type.Literal('connected'),
+    host: Type.String(),
+    port: Type.Integer(),
+    hls_server: Type.Boolean({ description: 'true while this session has an HLS tunnel open' }),
+    region: Type.String(),
+    user: Type.String(),
+    connected_at: Type.String({ description: 'ISO time the SSH connection was made' }),
+    expires_at: Type.String({ description: 'ISO time the SSH connection will be cut (TTL)' }),
+    expires_in: Type.Integer({ description: 'seconds left before the SSH connection is cut' })
+  }),
+  Type.Object({ status: Type.Literal('disconnected') })
+])
+
+const ConnectBody = Type.Object({
+  host: Host,
+  port: Port,
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ maxLength: 1024 }),
+  region: RegionName
+})
+
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { regions } = fastify.config
+
+  fastify.get('/ssh_status', {
+    schema: { summary: 'Is this browser session connected to a site?', response: { 200: StatusReply } }
+  }, async (request) => {
+    const s = request.site()
+    if (s === undefined) return { status: 'disconnected' as const }
+    return {
+      status: 'connected' as const,
+      host: s.conn.host,
+      port: s.conn.port,
+      hls_server: s.hasTunnel(),
+      region: s.region.name,
+      user: s.conn.username,
+      connected_at: new Date(s.connectedAt).toISOString(),
+      expires_at: new Date(s.expiresAt).toISOString(),
+      expires_in: Math.max(0, Math.floor((s.expiresAt - Date.now()) / 1000))
+    }
+  })
+
+  fastify.post('/ssh_connect', {
+    schema: {
+      summary: 'Open this browser session\'s SSH connection to a registered region',
+      body: ConnectBody,
+      response: { 200: MessageReply, ...errors(400, 401, 403, 404, 500) }
+    }
+  }, async (request) => {
+    const { host, port, id, password, region: regionName } = request.body
+    const browserSession = request.session.sessionId
+    // Cheap and exact: the existing client answers a 400 here with disconnect + retry.
+    if (request.site() !== undefined || fastify.sites.connecting.has(browserSession)) throw new AlreadyConnectedError()
+    const region = regions.get(regionName)
+    if (region === undefined) throw new RegionNotFoundError()
+    if (region.ssh.host !== host || region.ssh.port !== port) throw new NotRegisteredEndpointError()
+
+    fastify.sites.connecting.add(browserSession)
+    const started = Date.now()
+    try {
+      const conn = await SshConnection.connect({ host, port, username: id, password }, fastify.sshOptions())
+      const siteId = randomUUID()
+      fastify.sites.add(new SiteSession(siteId, region, conn, fastify.config.env.SSH_TTL_SECONDS * 1000))
+      request.session.siteId = siteId
+      request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started }, 'ssh connected')
+      return { message: 'SSH connect success' }
+    } catch (err) {
+      request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started, cause: (err as Error).message }, 'ssh connect failed')
+      throw err
+    } finally {
+      fastify.sites.connecting.delete(browserSession)
+    }
+  })
+
+  fastify.post('/ssh_disconnect', {
+    schema: { summary: 'Close this session\'s SSH connection, hops and tunnels', response: { 200: MessageReply, ...errors(400) } }
+  }, async (request) => {
+    const siteId = request.session.siteId
+    const live = request.site() !== undefined
+    request.session.siteId = undefined
+    if (!live || siteId === undefined) throw new NotConnectedError()
+    await fastify.sites.close(siteId, 'ssh_disconnect')
+    return { message: 'SSH disconnect success' }
+  })
+}
+
+export default routes

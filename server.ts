@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto'
+import Fastify from 'fastify'
+import closeWithGrace from 'close-with-grace'
+import app, { serverOptions } from './app.js'
+import { loadEnv } from './lib/env.js'
+import { loadRegionsFile, parseRegions, type RegionConfig } from './lib/regions.js'
+import { DEMO_USER, startSimRegion, type SimRegion } from './sim/region.js'
+
+const env = loadEnv()
+const fastify = Fastify(serverOptions(env) as never)
+const log = fastify.log
+
+let regions: Map<string, RegionConfig>
+let demo: SimRegion | undefined
+try {
+  if (env.REGIONS_FILE !== '') {
+    regions = loadRegionsFile(env.REGIONS_FILE)
+  } else {
+    demo = await startSimRegion({
+      name: '데모',
+      host: env.DEMO_SSH_HOST,
+      port: env.DEMO_SSH_PORT,
+      root: env.DEMO_ROOT === '' ? undefined : env.DEMO_ROOT,
+      authFailDelayMs: 1000
+    })
+    regions = parseRegions({ regions: { [demo.name]: demo.entry } }, 'built-in demo region')
+    log.warn(`REGIONS_FILE is not set: serving the built-in demo region "${demo.name}" backed by a simulated site at ${demo.server1.host}:${demo.server1.port} (SSH id "${DEMO_USER.username}", password "${DEMO_USER.password}")`)
+  }
+} catch (err) {
+  log.fatal((err as Error).message)
+  process.exit(1)
+}
+
+let sessionSecret = env.SESSION_SECRET
+if (sessionSecret === '') {
+  sessionSecret = randomBytes(32).toString('base64url')
+  log.warn('SESSION_SECRET is not set: using a random secret for this run. Every restart logs all operators out; set SESSION_SECRET (32+ characters) in production.')
+} else if (sessionSecret.length < 32) {
+  log.fatal('SESSION_SECRET must be at least 32 characters long')
+  process.exit(1)
+}
+
+await fastify.register(app, { config: { env, regions, sessionSecret } })
+
+// SIGTERM/SIGINT (systemd stop): stop accepting, close every SSH session, then exit.
+closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
+  if (err !== undefined) log.error({ err }, 'closing after an unexpected error')
+  else log.info({ signal }, 'shutting down')
+  await fastify.close()
+  await demo?.close()
+})
+
+try {
+  await fastify.listen({ host: env.HOST, port: env.PORT })
+  log.info(`fwmaint serving ${regions.size} region(s): ${[...regions.keys()].join(', ')}`)
+} catch (err) {
+  log.fatal({ err }, 'cannot listen')
+  await demo?.close()
+  process.exit(1)
+}

@@ -1,0 +1,254 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { timingSafeEqual } from 'node:crypto'
+import ssh2 from 'ssh2'
+import { simBinDir } from './paths.js'
+
+const { Server, utils } = ssh2
+
+export interface SimUser { username: string, password: string }
+
+export interface SimContainer {
+  name: string
+  image: string
+  state: 'running' | 'exited'
+  /** docker ps "Ports" column, e.g. "0.0.0.0:27017->27017/tcp". */
+  ports?: string
+  id?: string
+}
+
+export interface SimSiteOptions {
+  /** Loopback only: the simulated site never listens elsewhere. */
+  host?: string
+  port?: number
+  /** The site's file system root (its logs, state, container bins). A temp dir when unset. */
+  root?: string
+  users: SimUser[]
+  /** Like OpenSSH's MaxSessions: the (N+1)th concurrent session channel is refused. */
+  maxSessions?: number
+  /** Delay before answering a wrong password (OpenSSH waits ~2.7 s; keep tests fast). */
+  authFailDelayMs?: number
+  /** Docker refuses without sudo, as on the production sites. */
+  dockerNeedsSudo?: boolean
+  containers?: SimContainer[]
+  /**
+   * Where direct-tcpip forwards from this server go: "host:port" as the site sees it →
+   * the real loopback address that plays it (hop servers, Mongo on 27017, HLS origins).
+   */
+  forwards?: Record<string, { host: string, port: number }>
+}
+
+export interface SimStats {
+  execs: number
+  commands: string[]
+  openSessions: number
+  maxOpenSessions: number
+  refusedSessions: number
+  forwards: number
+  connections: number
+}
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+function safeEqual (a: string, b: string): boolean {
+  const x = Buffer.from(a); const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/**
+ * A simulated FireWatcher site server: a real SSH server (ssh2's Server) with password
+ * auth that runs each exec request with /bin/sh in the site's root folder, with `sudo`
+ * and `docker` stand-ins first on PATH. Real sockets, real processes, real files.
+ */
+export class SimSite {
+  readonly host: string
+  readonly root: string
+  readonly home: string
+  port = 0
+  readonly stats: SimStats = { execs: 0, commands: [], openSessions: 0, maxOpenSessions: 0, refusedSessions: 0, forwards: 0, connections: 0 }
+  private readonly server: InstanceType<typeof Server>
+  private readonly listener: net.Server
+  private readonly sockets = new Set<net.Socket>()
+  private readonly children = new Set<ChildProcess>()
+  private frozen = false
+  private readonly opts: SimSiteOptions
+  private readonly ownsRoot: boolean
+
+  private constructor (opts: SimSiteOptions) {
+    this.opts = opts
+    this.host = opts.host ?? '127.0.0.1'
+    if (!isLoopback(this.host)) throw new Error(`simulated site must listen on loopback, not ${this.host}`)
+    this.ownsRoot = opts.root === undefined
+    this.root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'fwsim-'))
+    this.home = path.join(this.root, 'home')
+    for (const d of ['home', 'state', 'etc', 'containers']) mkdirSync(path.join(this.root, d), { recursive: true })
+    this.writeContainers(opts.containers ?? [])
+    this.server = new Server({ hostKeys: [this.hostKey()] }, (client) => { this.onClient(client) })
+    this.listener = net.createServer((sock) => {
+      this.sockets.add(sock)
+      this.stats.connections++
+      sock.on('close', () => this.sockets.delete(sock))
+      sock.on('error', () => {})
+      this.server.injectSocket(sock)
+    })
+  }
+
+  static async start (opts: SimSiteOptions): Promise<SimSite> {
+    const site = new SimSite(opts)
+    await new Promise<void>((resolve, reject) => {
+      site.listener.once('error', reject)
+      site.listener.listen(opts.port ?? 0, site.host, () => { resolve() })
+    })
+    site.port = (site.listener.address() as net.AddressInfo).port
+    return site
+  }
+
+  /** A stable host key per site root (as a real server keeps its own). */
+  private hostKey (): string {
+    const file = path.join(this.root, 'etc', 'ssh_host_ed25519_key')
+    if (!existsSync(file)) writeFileSync(file, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 })
+    return readFileSync(file, 'utf8')
+  }
+
+  private writeContainers (list: SimContainer[]): void {
+    const withIds = list.map((c, i) => ({ ...c, id: c.id ?? (Buffer.from(c.name).toString('hex') + String(i)).padEnd(64, 'a').slice(0, 64) }))
+    writeFileSync(path.join(this.root, 'state', 'containers.json'), JSON.stringify(withIds, null, 2))
+  }
+
+  containers (): SimContainer[] {
+    return JSON.parse(readFileSync(path.join(this.root, 'state', 'containers.json'), 'utf8'))
+  }
+
+  /** Starts/stops a simulated container (e.g. the Mongo container going down). */
+  setContainerState (name: string, state: SimContainer['state']): void {
+    this.writeContainers(this.containers().map(c => c.name === name ? { ...c, state } : c))
+  }
+
+  addForward (siteAddress: string, target: { host: string, port: number }): void {
+    this.opts.forwards = { ...this.opts.forwards, [siteAddress]: target }
+  }
+
+  private onClient (client: ssh2.Connection): void {
+    let user: SimUser | undefined
+    client.on('error', () => {})
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'password') { ctx.reject(['password']); return }
+      const u = this.opts.users.find(x => x.username === ctx.username)
+      if (u !== undefined && safeEqual(u.password, ctx.password)) { user = u; ctx.accept(); return }
+      setTimeout(() => { ctx.reject(['password']) }, this.opts.authFailDelayMs ?? 200)
+    })
+    client.on('ready', () => {
+      client.on('session', (accept, reject) => {
+        if (this.stats.openSessions >= (this.opts.maxSessions ?? 10)) { this.stats.refusedSessions++; reject(); return }
+        const session = accept()
+        this.stats.openSessions++
+        this.stats.maxOpenSessions = Math.max(this.stats.maxOpenSessions, this.stats.openSessions)
+        let closed = false
+        const release = (): void => { if (!closed) { closed = true; this.stats.openSessions-- } }
+        let child: ChildProcess | undefined
+        session.on('close', release)
+        session.on('signal', (_a, _r, info) => { child?.kill(`SIG${info.name}` as NodeJS.Signals) })
+        session.on('exec', (acceptExec, _rejectExec, info) => {
+          const ch = acceptExec()
+          if (user === undefined) { ch.exit(1); ch.end(); return }
+          child = this.run(info.command, user, ch)
+        })
+      })
+      client.on('tcpip', (acceptFwd, rejectFwd, info) => { this.forward(acceptFwd, rejectFwd, info.destIP, info.destPort) })
+    })
+  }
+
+  private run (command: string, user: SimUser, ch: ssh2.ServerChannel): ChildProcess {
+    this.stats.execs++
+    this.stats.commands.push(command)
+    if (this.stats.commands.length > 1000) this.stats.commands.shift()
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: this.home,
+      env: {
+        PATH: `${simBinDir()}:/usr/local/bin:/usr/bin:/bin`,
+        HOME: this.home,
+        USER: user.username,
+        LOGNAME: user.username,
+        SIM_ROOT: this.root,
+        SIM_PASSWORD: user.password,
+        SIM_DOCKER_NEEDS_SUDO: this.opts.dockerNeedsSudo === false ? '0' : '1'
+      },
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
+    this.children.add(child)
+    child.stdout!.pipe(ch, { end: false })
+    child.stderr!.pipe(ch.stderr, { end: false })
+    ch.pipe(child.stdin!)
+    for (const s of [child.stdin!, child.stdout!, child.stderr!]) s.on('error', () => {})
+    // Like sshd without a pty: a closed channel closes the pipes; the process is not killed
+    // (it dies of SIGPIPE on its next write, or runs on: the gateway's `timeout` wrapper matters).
+    ch.on('close', () => { child.stdout!.destroy(); child.stderr!.destroy(); child.stdin!.destroy() })
+    let outDone = false; let errDone = false; let exit: [number | null, NodeJS.Signals | null] | undefined
+    const maybeEnd = (): void => {
+      if (!outDone || !errDone || exit === undefined) return
+      const [code, signal] = exit
+      try {
+        if (signal !== null) ch.exit(signal.replace(/^SIG/, ''), false, '')
+        else ch.exit(code ?? 0)
+        ch.end()
+      } catch { /* channel already gone */ }
+    }
+    child.stdout!.on('end', () => { outDone = true; maybeEnd() })
+    child.stderr!.on('end', () => { errDone = true; maybeEnd() })
+    child.stdout!.on('close', () => { outDone = true; maybeEnd() })
+    child.stderr!.on('close', () => { errDone = true; maybeEnd() })
+    child.on('exit', (code, signal) => { exit = [code, signal]; this.children.delete(child); maybeEnd() })
+    return child
+  }
+
+  private forward (accept: () => ssh2.ServerChannel, reject: () => void, destIP: string, destPort: number): void {
+    const mapped = this.opts.forwards?.[`${destIP}:${destPort}`]
+    const target = mapped ?? (isLoopback(destIP) ? { host: destIP === 'localhost' ? '127.0.0.1' : destIP, port: destPort } : undefined)
+    // A real server would try the network; the simulator only ever dials loopback.
+    if (target === undefined || !isLoopback(target.host)) { reject(); return }
+    const sock = net.connect(target.port, target.host)
+    let answered = false
+    sock.once('error', () => { if (!answered) { answered = true; reject() } })
+    sock.once('connect', () => {
+      answered = true
+      this.stats.forwards++
+      const ch = accept()
+      sock.on('error', () => { ch.destroy() })
+      ch.on('error', () => { sock.destroy() })
+      ch.pipe(sock).pipe(ch)
+      ch.on('close', () => sock.destroy())
+      sock.on('close', () => { try { ch.end() } catch { /* gone */ } })
+    })
+  }
+
+  /** The server vanishes for every connected client (like a site server rebooting). */
+  dropConnections (): void {
+    for (const s of this.sockets) s.destroy()
+  }
+
+  /**
+   * The link goes silent without closing (a cable pulled, a NAT entry gone): nothing is
+   * read or answered, so only the client's keepalive can notice.
+   */
+  freeze (): void {
+    this.frozen = true
+    for (const s of this.sockets) s.pause()
+  }
+
+  get isFrozen (): boolean { return this.frozen }
+
+  /** Processes started by exec requests that are still running. */
+  get runningProcesses (): number { return this.children.size }
+
+  async close (): Promise<void> {
+    this.dropConnections()
+    for (const c of this.children) c.kill('SIGKILL')
+    await new Promise<void>(resolve => { this.listener.close(() => { resolve() }) })
+    if (this.ownsRoot) rmSync(this.root, { recursive: true, force: true })
+  }
+}
