@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
 import AutoLoad from '@fastify/autoload'
 import type { Env } from './lib/env.js'
 import type { RegionConfig } from './lib/regions.js'
@@ -51,7 +51,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
 export default app
 
 /** Fastify server options shared by server.ts and the tests. */
-export function serverOptions (env: Env): Record<string, unknown> {
+export function serverOptions (env: Env): FastifyServerOptions & { logger: Record<string, unknown> } {
   return {
     logger: {
       level: env.LOG_LEVEL,

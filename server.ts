@@ -7,7 +7,7 @@ import { loadRegionsFile, parseRegions, type RegionConfig } from './lib/regions.
 import { DEMO_USER, startSimRegion, type SimRegion } from './sim/region.js'
 
 const env = loadEnv()
-const fastify = Fastify(serverOptions(env) as never)
+const fastify = Fastify(serverOptions(env))
 const log = fastify.log
 
 let regions: Map<string, RegionConfig>
@@ -24,7 +24,7 @@ try {
       authFailDelayMs: 1000
     })
     regions = parseRegions({ regions: { [demo.name]: demo.entry } }, 'built-in demo region')
-    log.warn(`REGIONS_FILE is not set: serving the built-in demo region "${demo.name}" backed by a simulated site at ${demo.server1.host}:${demo.server1.port} (SSH id "${DEMO_USER.username}", password "${DEMO_USER.password}")`)
+    log.warn(`REGIONS_FILE is not set: serving the built-in demo region ${demo.name} backed by a simulated site at ${demo.server1.host}:${demo.server1.port}. Log in with SSH id: ${DEMO_USER.username} password: ${DEMO_USER.password}`)
   }
 } catch (err) {
   log.fatal((err as Error).message)

@@ -17,7 +17,7 @@ export const EnvSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
 
   SESSION_SECRET: Type.String({ default: '' }),
-  SESSION_TTL_SECONDS: Type.Integer({ minimum: 60, default: 86400 }),
+  SESSION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400 }),
   COOKIE_SECURE: Type.Boolean({ default: false }),
 
   SSH_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400 }),

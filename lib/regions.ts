@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { Value, ValuePointer, ValueErrorType } from '@sinclair/typebox/value'
+import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 
 /*
@@ -50,7 +50,7 @@ export const RegionSchema = Type.Object({
   firewatcher: Type.Optional(Type.Object({
     container: Type.Optional(ContainerSelector)
   }, { additionalProperties: false })),
-  servers: Type.Optional(Type.Record(Type.String({ pattern: '^[1-9][0-9]{0,2}$' }), ServerSchema)),
+  servers: Type.Optional(Type.Record(Type.String(), ServerSchema)),
   logs: Type.Optional(LogsSchema),
   hls: Type.Optional(HlsSchema)
 }, { additionalProperties: false })
@@ -114,12 +114,10 @@ function check<T extends TSchema> (schema: T, value: unknown, source: string): a
   const first = Value.Errors(schema, value).First()
   if (first !== undefined) {
     let message = first.message
-    // An unknown key is the most common typo; say which one.
+    // An unknown key is the most common typo; the error's path is that key, its schema the parent's.
     if (first.type === ValueErrorType.ObjectAdditionalProperties) {
-      const obj = ValuePointer.Get(value, first.path)
       const known = Object.keys((first.schema as { properties?: object }).properties ?? {})
-      const extra = obj && typeof obj === 'object' ? Object.keys(obj).filter(k => !known.includes(k)) : []
-      message = `unknown field(s) ${extra.map(k => JSON.stringify(k)).join(', ')}; expected one of ${known.join(', ')}`
+      message = `unknown field (expected one of: ${known.join(', ')})`
     }
     throw new RegionsFileError(describe(first.path, source, message))
   }
@@ -133,6 +131,7 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
   const rawServers = raw.servers ?? { 1: {} }
   if (!('1' in rawServers)) fail('servers', 'server 1 (the SSH host itself) must be listed')
   for (const [key, s] of Object.entries(rawServers)) {
+    if (!/^[1-9][0-9]{0,2}$/.test(key)) fail(`servers.${key}`, 'server keys are the server number N of inference_id svr<N><gpu> (1, 2, 3, …)')
     const n = Number(key)
     if (n !== 1 && s.host === undefined) fail(`servers.${key}.host`, 'servers other than 1 are reached by SSH through server 1 and need a host')
     if (n === 1 && (s.host !== undefined || s.port !== undefined)) fail(`servers.${key}.host`, 'server 1 is the region\'s ssh host itself; set ssh.host/ssh.port instead')

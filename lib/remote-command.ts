@@ -8,7 +8,9 @@
  * password travels on stdin (see `stdinFor`).
  */
 
-export class UnsafeArgumentError extends Error {}
+export class UnsafeArgumentError extends Error {
+  override name = 'UnsafeArgumentError'
+}
 
 /** Quotes one argument for POSIX sh. NUL cannot be carried by any exec, so it is refused. */
 export function shQuote (arg: string): string {

@@ -68,6 +68,9 @@ export class SiteSessionRegistry {
 
   get size (): number { return this.sessions.size }
 
+  /** Every live site session (for shutdown, metrics and tests). */
+  all (): SiteSession[] { return [...this.sessions.values()] }
+
   /** The live session for `id`; a dead or expired one is closed and forgotten here. */
   get (id: string | undefined): SiteSession | undefined {
     if (id === undefined) return undefined

@@ -1,0 +1,96 @@
+// Simulated-site stand-in for the docker CLI: `ps`, `inspect`, `exec`, with the
+// real CLI's output shapes and error texts. State: $SIM_ROOT/state/containers.json.
+import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+
+const root = process.env.SIM_ROOT
+const args = process.argv.slice(2)
+const die = (msg, code = 1) => { process.stderr.write(msg + '\n'); process.exit(code) }
+
+if (process.env.SIM_DOCKER_NEEDS_SUDO === '1' && process.env.SUDO_USER === undefined) {
+  die('permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.47/containers/json": dial unix /var/run/docker.sock: connect: permission denied')
+}
+
+/** @type {Array<{id:string,name:string,image:string,state:string,ports?:string,status?:string}>} */
+const containers = JSON.parse(readFileSync(path.join(root, 'state', 'containers.json'), 'utf8'))
+const byName = (n) => containers.find(c => c.name === n || c.id === n || (n.length >= 4 && c.id.startsWith(n)))
+
+function row (c) {
+  return {
+    Command: '"/entrypoint.sh"', CreatedAt: '2025-03-01 09:00:00 +0900 KST', ID: c.id.slice(0, 12),
+    Image: c.image, Labels: '', LocalVolumes: '0', Mounts: '', Names: c.name, Networks: 'bridge',
+    Ports: c.ports ?? '', RunningFor: '3 weeks ago', Size: '0B', State: c.state,
+    Status: c.status ?? (c.state === 'running' ? 'Up 3 weeks' : 'Exited (137) 2 hours ago')
+  }
+}
+
+function ps (argv) {
+  let all = false; let format = null; const filters = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '-a' || a === '--all') all = true
+    else if (a === '--no-trunc' || a === '-q') { /* accepted */ }
+    else if (a === '--format') format = argv[++i]
+    else if (a.startsWith('--format=')) format = a.slice(9)
+    else if (a === '--filter' || a === '-f') filters.push(argv[++i])
+    else if (a.startsWith('--filter=')) filters.push(a.slice(9))
+    else die(`unknown flag: ${a}\nSee 'docker ps --help'.`, 125)
+  }
+  let list = containers.filter(c => all || c.state === 'running')
+  for (const f of filters) {
+    const [k, v] = f.split(/=(.*)/s)
+    if (k === 'name') list = list.filter(c => c.name.includes(v))
+    else if (k === 'ancestor') list = list.filter(c => c.image === v || c.image.split(':')[0] === v)
+    else if (k === 'status') list = list.filter(c => c.state === v)
+    else if (k === 'publish') list = list.filter(c => new RegExp(`:${v.split('/')[0]}->`).test(c.ports ?? ''))
+    else die(`Error response from daemon: invalid filter '${k}'`)
+  }
+  if (format === '{{json .}}') { for (const c of list) process.stdout.write(JSON.stringify(row(c)) + '\n'); return }
+  if (format !== null) die('template parsing error: the simulated docker supports only --format \'{{json .}}\'')
+  process.stdout.write('CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n')
+  for (const c of list) { const r = row(c); process.stdout.write(`${r.ID}   ${r.Image}   ${r.Command}   ${r.RunningFor}   ${r.Status}   ${r.Ports}   ${r.Names}\n`) }
+}
+
+function inspect (argv) {
+  const names = argv.filter(a => !a.startsWith('-'))
+  const found = []; let missing = null
+  for (const n of names) {
+    const c = byName(n)
+    if (c === undefined) { missing = n; continue }
+    found.push({ Id: c.id, Name: '/' + c.name, State: { Status: c.state, Running: c.state === 'running' }, Config: { Image: c.image } })
+  }
+  process.stdout.write(JSON.stringify(found, null, 4) + '\n')
+  if (missing !== null) die(`Error: No such object: ${missing}`)
+}
+
+function exec (argv) {
+  let i = 0
+  const env = { ...process.env }
+  for (; i < argv.length && argv[i].startsWith('-'); i++) {
+    const a = argv[i]
+    if (a === '-i' || a === '--interactive' || a === '-t') continue
+    if (a === '-e' || a === '--env') { const [k, v] = argv[++i].split(/=(.*)/s); env[k] = v; continue }
+    if (a === '-w' || a === '--workdir') { i++; continue }
+    die(`unknown flag: ${a}\nSee 'docker exec --help'.`, 125)
+  }
+  const name = argv[i++]
+  if (name === undefined) die('"docker exec" requires at least 2 arguments.', 1)
+  const c = byName(name)
+  if (c === undefined) die(`Error response from daemon: No such container: ${name}`)
+  if (c.state !== 'running') die(`Error response from daemon: container ${c.id} is not running`)
+  const cmd = argv.slice(i)
+  if (cmd.length === 0) die('"docker exec" requires at least 2 arguments.', 1)
+  // The container's own tools first (e.g. a site-specific ffprobe), then the host's.
+  env.PATH = `${path.join(root, 'containers', c.name, 'bin')}:${env.PATH}`
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env })
+  child.on('error', () => die(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd[0]}": executable file not found in $PATH: unknown`, 126))
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 9 : 1)))
+  for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => child.kill(s))
+}
+
+const [sub, ...rest] = args
+if (sub === 'ps') ps(rest)
+else if (sub === 'inspect' || (sub === 'container' && rest[0] === 'inspect')) inspect(sub === 'inspect' ? rest : rest.slice(1))
+else if (sub === 'exec') exec(rest)
+else die(`docker: '${sub ?? ''}' is not a docker command.\nSee 'docker --help'`)

@@ -1,0 +1,96 @@
+import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import { Writable } from 'node:stream'
+import type { Test } from 'tap'
+import app, { serverOptions } from '../../app.js'
+import { loadEnv, type Env } from '../../lib/env.js'
+import { parseRegions } from '../../lib/regions.js'
+import { startSimRegion, type SimRegion, type SimRegionOptions } from '../../sim/region.js'
+
+process.env.FASTIFY_AUTOLOAD_TYPESCRIPT = '1'
+
+/** The gateway's environment for a test: defaults, quiet logs, overrides. */
+export function testEnv (overrides: Record<string, string> = {}): Env {
+  return loadEnv({ LOG_LEVEL: 'silent', SSH_READY_TIMEOUT_MS: '3000', ...overrides }, false)
+}
+
+export interface Gateway {
+  app: FastifyInstance
+  regions: SimRegion[]
+  /** A new browser: its own cookie jar. */
+  browser: () => Browser
+  /** Parsed log lines, when started with `captureLogs`. */
+  logs: Array<Record<string, any>>
+}
+
+/**
+ * Starts simulated regions (real SSH servers on loopback) and builds the gateway on
+ * them, without listening: requests go through `inject`, SSH over real sockets.
+ */
+export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean } = {}): Promise<Gateway> {
+  const specs = opts.regions ?? [{ name: '데모' }]
+  const sims: SimRegion[] = []
+  for (const [i, spec] of specs.entries()) {
+    sims.push(await startSimRegion({ name: `region${i}`, authFailDelayMs: 50, ...spec }))
+  }
+  const doc = { regions: { ...Object.fromEntries(sims.map(s => [s.name, s.entry])), ...opts.extraRegions } }
+  const env = testEnv({ ...(opts.captureLogs === true ? { LOG_LEVEL: 'debug' } : {}), ...opts.env })
+  const logs: Array<Record<string, any>> = []
+  const options = serverOptions(env)
+  if (opts.captureLogs === true) {
+    options.logger.stream = new Writable({
+      write (chunk, _enc, cb) { for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line)); cb() }
+    })
+  }
+  const fastify = Fastify(options)
+  // fp: the test sees the app's decorators (sites, sessionStore), as in fastify/demo's helper.
+  await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890' } })
+  await fastify.ready()
+  t.teardown(async () => {
+    await fastify.close()
+    for (const s of sims) await s.close()
+  })
+  return { app: fastify, regions: sims, browser: () => new Browser(fastify), logs }
+}
+
+export interface Reply {
+  status: number
+  body: any
+  headers: Record<string, unknown>
+}
+
+/** One browser: keeps its cookies between requests, like the real client. */
+export class Browser {
+  private readonly cookies = new Map<string, string>()
+  constructor (private readonly app: FastifyInstance) {}
+
+  async request (opts: InjectOptions): Promise<Reply> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const res = await this.app.inject({ ...opts, headers: { ...(cookie ? { cookie } : {}), ...opts.headers } })
+    for (const c of res.cookies as Array<{ name: string, value: string }>) this.cookies.set(c.name, c.value)
+    let body: unknown = res.body
+    try { body = JSON.parse(res.body) } catch { /* not JSON */ }
+    return { status: res.statusCode, body, headers: res.headers }
+  }
+
+  get (url: string): Promise<Reply> { return this.request({ method: 'GET', url }) }
+  post (url: string, payload?: unknown): Promise<Reply> {
+    return this.request({ method: 'POST', url, ...(payload === undefined ? {} : { payload: payload as object }) })
+  }
+
+  /** Logs in to a simulated region with its demo credentials (or the given ones). */
+  async connect (region: SimRegion, id = 'demo', password = 'demo'): Promise<Reply> {
+    const { host, port } = region.entry.ssh as { host: string, port: number }
+    return this.post('/api/ssh_connect', { host, port, id, password, region: region.name })
+  }
+}
+
+/** Polls `check` until it returns true or `ms` pass. */
+export async function eventually (check: () => boolean | Promise<boolean>, ms = 5000, every = 25): Promise<boolean> {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    if (await check()) return true
+    await new Promise(resolve => setTimeout(resolve, every))
+  }
+  return await check()
+}

@@ -1,0 +1,67 @@
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { SimSite } from '../sim/site.js'
+import { simBinDir } from '../sim/paths.js'
+
+// The simulated site's stand-ins must answer like the real CLIs for what the gateway uses.
+
+const run = promisify(execFile)
+
+async function sh (site: SimSite, command: string, stdin?: string): Promise<{ code: number, stdout: string, stderr: string }> {
+  const env = { PATH: `${simBinDir()}:/usr/bin:/bin`, SIM_ROOT: site.root, SIM_PASSWORD: 'pw', USER: 'demo', SIM_DOCKER_NEEDS_SUDO: '1' }
+  const p = run('/bin/sh', ['-c', command], { env })
+  if (stdin !== undefined) { p.child.stdin!.end(stdin) } else p.child.stdin!.end()
+  try {
+    const r = await p
+    return { code: 0, stdout: r.stdout, stderr: r.stderr }
+  } catch (err) {
+    const e = err as { code: number, stdout: string, stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+t.test('sudo -S: right password runs the command as root, wrong one is refused with sudo\'s texts', async t => {
+  const site = await SimSite.start({ users: [], containers: [] })
+  t.teardown(() => site.close())
+  t.same(await sh(site, "sudo -k -S -p '' -- sh -c 'echo $USER'", 'pw\n'), { code: 0, stdout: 'root\n', stderr: '' })
+  const wrong = await sh(site, "sudo -k -S -p '' -- id", 'nope\n')
+  t.equal(wrong.code, 1)
+  t.equal(wrong.stderr, 'Sorry, try again.\nsudo: 1 incorrect password attempt\n')
+  t.match((await sh(site, "sudo -k -S -p '' -- id", '')).stderr, /no password was provided/)
+  t.match((await sh(site, 'sudo id')).stderr, /a terminal is required/)
+})
+
+t.test('docker ps/inspect/exec: real output shapes and error texts', async t => {
+  const site = await SimSite.start({
+    users: [],
+    containers: [
+      { name: 'mongo', image: 'mongo:6.0', state: 'running', ports: '0.0.0.0:27017->27017/tcp' },
+      { name: 'fw', image: 'firewatcher:v2.1', state: 'exited' }
+    ]
+  })
+  t.teardown(() => site.close())
+  const S = "sudo -k -S -p '' -- "
+  const ps = await sh(site, S + "docker ps --format '{{json .}}'", 'pw\n')
+  t.equal(ps.code, 0)
+  t.same(ps.stdout.trim().split('\n').map(l => JSON.parse(l).Names), ['mongo'], 'only running containers without -a')
+  const all = await sh(site, S + "docker ps -a --no-trunc --format '{{json .}}'", 'pw\n')
+  t.same(all.stdout.trim().split('\n').map(l => JSON.parse(l).State), ['running', 'exited'])
+  const pub = await sh(site, S + "docker ps --filter publish=27017 --format '{{json .}}'", 'pw\n')
+  t.match(JSON.parse(pub.stdout).Ports, '27017->27017')
+  const missing = await sh(site, S + 'docker exec nope ls', 'pw\n')
+  t.same([missing.code, missing.stderr], [1, 'Error response from daemon: No such container: nope\n'])
+  const stopped = await sh(site, S + 'docker exec fw ls', 'pw\n')
+  t.match(stopped.stderr, /^Error response from daemon: container [0-9a-f]{64} is not running\n$/)
+  const ok = await sh(site, S + "docker exec mongo sh -c 'echo in-container; exit 3'", 'pw\n')
+  t.same([ok.code, ok.stdout], [3, 'in-container\n'], 'exit status passes through')
+  const insp = await sh(site, S + 'docker inspect nope', 'pw\n')
+  t.same([insp.code, insp.stdout.trim(), insp.stderr], [1, '[]', 'Error: No such object: nope\n'])
+  site.setContainerState('fw', 'running')
+  t.equal((await sh(site, S + 'docker exec fw true', 'pw\n')).code, 0, 'state changes are seen')
+  t.match((await sh(site, 'docker ps')).stderr, /permission denied while trying to connect to the Docker daemon socket/)
+})
+
+t.test('the simulator listens on loopback only', async t => {
+  await t.rejects(SimSite.start({ host: '0.0.0.0', users: [] }), { message: /loopback/ })
+})
