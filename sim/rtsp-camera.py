@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""A real RTSP camera for the simulated site: GStreamer's RTSP server with a test pattern.
+
+usage: rtsp-camera.py HOST PORT [user:password]
+Mounts /live; with user:password every request needs them (basic auth), else 401.
+Any other path answers 404.
+Prints "READY <port>" once listening. Loopback only.
+"""
+import sys
+import gi
+gi.require_version('Gst', '1.0')
+gi.require_version('GstRtspServer', '1.0')
+from gi.repository import Gst, GstRtspServer, GLib
+
+host, port = sys.argv[1], sys.argv[2]
+if not (host.startswith('127.') or host == 'localhost'):
+    sys.exit('rtsp-camera: loopback only')
+creds = sys.argv[3] if len(sys.argv) > 3 else None
+
+Gst.init(None)
+server = GstRtspServer.RTSPServer()
+server.set_address(host)
+server.set_service(port)
+
+# H.264 baseline at a small size: cheap to encode, decodable by ffprobe and browsers.
+PIPELINE = ('( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=10/1 '
+            '! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 '
+            '! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1 )')
+
+def factory():
+    f = GstRtspServer.RTSPMediaFactory()
+    f.set_launch(PIPELINE)
+    f.set_shared(True)
+    return f
+
+mounts = server.get_mount_points()
+live = factory()
+if creds:
+    # Every request needs these credentials: without them 401, as an IP camera answers.
+    user, password = creds.split(':', 1)
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, 'viewer')
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(auth)
+    perms = GstRtspServer.RTSPPermissions()
+    perms.add_permission_for_role('viewer', GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
+    perms.add_permission_for_role('viewer', GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
+    live.set_permissions(perms)
+mounts.add_factory('/live', live)
+
+if server.attach(None) == 0:
+    sys.exit('rtsp-camera: cannot listen on %s:%s' % (host, port))
+print('READY %d' % server.get_bound_port(), flush=True)
+GLib.MainLoop().run()
