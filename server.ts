@@ -16,13 +16,24 @@ try {
   if (env.REGIONS_FILE !== '') {
     regions = loadRegionsFile(env.REGIONS_FILE)
   } else {
-    demo = await startSimRegion({
+    const demoOptions = {
       name: '데모',
       host: env.DEMO_SSH_HOST,
       port: env.DEMO_SSH_PORT,
       root: env.DEMO_ROOT === '' ? undefined : env.DEMO_ROOT,
-      authFailDelayMs: 1000
-    })
+      authFailDelayMs: 1000,
+      servers: 3,
+      cameras: 300,
+      logs: true,
+      rtsp: true
+    }
+    try {
+      demo = await startSimRegion(demoOptions)
+    } catch (err) {
+      // Without GStreamer's RTSP server the demo still works; only the live cameras are missing.
+      log.warn(`demo: real RTSP cameras unavailable (${(err as Error).message.split('\n')[0]}); install gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-{base,good,ugly} python3-gi for them`)
+      demo = await startSimRegion({ ...demoOptions, rtsp: false })
+    }
     regions = parseRegions({ regions: { [demo.name]: demo.entry } }, 'built-in demo region')
     log.warn(`REGIONS_FILE is not set: serving the built-in demo region ${demo.name} backed by a simulated site at ${demo.server1.host}:${demo.server1.port}. Log in with SSH id: ${DEMO_USER.username} password: ${DEMO_USER.password}`)
   }

@@ -27,6 +27,14 @@ export const EnvSchema = Type.Object({
   SSH_MAX_CHANNELS: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
   SSH_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000 }),
 
+  COMMAND_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 60, default: 8 }),
+  LOG_SEARCH_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 60, default: 9 }),
+  LOG_MAX_LINES: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
+  LOG_MAX_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+  FFPROBE_TIMEOUT_SECONDS: Type.Integer({ minimum: 2, maximum: 14, default: 11 }),
+  MONGO_TIMEOUT_MS: Type.Integer({ minimum: 500, default: 8000 }),
+  CCTV_MAX_CAMERAS: Type.Integer({ minimum: 1, default: 50000 }),
+
   DEMO_SSH_HOST: Type.String({ default: '127.0.0.1' }),
   DEMO_SSH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),
   DEMO_ROOT: Type.String({ default: '' })

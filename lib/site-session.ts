@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { RegionConfig } from './regions.js'
-import type { SshConnection } from './ssh-connection.js'
+import type { RegionConfig, ServerConfig } from './regions.js'
+import { SshConnection, type ExecOptions, type ExecResult, type SshOptions } from './ssh-connection.js'
+import { ApiError, RemoteError } from './errors.js'
+import { buildCommand, stdinFor, type RemoteCommand } from './remote-command.js'
 
 type Cleanup = () => void | Promise<void>
 
@@ -13,14 +15,84 @@ export class SiteSession {
   readonly expiresAt: number
   private readonly cleanups: Cleanup[] = []
   private closed = false
+  /** Connections to servers 2, 3, … carried inside `conn`, opened on first use. */
+  private readonly hops = new Map<number, Promise<SshConnection>>()
+  /** Per-session resources of features (e.g. the Mongo client), closed with the session. */
+  readonly resources = new Map<string, unknown>()
 
   constructor (
     readonly id: string,
     readonly region: RegionConfig,
     readonly conn: SshConnection,
-    ttlMs: number
+    ttlMs: number,
+    private readonly sshOptions: SshOptions
   ) {
     this.expiresAt = this.connectedAt + ttlMs
+    this.onClose(async () => {
+      const hops = await Promise.allSettled([...this.hops.values()])
+      for (const h of hops) if (h.status === 'fulfilled') h.value.close()
+      this.hops.clear()
+    })
+  }
+
+  /** The password `sudo -S` needs on `server`: its own if configured, else the session's. */
+  passwordFor (server: ServerConfig): string {
+    return server.password ?? this.conn.password
+  }
+
+  /**
+   * The SSH connection to analysis server `server`: server 1 is the session's own; the
+   * others are SSH connections carried over a direct-tcpip channel of server 1 (ssh2
+   * forwardOut + sock), reused by later requests and closed with the session.
+   */
+  async connection (server: ServerConfig): Promise<SshConnection> {
+    if (server.host === undefined) return this.conn
+    const n = server.n
+    const cached = this.hops.get(n)
+    if (cached !== undefined) {
+      const c = await cached.catch(() => undefined)
+      if (c?.alive === true) return c
+      if (this.hops.get(n) === cached) this.hops.delete(n)
+    }
+    const host = server.host
+    const attempt = (async () => {
+      let sock
+      try {
+        sock = await this.conn.forwardOut(host, server.port)
+      } catch (err) {
+        throw hopError(n, err)
+      }
+      try {
+        return await SshConnection.connect(
+          { host, port: server.port, username: server.id ?? this.conn.username, password: this.passwordFor(server) },
+          { ...this.sshOptions, sock }
+        )
+      } catch (err) {
+        sock.destroy()
+        throw hopError(n, err)
+      }
+    })()
+    this.hops.set(n, attempt)
+    try {
+      const c = await attempt
+      c.once('closed', () => { if (this.hops.get(n) === attempt) this.hops.delete(n) })
+      if (this.closed) c.close()
+      return c
+    } catch (err) {
+      if (this.hops.get(n) === attempt) this.hops.delete(n)
+      throw err
+    }
+  }
+
+  /** Runs one remote command on `server` (sudo password on stdin when the command asks for it). */
+  async run (server: ServerConfig, cmd: RemoteCommand, opts: Omit<ExecOptions, 'stdin' | 'timeoutMs'> & { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const conn = await this.connection(server)
+    return await conn.exec(buildCommand(cmd), {
+      ...opts,
+      stdin: stdinFor(cmd, this.passwordFor(server)),
+      // The remote `timeout` fires first; the local limit is the backstop for a silent link.
+      timeoutMs: opts.timeoutMs ?? cmd.timeoutSec * 1000 + 3000
+    })
   }
 
   /** Set by the live-view feature while this session has an HLS tunnel open. */
@@ -47,6 +119,13 @@ export class SiteSession {
     }
     this.conn.close()
   }
+}
+
+/** A hop's failure names the server; "Authentication failed" stays exact (the contract's 401). */
+function hopError (n: number, err: unknown): Error {
+  if (err instanceof ApiError && err.statusCode === 401) return err
+  const msg = err instanceof Error ? err.message : String(err)
+  return new RemoteError(`server ${n}: ${msg.replace(/^\(SSH\) /, '')}`)
 }
 
 export interface RegistryOptions {

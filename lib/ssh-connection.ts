@@ -51,9 +51,18 @@ const DEFAULT_MAX_STDERR = 64 * 1024
  * credentials, 500 with a short cause ("Timeout", "Connection refused") otherwise.
  */
 export function connectError (err: unknown): Error {
-  const e = err as { level?: string, code?: string, message?: string }
+  const e = err as { level?: string, code?: string, message?: string, reason?: number }
   if (e?.level === 'client-authentication') return new AuthFailedError()
   const msg = e?.message ?? String(err)
+  // A refused direct-tcpip channel (RFC 4254 §5.1): OpenSSH says why in the description;
+  // other servers may leave it empty, then the reason code is all there is.
+  if (/Channel open failure: *$/.test(msg)) {
+    switch (e.reason) {
+      case 1: return new RemoteError('forwarding refused by the site server (AllowTcpForwarding?)')
+      case 2: return new RemoteError('Connection failed')
+      case 4: return new RemoteError('the site server has no channel to spare')
+    }
+  }
   if (e?.level === 'client-timeout' || /timed out|timeout/i.test(msg) || e?.code === 'ETIMEDOUT') return new RemoteError('Timeout')
   switch (e?.code) {
     case 'ECONNREFUSED': return new RemoteError('Connection refused')

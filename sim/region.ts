@@ -1,4 +1,11 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { SimSite, type SimContainer, type SimUser } from './site.js'
+import { makeInventory, type SimCamera } from './inventory.js'
+import { startCameras, type SimCameras } from './cameras.js'
+import { startMongo, type SimMongo } from './mongo.js'
+import { simDays, writeLogs } from './logs.js'
 
 export interface SimRegionOptions {
   /** Region name, e.g. "데모". */
@@ -6,13 +13,24 @@ export interface SimRegionOptions {
   /** Loopback address for server 1 (several regions can use 127.0.0.2, .3, …). */
   host?: string
   port?: number
-  /** Site root for server 1 (a temp dir when unset). */
+  /** Folder holding every server's files (a temp dir, removed on close, when unset). */
   root?: string
   users?: SimUser[]
   maxSessions?: number
   authFailDelayMs?: number
   pageUrl?: string
+  /** Server 1's containers (default: mongo publishing 27017, firewatcher:v2.1, an HLS server). */
   containers?: SimContainer[]
+  /** How many analysis servers (1-3); 2 and 3 are reachable only as hops through server 1. */
+  servers?: number
+  /** A server's own login (then the region file gives it `id`/`password`). */
+  hopUsers?: Record<number, SimUser>
+  /** Cameras in the Mongo inventory; 0: no Mongo at all. */
+  cameras?: number
+  /** Start the real RTSP cameras (needs GStreamer's RTSP server and python3-gi). */
+  rtsp?: boolean
+  /** Write logs for these days (default: none; `true`: the standard simulated days). */
+  logs?: boolean | string[]
 }
 
 export interface SimRegion {
@@ -20,40 +38,101 @@ export interface SimRegion {
   /** The regions-file entry for this simulated region (validated by lib/regions.ts like any other). */
   entry: Record<string, unknown>
   server1: SimSite
+  /** Every analysis server by number (1 is server1). */
+  servers: Map<number, SimSite>
+  inventory: SimCamera[]
+  mongo?: SimMongo
+  cameras?: SimCameras
+  /** Log path templates (the entry's `logs`). */
+  logs: { gstreamer: string, ffmpeg: string }
   close: () => Promise<void>
 }
 
 export const DEMO_USER: SimUser = { username: 'demo', password: 'demo' }
+export const GPUS = [0, 1]
 
-/** A whole simulated region: server 1 (the SSH host), its containers and files. */
+/** The host name server 1 resolves for analysis server n (never dialled by the gateway itself). */
+export function hopHost (n: number): string { return `svr${n}.site.internal` }
+
+/** A whole simulated region: server 1 (the SSH host), hop-only servers 2/3, Mongo, cameras, logs. */
 export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion> {
-  const server1 = await SimSite.start({
-    host: opts.host ?? '127.0.0.1',
-    port: opts.port ?? 0,
-    root: opts.root,
-    users: opts.users ?? [DEMO_USER],
-    maxSessions: opts.maxSessions,
-    authFailDelayMs: opts.authFailDelayMs,
-    containers: opts.containers ?? [
-      { name: 'mongo', image: 'mongo:6.0', state: 'running', ports: '0.0.0.0:27017->27017/tcp' },
-      { name: 'firewatcher', image: 'firewatcher:v2.1', state: 'running', ports: '' },
-      { name: 'hls-server', image: 'bluenviron/mediamtx:1.9', state: 'running', ports: '0.0.0.0:8888->8888/tcp' }
-    ]
-  })
-  const entry = {
-    ssh: { host: server1.host, port: server1.port },
-    page_url: opts.pageUrl ?? `http://${server1.host}:8080/`,
-    docker: { sudo: true },
-    servers: { 1: {} },
-    logs: {
-      gstreamer: `${server1.root}/home/workspace/logs/controller/{date}_{gpu}.log`,
-      ffmpeg: `${server1.root}/home/workspace/logs/ffmpeg/{date}_{gpu}.log`
-    }
+  const ownsRoot = opts.root === undefined
+  const root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'fwregion-'))
+  const host = opts.host ?? '127.0.0.1'
+  const users = opts.users ?? [DEMO_USER]
+  const serverCount = Math.min(3, Math.max(1, opts.servers ?? 1))
+  const logs = {
+    gstreamer: path.join(root, 'svr{server}', 'home/workspace/logs/controller/{date}_{gpu}.log'),
+    ffmpeg: path.join(root, 'svr{server}', 'home/workspace/logs/ffmpeg/{date}_{gpu}.log')
   }
-  return {
-    name: opts.name,
-    entry,
-    server1,
-    close: async () => { await server1.close() }
+  const started: Array<{ close: () => Promise<void> }> = []
+  const closeAll = async (): Promise<void> => {
+    for (const s of started.reverse()) await s.close().catch(() => {})
+    if (ownsRoot) rmSync(root, { recursive: true, force: true })
+  }
+  try {
+    const cameras = opts.rtsp === true ? await startCameras(host) : undefined
+    if (cameras !== undefined) started.push(cameras)
+    const pipelines = Array.from({ length: serverCount }, (_, i) => GPUS.map(g => `svr${i + 1}${g}`)).flat()
+    const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {} })
+    const mongo = (opts.cameras ?? 0) > 0
+      ? await startMongo({ host, database: 'firewatcher_v2', collection: 'cctvinfos', cameras: inventory })
+      : undefined
+    if (mongo !== undefined) started.push(mongo)
+
+    const servers = new Map<number, SimSite>()
+    for (let n = serverCount; n >= 1; n--) {
+      const siteRoot = path.join(root, `svr${n}`)
+      mkdirSync(siteRoot, { recursive: true })
+      const forwards: Record<string, { host: string, port: number }> = {}
+      if (n === 1) {
+        if (mongo !== undefined) forwards['127.0.0.1:27017'] = { host: mongo.host, port: mongo.port }
+        for (const [m, s] of servers) forwards[`${hopHost(m)}:22`] = { host: s.host, port: s.port }
+      }
+      const site = await SimSite.start({
+        host: n === 1 ? host : '127.0.0.1',
+        port: n === 1 ? (opts.port ?? 0) : 0,
+        root: siteRoot,
+        users: opts.hopUsers?.[n] !== undefined ? [opts.hopUsers[n]] : users,
+        maxSessions: opts.maxSessions,
+        authFailDelayMs: opts.authFailDelayMs,
+        forwards,
+        containers: n === 1
+          ? (opts.containers ?? [
+              { name: 'mongo', image: 'mongo:6.0', state: 'running', ports: '0.0.0.0:27017->27017/tcp' },
+              { name: 'firewatcher', image: 'firewatcher:v2.1', state: 'running', ports: '' },
+              { name: 'hls-server', image: 'bluenviron/mediamtx:1.9', state: 'running', ports: '0.0.0.0:8888->8888/tcp' }
+            ])
+          : [
+              { name: 'firewatcher', image: 'firewatcher:v2.1', state: 'running', ports: '' },
+              { name: 'hls-server', image: 'bluenviron/mediamtx:1.9', state: 'running', ports: '0.0.0.0:8888->8888/tcp' }
+            ]
+      })
+      started.push(site)
+      servers.set(n, site)
+    }
+    const days = opts.logs === true ? simDays() : Array.isArray(opts.logs) ? opts.logs : []
+    if (days.length > 0) {
+      for (const n of servers.keys()) {
+        writeLogs(logs, n, GPUS, days, gpu => inventory.filter(c => c.inference_id === `svr${n}${gpu}`))
+      }
+    }
+    const server1 = servers.get(1)!
+    const serversEntry: Record<string, unknown> = { 1: {} }
+    for (let n = 2; n <= serverCount; n++) {
+      const own = opts.hopUsers?.[n]
+      serversEntry[n] = { host: hopHost(n), port: 22, ...(own === undefined ? {} : { id: own.username, password: own.password }) }
+    }
+    const entry = {
+      ssh: { host: server1.host, port: server1.port },
+      page_url: opts.pageUrl ?? `http://${server1.host}:8080/`,
+      docker: { sudo: true },
+      servers: serversEntry,
+      logs
+    }
+    return { name: opts.name, entry, server1, servers, inventory, mongo, cameras, logs, close: closeAll }
+  } catch (err) {
+    await closeAll()
+    throw err
   }
 }

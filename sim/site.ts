@@ -242,6 +242,9 @@ export class SimSite {
 
   get isFrozen (): boolean { return this.frozen }
 
+  /** Client connections open right now. */
+  get openConnections (): number { return this.sockets.size }
+
   /** Processes started by exec requests that are still running. */
   get runningProcesses (): number { return this.children.size }
 

@@ -1,16 +1,9 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { buildCommand, shQuote, stdinFor } from '../lib/remote-command.js'
+import { HOSTILE_VALUES } from './helpers/hostile.js'
 
-/** Values a client might send that a shell would love to interpret. */
-export const HOSTILE = [
-  '', ' ', "'", "''", '"', '\\', '\\\'', "a'b", "'$(touch /tmp/pwned)'", '$(touch /tmp/pwned)', '`touch /tmp/pwned`',
-  '; touch /tmp/pwned', '&& touch /tmp/pwned', '| touch /tmp/pwned', '> /tmp/pwned', '< /etc/passwd',
-  'a\nb', '\ntouch /tmp/pwned\n', '\r\n', '%s%n%x', '%2F%21%40%23', '$HOME', '${IFS}', '$((1+1))', '!!', '!$',
-  '*', '?', '[a-z]', '~', '~root', '#comment', '-rf', '--help', '-e touch /tmp/pwned', '--', '-',
-  '대구 수성구 황금동', 'Reconnect 156', 'rtsp://admin:mn%2F1418%21%40%23@192.168.20.152:554/video18?profile=high',
-  'x'.repeat(100_000), '\t', '\u00a0', '\u202e', 'é\u0301', '\x1b[31mred', '\x7f'
-]
+const HOSTILE = HOSTILE_VALUES()
 
 /** Runs the built line through a real POSIX shell and returns the argv the program received. */
 function argvSeenByShell (args: string[]): string[] {
@@ -28,9 +21,9 @@ t.test('every hostile value reaches the program byte-exact, as one argument, thr
 
 t.test('nothing in the corpus executes anything', async t => {
   const { existsSync, rmSync } = await import('node:fs')
-  rmSync('/tmp/pwned', { force: true })
+  rmSync('/tmp/fwmaint-pwned', { force: true })
   argvSeenByShell(HOSTILE)
-  t.notOk(existsSync('/tmp/pwned'), 'canary file not created')
+  t.notOk(existsSync('/tmp/fwmaint-pwned'), 'canary file not created')
 })
 
 t.test('a NUL byte is refused (no exec can carry it)', async t => {

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyError } from 'fastify'
-import { ApiError } from '../../lib/errors.js'
+import { ApiError, BadInferenceIdError } from '../../lib/errors.js'
 
 /**
  * One place maps every failure to the contract's envelope `{"message": ...}`:
@@ -18,6 +18,10 @@ export default fp(async (fastify) => {
       const where = error.validationContext ?? 'request'
       const first = error.validation[0]
       const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty
+      // The contract fixes this field's message whatever is wrong with it.
+      if (first?.instancePath === '/inference_id' || missing === 'inference_id') {
+        return reply.code(400).send({ message: new BadInferenceIdError().message })
+      }
       if (missing !== undefined) return reply.code(400).send({ message: `${where}.${missing} is required` })
       const field = first?.instancePath ? where + first.instancePath.replace(/\//g, '.') : where
       return reply.code(400).send({ message: `${field} ${first?.message ?? 'is invalid'}` })

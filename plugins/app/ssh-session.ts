@@ -16,6 +16,8 @@ declare module 'fastify' {
     site: () => SiteSession | undefined
     /** Same, but answers 400 "not connected" when there is none. */
     requireSite: () => SiteSession
+    /** Aborted when the client goes away before its answer is sent (stops remote work). */
+    abortSignal: () => AbortSignal
   }
 }
 
@@ -38,6 +40,22 @@ export default fp(async (fastify) => {
     if (s === undefined) throw new NotConnectedError()
     return s
   })
+
+  // A client that goes away mid-request (socket closed before the answer) aborts the
+  // remote work it started; detached once the answer is sent.
+  const detach = new WeakMap<FastifyRequest, () => void>()
+  fastify.decorateRequest('abortSignal', function (this: FastifyRequest) {
+    const ac = new AbortController()
+    const sock = this.raw.socket as { once?: unknown, off?: unknown } | null
+    if (sock !== null && typeof sock.once === 'function' && typeof sock.off === 'function') {
+      const s = this.raw.socket
+      const onClose = (): void => { ac.abort() }
+      s.once('close', onClose)
+      detach.set(this, () => { s.off('close', onClose) })
+    }
+    return ac.signal
+  })
+  fastify.addHook('onResponse', async (request) => { detach.get(request)?.() })
 
   // A browser session that expires or is destroyed takes its SSH connection with it.
   fastify.sessionStore.on('drop', (session: { siteId?: string }) => {

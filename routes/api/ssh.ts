@@ -69,7 +69,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       const conn = await SshConnection.connect({ host, port, username: id, password }, fastify.sshOptions())
       const siteId = randomUUID()
-      fastify.sites.add(new SiteSession(siteId, region, conn, fastify.config.env.SSH_TTL_SECONDS * 1000))
+      fastify.sites.add(new SiteSession(siteId, region, conn, fastify.config.env.SSH_TTL_SECONDS * 1000, fastify.sshOptions()))
       request.session.siteId = siteId
       request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started }, 'ssh connected')
       return { message: 'SSH connect success' }

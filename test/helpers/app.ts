@@ -27,13 +27,20 @@ export interface Gateway {
  * Starts simulated regions (real SSH servers on loopback) and builds the gateway on
  * them, without listening: requests go through `inject`, SSH over real sockets.
  */
-export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean } = {}): Promise<Gateway> {
+export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any> }) => void } = {}): Promise<Gateway> {
   const specs = opts.regions ?? [{ name: '데모' }]
   const sims: SimRegion[] = []
+  let fastify: FastifyInstance | undefined
+  // One teardown, in order: the gateway first (it closes its SSH sessions), then the sites.
+  t.teardown(async () => {
+    await fastify?.close()
+    for (const s of sims) await s.close()
+  })
   for (const [i, spec] of specs.entries()) {
     sims.push(await startSimRegion({ name: `region${i}`, authFailDelayMs: 50, ...spec }))
   }
-  const doc = { regions: { ...Object.fromEntries(sims.map(s => [s.name, s.entry])), ...opts.extraRegions } }
+  const doc = { regions: { ...Object.fromEntries(sims.map(s => [s.name, structuredClone(s.entry)])), ...opts.extraRegions } }
+  opts.patch?.(doc)
   const env = testEnv({ ...(opts.captureLogs === true ? { LOG_LEVEL: 'debug' } : {}), ...opts.env })
   const logs: Array<Record<string, any>> = []
   const options = serverOptions(env)
@@ -42,15 +49,12 @@ export async function startGateway (t: Test, opts: { regions?: Array<Partial<Sim
       write (chunk, _enc, cb) { for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line)); cb() }
     })
   }
-  const fastify = Fastify(options)
+  fastify = Fastify(options)
   // fp: the test sees the app's decorators (sites, sessionStore), as in fastify/demo's helper.
   await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890' } })
   await fastify.ready()
-  t.teardown(async () => {
-    await fastify.close()
-    for (const s of sims) await s.close()
-  })
-  return { app: fastify, regions: sims, browser: () => new Browser(fastify), logs }
+  const instance = fastify
+  return { app: instance, regions: sims, browser: () => new Browser(instance), logs }
 }
 
 export interface Reply {

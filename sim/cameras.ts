@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import net from 'node:net'
+import path from 'node:path'
+import { packageRoot } from './paths.js'
+import { CAMERA_PASSWORD, CAMERA_USER, type CameraEndpoints } from './inventory.js'
+
+export interface SimCameras {
+  endpoints: CameraEndpoints
+  close: () => Promise<void>
+}
+
+const PYTHON = '/usr/bin/python3'
+
+function startRtsp (host: string, creds?: string): Promise<{ child: ChildProcess, port: number }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env }
+    delete env.NODE_OPTIONS
+    const child = spawn(PYTHON, [path.join(packageRoot(), 'sim', 'rtsp-camera.py'), host, '0', ...(creds === undefined ? [] : [creds])], { stdio: ['ignore', 'pipe', 'pipe'], env })
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('RTSP camera did not start within 15 s: ' + err)) }, 15_000)
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /READY (\d+)/.exec(out)
+      if (m !== null) { clearTimeout(timer); resolve({ child, port: Number(m[1]) }) }
+    })
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+    child.on('error', e => { clearTimeout(timer); reject(e) })
+    child.on('exit', code => { clearTimeout(timer); reject(new Error(`RTSP camera exited (${String(code)}): ${err.trim()}`)) })
+  })
+}
+
+/**
+ * The cameras behind inventory IDs 1-6: two real RTSP cameras (GStreamer, H.264 test
+ * pattern; one needs credentials), a refused port and a port that accepts and never
+ * answers. Loopback only.
+ */
+export async function startCameras (host = '127.0.0.1'): Promise<SimCameras> {
+  const children: ChildProcess[] = []
+  const servers: net.Server[] = []
+  const sockets = new Set<net.Socket>()
+  const close = async (): Promise<void> => {
+    for (const c of children) c.kill('SIGKILL')
+    for (const s of sockets) s.destroy()
+    await Promise.all(servers.map(async s => await new Promise<void>(resolve => { s.close(() => { resolve() }) })))
+  }
+  try {
+    const open = await startRtsp(host)
+    children.push(open.child)
+    const auth = await startRtsp(host, `${CAMERA_USER}:${CAMERA_PASSWORD}`)
+    children.push(auth.child)
+    const silent = net.createServer(s => { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)) })
+    await new Promise<void>(resolve => silent.listen(0, host, resolve))
+    servers.push(silent)
+    // Bind and release: nothing listens there afterwards, so connects are refused.
+    const probe = net.createServer()
+    await new Promise<void>(resolve => probe.listen(0, host, resolve))
+    const refusedPort = (probe.address() as net.AddressInfo).port
+    await new Promise<void>(resolve => probe.close(() => resolve()))
+    return {
+      endpoints: {
+        open: { host, port: open.port },
+        auth: { host, port: auth.port },
+        refused: { host, port: refusedPort },
+        silent: { host, port: (silent.address() as net.AddressInfo).port }
+      },
+      close
+    }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}

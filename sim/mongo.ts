@@ -1,0 +1,52 @@
+import net from 'node:net'
+import type { SimCamera } from './inventory.js'
+
+export interface SimMongo {
+  host: string
+  port: number
+  close: () => Promise<void>
+}
+
+async function freePort (host: string): Promise<number> {
+  const s = net.createServer()
+  await new Promise<void>(resolve => s.listen(0, host, resolve))
+  const port = (s.address() as net.AddressInfo).port
+  await new Promise<void>(resolve => s.close(() => resolve()))
+  return port
+}
+
+/**
+ * The site's MongoDB: CongoServer from @push.rocks/smartmongo, an in-memory server that
+ * speaks the MongoDB wire protocol to the official driver (no mongod exists in Debian and
+ * mongodb-memory-server cannot download one here). A dev dependency: only the tests and
+ * the demo need it. IDs are stored as a mix of int32, int64 and double, as real
+ * inventories hold them.
+ */
+export async function startMongo (opts: { host?: string, database: string, collection: string, cameras: SimCamera[] }): Promise<SimMongo> {
+  const host = opts.host ?? '127.0.0.1'
+  let mod: typeof import('@push.rocks/smartmongo/dist_ts/congodb/index.js')
+  try {
+    mod = await import('@push.rocks/smartmongo/dist_ts/congodb/index.js')
+  } catch (err) {
+    throw new Error(`the simulated MongoDB needs the dev dependencies (npm install): ${(err as Error).message}`)
+  }
+  const { MongoClient, Int32, Long, Double } = await import('mongodb')
+  const port = await freePort(host)
+  const server = new mod.CongoServer({ host, port })
+  await server.start()
+  const client = new MongoClient(`mongodb://${host}:${port}/?directConnection=true`, { serverSelectionTimeoutMS: 5000 })
+  try {
+    await client.connect()
+    const docs = opts.cameras.map(c => ({
+      ...c,
+      cctv_ID: c.cctv_ID % 3 === 0 ? new Int32(c.cctv_ID) : c.cctv_ID % 3 === 1 ? Long.fromNumber(c.cctv_ID) : new Double(c.cctv_ID),
+      created_at: new Date('2025-03-01T00:00:00Z')
+    }))
+    // Inserted out of order: the gateway must sort.
+    docs.reverse()
+    if (docs.length > 0) await client.db(opts.database).collection(opts.collection).insertMany(docs)
+  } finally {
+    await client.close()
+  }
+  return { host, port, close: async () => { await server.stop() } }
+}
