@@ -10,6 +10,12 @@ need () { if ! eval "$1" >/dev/null 2>&1; then missing+=("$2"); fi; }
 
 need 'command -v timeout' coreutils
 need 'command -v ssh' openssh-client
+need 'command -v gzip' gzip
+# Real ffprobe (ffmpeg 5.1) runs inside the simulated FireWatcher containers.
+need 'command -v ffprobe' ffmpeg
+# Real RTSP cameras: GStreamer's RTSP server driven by /usr/bin/python3 (the pyenv python has no gi).
+gst_check="/usr/bin/python3 -c \"import gi; gi.require_version('Gst','1.0'); gi.require_version('GstRtspServer','1.0'); from gi.repository import Gst, GstRtspServer; Gst.init(None); assert all(Gst.ElementFactory.find(e) for e in ['videotestsrc','x264enc','rtph264pay'])\""
+need "$gst_check" 'python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly'
 
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
@@ -18,4 +24,5 @@ if [ "$(id -u)" != 0 ]; then sudo='sudo'; fi
 echo "test-deps: installing ${missing[*]} (Debian packages the test suite needs)" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# shellcheck disable=SC2068 # entries may name several packages
+$sudo apt-get install -y -qq --no-install-recommends ${missing[@]} >&2
