@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
 import path from 'node:path'
 import { packageRoot } from './paths.js'
+import { freePort } from './net.js'
 import { CAMERA_PASSWORD, CAMERA_USER, type CameraEndpoints } from './inventory.js'
 
 export interface SimCameras {
@@ -52,11 +53,7 @@ export async function startCameras (host = '127.0.0.1'): Promise<SimCameras> {
     const silent = net.createServer(s => { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)) })
     await new Promise<void>(resolve => silent.listen(0, host, resolve))
     servers.push(silent)
-    // Bind and release: nothing listens there afterwards, so connects are refused.
-    const probe = net.createServer()
-    await new Promise<void>(resolve => probe.listen(0, host, resolve))
-    const refusedPort = (probe.address() as net.AddressInfo).port
-    await new Promise<void>(resolve => probe.close(() => resolve()))
+    const refusedPort = await freePort(host)
     return {
       endpoints: {
         open: { host, port: open.port },

@@ -1,18 +1,10 @@
-import net from 'node:net'
+import { freePort } from './net.js'
 import type { SimCamera } from './inventory.js'
 
 export interface SimMongo {
   host: string
   port: number
   close: () => Promise<void>
-}
-
-async function freePort (host: string): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>(resolve => s.listen(0, host, resolve))
-  const port = (s.address() as net.AddressInfo).port
-  await new Promise<void>(resolve => s.close(() => resolve()))
-  return port
 }
 
 /**

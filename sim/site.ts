@@ -55,6 +55,17 @@ function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
+/**
+ * ssh2 1.17's generateKeyPairSync('ed25519') returns a key its own parser rejects about
+ * 3 times in 1000 ("Malformed OpenSSH private key"); draw again until it parses.
+ */
+export function generateHostKey (): string {
+  for (;;) {
+    const key = utils.generateKeyPairSync('ed25519').private
+    if (!(utils.parseKey(key) instanceof Error)) return key
+  }
+}
+
 function safeEqual (a: string, b: string): boolean {
   const x = Buffer.from(a); const y = Buffer.from(b)
   return x.length === y.length && timingSafeEqual(x, y)
@@ -111,7 +122,7 @@ export class SimSite {
   /** A stable host key per site root (as a real server keeps its own). */
   private hostKey (): string {
     const file = path.join(this.root, 'etc', 'ssh_host_ed25519_key')
-    if (!existsSync(file)) writeFileSync(file, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 })
+    if (!existsSync(file)) writeFileSync(file, generateHostKey(), { mode: 0o600 })
     return readFileSync(file, 'utf8')
   }
 

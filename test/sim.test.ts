@@ -65,3 +65,11 @@ t.test('docker ps/inspect/exec: real output shapes and error texts', async t => 
 t.test('the simulator listens on loopback only', async t => {
   await t.rejects(SimSite.start({ host: '0.0.0.0', users: [] }), { message: /loopback/ })
 })
+
+t.test('generated host keys always parse (ssh2 sometimes makes a malformed ed25519 key)', async t => {
+  const { generateHostKey } = await import('../sim/site.js')
+  const ssh2 = (await import('ssh2')).default
+  let bad = 0
+  for (let i = 0; i < 2000; i++) if (ssh2.utils.parseKey(generateHostKey()) instanceof Error) bad++
+  t.equal(bad, 0)
+})

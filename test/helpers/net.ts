@@ -14,10 +14,4 @@ export async function silentServer (t: Test, host = '127.0.0.1'): Promise<{ host
 }
 
 /** A loopback port with nothing listening on it. */
-export async function closedPort (host = '127.0.0.1'): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>(resolve => srv.listen(0, host, resolve))
-  const port = (srv.address() as net.AddressInfo).port
-  await new Promise<void>(resolve => srv.close(() => resolve()))
-  return port
-}
+export { freePort as closedPort } from '../../sim/net.js'
