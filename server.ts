@@ -25,14 +25,15 @@ try {
       servers: 3,
       cameras: 300,
       logs: true,
-      rtsp: true
+      rtsp: true,
+      hls: true
     }
     try {
       demo = await startSimRegion(demoOptions)
     } catch (err) {
-      // Without GStreamer's RTSP server the demo still works; only the live cameras are missing.
-      log.warn(`demo: real RTSP cameras unavailable (${(err as Error).message.split('\n')[0]}); install gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-{base,good,ugly} python3-gi for them`)
-      demo = await startSimRegion({ ...demoOptions, rtsp: false })
+      // Without GStreamer's RTSP server or ffmpeg the demo still works; only live video is missing.
+      log.warn(`demo: live cameras unavailable (${(err as Error).message.split('\n')[0]}); install ffmpeg gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-{base,good,ugly} python3-gi for them`)
+      demo = await startSimRegion({ ...demoOptions, rtsp: false, hls: false })
     }
     regions = parseRegions({ regions: { [demo.name]: demo.entry } }, 'built-in demo region')
     log.warn(`REGIONS_FILE is not set: serving the built-in demo region ${demo.name} backed by a simulated site at ${demo.server1.host}:${demo.server1.port}. Log in with SSH id: ${DEMO_USER.username} password: ${DEMO_USER.password}`)

@@ -35,6 +35,14 @@ export const EnvSchema = Type.Object({
   MONGO_TIMEOUT_MS: Type.Integer({ minimum: 500, default: 8000 }),
   CCTV_MAX_CAMERAS: Type.Integer({ minimum: 1, default: 50000 }),
 
+  HLS_MODE: Type.Union([Type.Literal('gateway'), Type.Literal('port')], { default: 'gateway' }),
+  HLS_IDLE_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  HLS_STOP_GRACE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1500 }),
+  HLS_MAX_SOCKETS: Type.Integer({ minimum: 1, maximum: 64, default: 6 }),
+  HLS_RESPONSE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 8000 }),
+  HLS_PORT_RANGE: Type.String({ pattern: '^[0-9]{1,5}-[0-9]{1,5}$', default: '18000-18099' }),
+  HLS_PUBLIC_HOST: Type.String({ default: '' }),
+
   DEMO_SSH_HOST: Type.String({ default: '127.0.0.1' }),
   DEMO_SSH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),
   DEMO_ROOT: Type.String({ default: '' })

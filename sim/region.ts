@@ -6,6 +6,7 @@ import { makeInventory, type SimCamera } from './inventory.js'
 import { startCameras, type SimCameras } from './cameras.js'
 import { startMongo, type SimMongo } from './mongo.js'
 import { simDays, writeLogs } from './logs.js'
+import { HlsOrigin, LiveEncoder } from './hls-origin.js'
 
 export interface SimRegionOptions {
   /** Region name, e.g. "데모". */
@@ -31,6 +32,8 @@ export interface SimRegionOptions {
   rtsp?: boolean
   /** Write logs for these days (default: none; `true`: the standard simulated days). */
   logs?: boolean | string[]
+  /** Run an HLS server on every analysis server, with a live ffmpeg test stream. */
+  hls?: boolean
 }
 
 export interface SimRegion {
@@ -43,6 +46,8 @@ export interface SimRegion {
   inventory: SimCamera[]
   mongo?: SimMongo
   cameras?: SimCameras
+  /** Each analysis server's HLS server (port 8888 as the server sees it). */
+  hls: Map<number, HlsOrigin>
   /** Log path templates (the entry's `logs`). */
   logs: { gstreamer: string, ffmpeg: string }
   close: () => Promise<void>
@@ -80,11 +85,30 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       : undefined
     if (mongo !== undefined) started.push(mongo)
 
+    const hls = new Map<number, HlsOrigin>()
+    if (opts.hls === true) {
+      const encoder = new LiveEncoder(path.join(root, 'hls-stream'))
+      encoder.start()
+      started.push({ close: async () => { encoder.stop() } })
+      await encoder.ready()
+      for (let n = 1; n <= serverCount; n++) {
+        // A camera is live on its own server's HLS server unless it is one of the dead ones (3-6);
+        // with no inventory every camera number is live everywhere.
+        const mine = new Set(inventory.filter(c => c.inference_id.startsWith(`svr${n}`)).map(c => c.cctv_ID))
+        const origin = new HlsOrigin(encoder.dir, id => !(id >= 3 && id <= 6) && (inventory.length === 0 || mine.has(id)))
+        await origin.listen('127.0.0.1')
+        started.push(origin)
+        hls.set(n, origin)
+      }
+    }
+
     const servers = new Map<number, SimSite>()
     for (let n = serverCount; n >= 1; n--) {
       const siteRoot = path.join(root, `svr${n}`)
       mkdirSync(siteRoot, { recursive: true })
       const forwards: Record<string, { host: string, port: number }> = {}
+      const origin = hls.get(n)
+      if (origin !== undefined) forwards['127.0.0.1:8888'] = { host: '127.0.0.1', port: origin.port }
       if (n === 1) {
         if (mongo !== undefined) forwards['127.0.0.1:27017'] = { host: mongo.host, port: mongo.port }
         for (const [m, s] of servers) forwards[`${hopHost(m)}:22`] = { host: s.host, port: s.port }
@@ -130,7 +154,7 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       servers: serversEntry,
       logs
     }
-    return { name: opts.name, entry, server1, servers, inventory, mongo, cameras, logs, close: closeAll }
+    return { name: opts.name, entry, server1, servers, inventory, mongo, cameras, hls, logs, close: closeAll }
   } catch (err) {
     await closeAll()
     throw err

@@ -27,7 +27,7 @@ export interface Gateway {
  * Starts simulated regions (real SSH servers on loopback) and builds the gateway on
  * them, without listening: requests go through `inject`, SSH over real sockets.
  */
-export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any> }) => void } = {}): Promise<Gateway> {
+export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any> }) => void, extend?: (app: FastifyInstance) => void } = {}): Promise<Gateway> {
   const specs = opts.regions ?? [{ name: '데모' }]
   const sims: SimRegion[] = []
   let fastify: FastifyInstance | undefined
@@ -52,6 +52,7 @@ export async function startGateway (t: Test, opts: { regions?: Array<Partial<Sim
   fastify = Fastify(options)
   // fp: the test sees the app's decorators (sites, sessionStore), as in fastify/demo's helper.
   await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890' } })
+  opts.extend?.(fastify)
   await fastify.ready()
   const instance = fastify
   return { app: instance, regions: sims, browser: () => new Browser(instance), logs }
@@ -66,10 +67,14 @@ export interface Reply {
 /** One browser: keeps its cookies between requests, like the real client. */
 export class Browser {
   private readonly cookies = new Map<string, string>()
-  constructor (private readonly app: FastifyInstance) {}
+  constructor (readonly app: FastifyInstance) {}
+
+  cookieHeader (): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
 
   async request (opts: InjectOptions): Promise<Reply> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const cookie = this.cookieHeader()
     const res = await this.app.inject({ ...opts, headers: { ...(cookie ? { cookie } : {}), ...opts.headers } })
     for (const c of res.cookies as Array<{ name: string, value: string }>) this.cookies.set(c.name, c.value)
     let body: unknown = res.body

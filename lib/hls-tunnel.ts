@@ -1,0 +1,114 @@
+import http from 'node:http'
+import { randomBytes } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import type { SshConnection } from './ssh-connection.js'
+import type { ServerConfig } from './regions.js'
+import { RemoteError } from './errors.js'
+
+function noop (): void {}
+
+/**
+ * An http.Agent whose "sockets" are direct-tcpip channels of one SSH connection to the
+ * HLS server (as seen from the analysis server). keepAlive: playlist and segment requests
+ * reuse channels instead of opening one per request.
+ */
+class SshHttpAgent extends http.Agent {
+  readonly channels = new Set<Duplex>()
+  constructor (private readonly conn: SshConnection, private readonly port: number, maxSockets: number) {
+    super({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 30_000 })
+  }
+
+  override createConnection (_options: unknown, cb: (err: Error | null, s?: Duplex) => void): undefined {
+    this.conn.forwardOut('127.0.0.1', this.port).then(ch => {
+      // What http expects of a net.Socket, as ssh2's own HTTPAgent does it.
+      const s = ch as unknown as Record<string, unknown>
+      s.setKeepAlive = noop; s.setNoDelay = noop; s.setTimeout = noop; s.ref = noop; s.unref = noop
+      s.destroySoon = ch.destroy.bind(ch)
+      this.channels.add(ch)
+      ch.once('close', () => this.channels.delete(ch))
+      cb(null, ch)
+    }, (err: Error) => { cb(err) })
+    return undefined
+  }
+
+  override destroy (): void {
+    super.destroy()
+    for (const ch of this.channels) ch.destroy()
+    this.channels.clear()
+  }
+}
+
+export interface TunnelOptions {
+  maxSockets: number
+  responseTimeoutMs: number
+}
+
+/**
+ * One session's live view of one camera: a token that names it in URLs, and the agent that
+ * carries its HTTP requests over SSH to the HLS server of the camera's analysis server.
+ */
+export class HlsTunnel {
+  readonly token = randomBytes(24).toString('base64url')
+  readonly createdAt = Date.now()
+  lastUsed = Date.now()
+  closed = false
+  /** Upstream path of the playlist, e.g. "/cctv10/index.m3u8". */
+  readonly playlistPath: string
+  /** Requests may only reach this folder of the HLS server (the camera's own). */
+  readonly allowedPrefix: string
+  private readonly agent: SshHttpAgent
+
+  constructor (readonly conn: SshConnection, readonly server: ServerConfig, readonly cctvId: string, private readonly opts: TunnelOptions) {
+    this.playlistPath = server.hls.path.replaceAll('{cctv_id}', cctvId)
+    this.allowedPrefix = this.playlistPath.slice(0, this.playlistPath.lastIndexOf('/') + 1)
+    this.agent = new SshHttpAgent(conn, server.hls.port, opts.maxSockets)
+  }
+
+  get openChannels (): number { return this.agent.channels.size }
+
+  /** Fails with the cause when nothing answers at the HLS port (checked when the tunnel opens). */
+  async check (): Promise<void> {
+    let ch
+    try {
+      ch = await this.conn.forwardOut('127.0.0.1', this.server.hls.port)
+    } catch (err) {
+      throw new RemoteError(`HLS server (server ${this.server.n}, port ${this.server.hls.port}): ${(err as Error).message}`)
+    }
+    ch.destroy()
+  }
+
+  /** Whether `path` (after the token) may be fetched through this tunnel. */
+  allows (path: string): boolean {
+    if (!path.startsWith(this.allowedPrefix)) return false
+    const rest = path.slice(this.allowedPrefix.length).split('?')[0]
+    return rest !== '' && !rest.split('/').some(seg => seg === '..' || seg === '.' || seg === '') && !/%2e|%2f|%5c|\\/i.test(rest)
+  }
+
+  /** GET/HEAD `path` on the HLS server; resolves with the response, whose body streams. */
+  fetch (method: 'GET' | 'HEAD', path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    this.lastUsed = Date.now()
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        agent: this.agent,
+        host: '127.0.0.1',
+        port: this.server.hls.port,
+        method,
+        path,
+        headers: { ...headers, host: `127.0.0.1:${this.server.hls.port}` },
+        signal,
+        timeout: this.opts.responseTimeoutMs
+      }, res => { this.lastUsed = Date.now(); resolve(res) })
+      req.on('timeout', () => { req.destroy(new RemoteError('HLS server: Timeout')) })
+      req.on('error', (err: Error) => {
+        reject(err instanceof RemoteError ? err : new RemoteError(`HLS server: ${err.message.replace(/^\(SSH\) /, '')}`))
+      })
+      req.end()
+    })
+  }
+
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    this.agent.destroy()
+  }
+}

@@ -1,0 +1,85 @@
+import type { ServerConfig } from './regions.js'
+import type { SiteSession } from './site-session.js'
+import { HlsTunnel } from './hls-tunnel.js'
+import { SshTunnel } from './ssh-tunnel.js'
+import { RemoteError } from './errors.js'
+
+export interface LiveViewOptions {
+  mode: 'gateway' | 'port'
+  idleMs: number
+  maxSockets: number
+  responseTimeoutMs: number
+  bindHost: string
+  portRange: [number, number]
+}
+
+/** What a session's live view is: a token served by the gateway, or a listening port. */
+export type LiveTunnel =
+  | { kind: 'gateway', tunnel: HlsTunnel, createdAt: number, close: () => void }
+  | { kind: 'port', tunnel: SshTunnel, playlistPath: string, createdAt: number, close: () => void }
+
+const KEY = 'hls'
+
+export function currentTunnel (site: SiteSession): LiveTunnel | undefined {
+  return site.resources.get(KEY) as LiveTunnel | undefined
+}
+
+function lastUsed (t: LiveTunnel): number {
+  return t.tunnel.lastUsed
+}
+
+function forget (site: SiteSession, t: LiveTunnel): void {
+  t.close()
+  if (site.resources.get(KEY) === t) site.resources.delete(KEY)
+}
+
+/**
+ * Opens this session's live view of `cctvId` on `server`, replacing its previous one.
+ * It closes by itself after `idleMs` without a request, and with the session.
+ */
+export async function openLiveView (site: SiteSession, server: ServerConfig, cctvId: string, opts: LiveViewOptions): Promise<LiveTunnel> {
+  const conn = await site.connection(server)
+  let live: LiveTunnel
+  if (opts.mode === 'gateway') {
+    const tunnel = new HlsTunnel(conn, server, cctvId, { maxSockets: opts.maxSockets, responseTimeoutMs: opts.responseTimeoutMs })
+    await tunnel.check()
+    live = { kind: 'gateway', tunnel, createdAt: tunnel.createdAt, close: () => { tunnel.close() } }
+  } else {
+    const [from, to] = opts.portRange
+    const ports = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i)
+    let tunnel: SshTunnel
+    try {
+      tunnel = await SshTunnel.open(conn, '127.0.0.1', server.hls.port, { bindHost: opts.bindHost, ports })
+    } catch (err) {
+      throw new RemoteError(`HLS port mode: ${(err as Error).message}`)
+    }
+    const playlistPath = server.hls.path.replaceAll('{cctv_id}', cctvId)
+    live = { kind: 'port', tunnel, playlistPath, createdAt: Date.now(), close: () => { void tunnel.close() } }
+  }
+  const previous = currentTunnel(site)
+  if (previous !== undefined) forget(site, previous)
+  site.resources.set(KEY, live)
+  site.tunnelOpen = () => currentTunnel(site) !== undefined
+  const idle = setInterval(() => {
+    if (currentTunnel(site) !== live) { clearInterval(idle); return }
+    if (Date.now() - lastUsed(live) > opts.idleMs) { clearInterval(idle); forget(site, live) }
+  }, Math.min(5000, Math.max(50, Math.floor(opts.idleMs / 4)))).unref()
+  if (!site.resources.has(KEY + ':cleanup')) {
+    // Once per session, not per tunnel: a session may switch cameras hundreds of times.
+    site.resources.set(KEY + ':cleanup', true)
+    site.onClose(() => { const t = currentTunnel(site); if (t !== undefined) forget(site, t) })
+  }
+  return live
+}
+
+/**
+ * Closes the session's live view unless it was opened less than `graceMs` before this stop
+ * arrived: the client fires stop and the next open 1 ms apart, in either order, and a stop
+ * must never close a tunnel opened after it was sent. Returns whether one was closed.
+ */
+export function stopLiveView (site: SiteSession, arrivedAt: number, graceMs: number): boolean {
+  const t = currentTunnel(site)
+  if (t === undefined || t.createdAt > arrivedAt - graceMs) return false
+  forget(site, t)
+  return true
+}

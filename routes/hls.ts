@@ -1,0 +1,48 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { currentTunnel } from '../lib/live-view.js'
+
+/** Request headers worth passing to the HLS server, and response headers worth passing back. */
+const UP = ['accept', 'range', 'if-none-match', 'if-modified-since', 'if-range']
+const DOWN = ['content-type', 'content-length', 'cache-control', 'etag', 'last-modified', 'expires', 'content-range', 'accept-ranges', 'age', 'vary']
+
+/**
+ * GET /hls/<token>/<path>: the session's live view, carried over SSH to the HLS server and
+ * streamed back (never buffered whole) with the origin's status and caching headers. Only
+ * the session that opened the tunnel can use its token; anyone else gets 404.
+ */
+const routes: FastifyPluginAsync = async (fastify) => {
+  fastify.get<{ Params: { token: string, '*': string } }>('/hls/:token/*', {
+    schema: { hide: true },
+    // Segments are binary and large: no body logging, no compression here.
+    logLevel: 'warn'
+  }, async (request, reply) => {
+    const site = request.site()
+    const live = site === undefined ? undefined : currentTunnel(site)
+    if (live?.kind !== 'gateway' || live.tunnel.closed || live.tunnel.token !== request.params.token) {
+      return await reply.code(404).send({ message: 'HLS tunnel not found' })
+    }
+    const tunnel = live.tunnel
+    const qs = request.url.indexOf('?')
+    const path = '/' + request.params['*'] + (qs === -1 ? '' : request.url.slice(qs))
+    if (!tunnel.allows(path)) return await reply.code(404).send({ message: 'not part of this camera\'s stream' })
+
+    const headers: Record<string, string> = {}
+    for (const h of UP) { const v = request.headers[h]; if (typeof v === 'string') headers[h] = v }
+    const ac = new AbortController()
+    const onGone = (): void => { ac.abort() }
+    request.raw.socket?.once('close', onGone)
+    try {
+      const res = await tunnel.fetch('GET', path, headers, ac.signal)
+      reply.code(res.statusCode ?? 502)
+      for (const h of DOWN) { const v = res.headers[h]; if (v !== undefined) reply.header(h, v) }
+      reply.header('x-content-type-options', 'nosniff')
+      res.once('close', () => { request.raw.socket?.off('close', onGone) })
+      return await reply.send(res)
+    } catch (err) {
+      request.raw.socket?.off('close', onGone)
+      throw err
+    }
+  })
+}
+
+export default routes
