@@ -16,7 +16,7 @@ const origin2 = region.hls.get(2)!
 /** GET straight from an HLS origin, bypassing the gateway: the reference bytes. */
 function direct (port: number, path: string): Promise<{ status: number, body: Buffer, type?: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, res => {
+    http.get({ host: '127.0.0.1', port, path, agent: false }, res => {
       const chunks: Buffer[] = []
       res.on('data', c => chunks.push(c)).on('end', () => { resolve({ status: res.statusCode!, body: Buffer.concat(chunks), type: res.headers['content-type'] }) })
     }).on('error', reject)
@@ -241,4 +241,21 @@ t.test('20 viewers\' segment fetches at once on one session all succeed within t
   t.ok(results.filter((_, i) => i % 2 === 0).every(r => r.body.equals(results[0].body)), 'same segment, same bytes')
   t.ok(origin1.openConnections <= 4, `at most HLS_MAX_SOCKETS (4) channels: ${origin1.openConnections}`)
   await b.post('/api/hls_tunnel_stop')
+})
+
+t.test('port mode (the original deployment\'s shape): a listening port per tunnel, closed by stop', async t => {
+  const { freePort } = await import('../sim/net.js')
+  const p = await freePort()
+  const g = await startGateway(t, { regions: [{ name: 'x', hls: true }], env: { HLS_MODE: 'port', HLS_PORT_RANGE: `${p}-${p + 5}`, HLS_PUBLIC_HOST: '127.0.0.1', HLS_STOP_GRACE_MS: '0' } })
+  const b = g.browser(); await b.connect(g.regions[0])
+  const url = await open(b)
+  t.match(url, new RegExp(`^http://127\\.0\\.0\\.1:${p}\\d*/cctv1/index\\.m3u8$`.replace(`${p}\\d*`, '\\d+')))
+  const port = Number(new URL(url).port)
+  t.ok(port >= p && port <= p + 5, 'from HLS_PORT_RANGE')
+  const d = await direct(port, '/cctv1/index.m3u8')
+  t.equal(d.status, 200)
+  t.match(d.body.toString(), /^#EXTM3U/)
+  t.equal((await b.get('/api/ssh_status')).body.hls_server, true)
+  await b.post('/api/hls_tunnel_stop')
+  await t.rejects(direct(port, '/cctv1/index.m3u8'), { code: 'ECONNREFUSED' }, 'the port is closed after stop')
 })
