@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import path from 'node:path'
 import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import app, { serverOptions } from './app.js'
@@ -36,6 +37,8 @@ try {
       demo = await startSimRegion({ ...demoOptions, rtsp: false, hls: false })
     }
     regions = parseRegions({ regions: { [demo.name]: demo.entry } }, 'built-in demo region')
+    // The simulated site makes new host keys when its folder is new: keep its identities with it.
+    if (process.env.KNOWN_HOSTS_FILE === undefined) env.KNOWN_HOSTS_FILE = path.join(demo.root, 'known_hosts.json')
     log.warn(`REGIONS_FILE is not set: serving the built-in demo region ${demo.name} backed by a simulated site at ${demo.server1.host}:${demo.server1.port}. Log in with SSH id: ${DEMO_USER.username} password: ${DEMO_USER.password}`)
   }
 } catch (err) {

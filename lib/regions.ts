@@ -22,8 +22,11 @@ const HlsSchema = Type.Object({
   path: Type.Optional(Type.String({ pattern: '^/' }))
 }, { additionalProperties: false })
 
+const Fingerprint = Type.String({ pattern: '^SHA256:[A-Za-z0-9+/]{43}$', description: 'OpenSSH host key fingerprint (ssh-keygen -lf)' })
+
 const ServerSchema = Type.Object({
   host: Type.Optional(NonEmpty),
+  fingerprint: Type.Optional(Fingerprint),
   port: Type.Optional(Port),
   id: Type.Optional(NonEmpty),
   password: Type.Optional(Type.String()),
@@ -39,7 +42,7 @@ const ContainerSelector = Type.Object({
 }, { additionalProperties: false })
 
 export const RegionSchema = Type.Object({
-  ssh: Type.Object({ host: NonEmpty, port: Port }, { additionalProperties: false }),
+  ssh: Type.Object({ host: NonEmpty, port: Port, fingerprint: Type.Optional(Fingerprint) }, { additionalProperties: false }),
   page_url: Type.String({ pattern: '^https?://' }),
   docker: Type.Optional(DockerSchema),
   mongo: Type.Optional(Type.Object({
@@ -73,6 +76,8 @@ export interface ServerConfig {
   /** Own credentials; undefined means "the session's". */
   id?: string
   password?: string
+  /** Pinned host key fingerprint (else: trust on first use). */
+  fingerprint?: string
   docker: { sudo: boolean }
   logs: { gstreamer: string, ffmpeg: string }
   hls: { port: number, path: string }
@@ -80,7 +85,7 @@ export interface ServerConfig {
 
 export interface RegionConfig {
   name: string
-  ssh: { host: string, port: number }
+  ssh: { host: string, port: number, fingerprint?: string }
   pageUrl: string
   mongo: { container: ContainerSelectorConfig, database: string, collection: string }
   firewatcher: { container: ContainerSelectorConfig }
@@ -134,7 +139,7 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
     if (!/^[1-9][0-9]{0,2}$/.test(key)) fail(`servers.${key}`, 'server keys are the server number N of inference_id svr<N><gpu> (1, 2, 3, …)')
     const n = Number(key)
     if (n !== 1 && s.host === undefined) fail(`servers.${key}.host`, 'servers other than 1 are reached by SSH through server 1 and need a host')
-    if (n === 1 && (s.host !== undefined || s.port !== undefined)) fail(`servers.${key}.host`, 'server 1 is the region\'s ssh host itself; set ssh.host/ssh.port instead')
+    if (n === 1 && (s.host !== undefined || s.port !== undefined || s.fingerprint !== undefined)) fail(`servers.${key}.host`, 'server 1 is the region\'s ssh host itself; set ssh.host/ssh.port/ssh.fingerprint instead')
     if ((s.id === undefined) !== (s.password === undefined)) fail(`servers.${key}.id`, 'give both id and password, or neither (then the session\'s credentials are used)')
     servers.set(n, {
       n,
@@ -142,6 +147,7 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
       port: n === 1 ? raw.ssh.port : (s.port ?? 22),
       id: s.id,
       password: s.password,
+      fingerprint: n === 1 ? raw.ssh.fingerprint : s.fingerprint,
       docker: { sudo: s.docker?.sudo ?? raw.docker?.sudo ?? REGION_DEFAULTS.docker.sudo },
       logs: {
         gstreamer: s.logs?.gstreamer ?? raw.logs?.gstreamer ?? REGION_DEFAULTS.logs.gstreamer,
@@ -170,7 +176,7 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
   if (Object.keys(fwContainer).length !== 1) fail('firewatcher.container', 'give exactly one of publish, name, image')
   return {
     name,
-    ssh: { host: raw.ssh.host, port: raw.ssh.port },
+    ssh: { host: raw.ssh.host, port: raw.ssh.port, fingerprint: raw.ssh.fingerprint },
     pageUrl: raw.page_url,
     mongo: {
       container: { ...mongoContainer },

@@ -3,6 +3,7 @@ import type { RegionConfig, ServerConfig } from './regions.js'
 import { SshConnection, type ExecOptions, type ExecResult, type SshOptions } from './ssh-connection.js'
 import { ApiError, RemoteError } from './errors.js'
 import { buildCommand, stdinFor, type RemoteCommand } from './remote-command.js'
+import { HostKeyMismatchError, type KnownHosts } from './known-hosts.js'
 
 type Cleanup = () => void | Promise<void>
 
@@ -25,7 +26,7 @@ export class SiteSession {
     readonly region: RegionConfig,
     readonly conn: SshConnection,
     ttlMs: number,
-    private readonly sshOptions: SshOptions
+    private readonly sshOptions: SshOptions & { knownHosts?: KnownHosts }
   ) {
     this.expiresAt = this.connectedAt + ttlMs
     this.onClose(async () => {
@@ -63,9 +64,15 @@ export class SiteSession {
         throw hopError(n, err)
       }
       try {
+        const { knownHosts, ...options } = this.sshOptions
         return await SshConnection.connect(
           { host, port: server.port, username: server.id ?? this.conn.username, password: this.passwordFor(server) },
-          { ...this.sshOptions, sock }
+          {
+            ...options,
+            sock,
+            // A hop's address is as seen from server 1: the same name in two regions is two machines.
+            identity: knownHosts === undefined ? undefined : { knownHosts, hostId: `${this.region.name}/svr${n} ${host}:${server.port}`, pinned: server.fingerprint }
+          }
         )
       } catch (err) {
         sock.destroy()
@@ -124,6 +131,7 @@ export class SiteSession {
 /** A hop's failure names the server; "Authentication failed" stays exact (the contract's 401). */
 function hopError (n: number, err: unknown): Error {
   if (err instanceof ApiError && err.statusCode === 401) return err
+  if (err instanceof HostKeyMismatchError) return err
   const msg = err instanceof Error ? err.message : String(err)
   return new RemoteError(`server ${n}: ${msg.replace(/^\(SSH\) /, '')}`)
 }

@@ -4,6 +4,7 @@ import { NodeSSH } from 'node-ssh'
 import type { Client, ClientChannel } from 'ssh2'
 import pLimit, { type LimitFunction } from 'p-limit'
 import { AuthFailedError, RemoteError } from './errors.js'
+import type { KnownHosts } from './known-hosts.js'
 
 export interface SshCredentials {
   host: string
@@ -20,8 +21,8 @@ export interface SshOptions {
   maxChannels: number
   /** An already-open stream to carry the SSH connection (a hop through server 1). */
   sock?: Duplex
-  /** Called with the host key; return false to refuse the host. */
-  hostVerifier?: (key: Buffer) => boolean
+  /** Checks the host's identity against the known-hosts store (or a pinned fingerprint). */
+  identity?: { knownHosts: KnownHosts, hostId: string, pinned?: string }
 }
 
 export interface ExecOptions {
@@ -113,6 +114,7 @@ export class SshConnection extends EventEmitter {
 
   static async connect (creds: SshCredentials, opts: SshOptions): Promise<SshConnection> {
     const ssh = new NodeSSH()
+    const identity = opts.identity === undefined ? undefined : opts.identity.knownHosts.verifier(opts.identity.hostId, opts.identity.pinned)
     try {
       await ssh.connect({
         host: opts.sock ? undefined : creds.host,
@@ -124,10 +126,12 @@ export class SshConnection extends EventEmitter {
         readyTimeout: opts.readyTimeoutMs,
         keepaliveInterval: opts.keepaliveIntervalMs,
         keepaliveCountMax: opts.keepaliveCountMax,
-        hostVerifier: opts.hostVerifier as never
+        hostVerifier: identity?.verify as never
       })
     } catch (err) {
       ssh.dispose()
+      // Checked before the password is ever sent: a host that fails it never sees the credentials.
+      if (identity?.result.mismatch !== undefined) throw identity.result.mismatch
       throw connectError(err)
     }
     const client = ssh.connection

@@ -38,6 +38,8 @@ export interface SimRegionOptions {
 
 export interface SimRegion {
   name: string
+  /** The folder holding every server's files. */
+  root: string
   /** The regions-file entry for this simulated region (validated by lib/regions.ts like any other). */
   entry: Record<string, unknown>
   server1: SimSite
@@ -154,7 +156,7 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       servers: serversEntry,
       logs
     }
-    return { name: opts.name, entry, server1, servers, inventory, mongo, cameras, hls, logs, close: closeAll }
+    return { name: opts.name, root, entry, server1, servers, inventory, mongo, cameras, hls, logs, close: closeAll }
   } catch (err) {
     await closeAll()
     throw err

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { SiteSession, SiteSessionRegistry } from '../../lib/site-session.js'
 import type { SshOptions } from '../../lib/ssh-connection.js'
 import { NotConnectedError } from '../../lib/errors.js'
+import { KnownHosts } from '../../lib/known-hosts.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,6 +11,8 @@ declare module 'fastify' {
     sites: SiteSessionRegistry
     /** Connection options from the environment, for server 1 and hops alike. */
     sshOptions: () => SshOptions
+    /** Host identities seen (trust on first use), on disk. */
+    knownHosts: KnownHosts
   }
   interface FastifyRequest {
     /** This browser session's live site session, or undefined. */
@@ -25,6 +28,7 @@ export default fp(async (fastify) => {
   const { env } = fastify.config
   const sites = new SiteSessionRegistry({ ttlMs: env.SSH_TTL_SECONDS * 1000, log: fastify.log })
   fastify.decorate('sites', sites)
+  fastify.decorate('knownHosts', new KnownHosts(env.KNOWN_HOSTS_FILE))
   fastify.decorate('sshOptions', (): SshOptions => ({
     readyTimeoutMs: env.SSH_READY_TIMEOUT_MS,
     keepaliveIntervalMs: env.SSH_KEEPALIVE_INTERVAL_MS,

@@ -67,9 +67,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.sites.connecting.add(browserSession)
     const started = Date.now()
     try {
-      const conn = await SshConnection.connect({ host, port, username: id, password }, fastify.sshOptions())
+      const conn = await SshConnection.connect({ host, port, username: id, password }, {
+        ...fastify.sshOptions(),
+        identity: { knownHosts: fastify.knownHosts, hostId: `${host}:${port}`, pinned: region.ssh.fingerprint }
+      })
       const siteId = randomUUID()
-      fastify.sites.add(new SiteSession(siteId, region, conn, fastify.config.env.SSH_TTL_SECONDS * 1000, fastify.sshOptions()))
+      fastify.sites.add(new SiteSession(siteId, region, conn, fastify.config.env.SSH_TTL_SECONDS * 1000, { ...fastify.sshOptions(), knownHosts: fastify.knownHosts }))
       request.session.siteId = siteId
       request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started }, 'ssh connected')
       return { message: 'SSH connect success' }

@@ -1,6 +1,9 @@
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { Writable } from 'node:stream'
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import type { Test } from 'tap'
 import app, { serverOptions } from '../../app.js'
 import { loadEnv, type Env } from '../../lib/env.js'
@@ -11,7 +14,9 @@ process.env.FASTIFY_AUTOLOAD_TYPESCRIPT = '1'
 
 /** The gateway's environment for a test: defaults, quiet logs, overrides. */
 export function testEnv (overrides: Record<string, string> = {}): Env {
-  return loadEnv({ LOG_LEVEL: 'silent', SSH_READY_TIMEOUT_MS: '3000', ...overrides }, false)
+  // Each gateway its own known-hosts file: simulated sites get new keys on every run.
+  const knownHosts = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwkh-')), 'known_hosts.json')
+  return loadEnv({ LOG_LEVEL: 'silent', SSH_READY_TIMEOUT_MS: '3000', KNOWN_HOSTS_FILE: knownHosts, ...overrides }, false)
 }
 
 export interface Gateway {
