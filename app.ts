@@ -62,7 +62,7 @@ export function serverOptions (env: Env): FastifyServerOptions & { logger: Recor
       }
     },
     trustProxy: env.TRUST_PROXY,
-    bodyLimit: 64 * 1024,
+    bodyLimit: env.BODY_LIMIT_BYTES,
     requestIdHeader: false,
     ajv: {
       customOptions: {

@@ -16,6 +16,12 @@ export const EnvSchema = Type.Object({
   PUBLIC_BASE_URL: Type.String({ default: '' }),
   TRUST_PROXY: Type.Boolean({ default: false }),
 
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 2 * 1024 * 1024 }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1200 }),
+  LOGIN_RATE_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  LOGIN_RATE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  CORS_ORIGINS: Type.String({ default: '' }),
+
   SESSION_SECRET: Type.String({ default: '' }),
   SESSION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400 }),
   COOKIE_SECURE: Type.Boolean({ default: false }),

@@ -20,7 +20,7 @@ t.test('malformed JSON answers 400 with the envelope, no stack', async t => {
 
 t.test('a body over the size limit answers 413 with the envelope', async t => {
   const gw = await startGateway(t)
-  const r = await gw.browser().post('/api/page_url', { region: 'x'.repeat(100_000) })
+  const r = await gw.browser().post('/api/page_url', { region: 'x'.repeat(3 * 1024 * 1024) })
   t.equal(r.status, 413)
   t.same(Object.keys(r.body), ['message'])
 })

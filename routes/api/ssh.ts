@@ -50,10 +50,23 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/ssh_connect', {
+    config: {
+      rateLimit: {
+        max: fastify.config.env.LOGIN_RATE_MAX,
+        timeWindow: fastify.config.env.LOGIN_RATE_WINDOW_SECONDS * 1000,
+        // After validation, so the region is known: per client and region.
+        hook: 'preHandler',
+        keyGenerator: (request) => `login|${request.ip}|${String((request.body as { region?: unknown } | undefined)?.region)}`,
+        errorResponseBuilder: (_request, context) => ({
+          statusCode: 429,
+          message: `Too many login attempts for this region; try again in ${context.after}`
+        })
+      }
+    },
     schema: {
       summary: 'Open this browser session\'s SSH connection to a registered region',
       body: ConnectBody,
-      response: { 200: MessageReply, ...errors(400, 401, 403, 404, 500) }
+      response: { 200: MessageReply, ...errors(400, 401, 403, 404, 429, 500) }
     }
   }, async (request) => {
     const { host, port, id, password, region: regionName } = request.body

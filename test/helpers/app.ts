@@ -16,7 +16,7 @@ process.env.FASTIFY_AUTOLOAD_TYPESCRIPT = '1'
 export function testEnv (overrides: Record<string, string> = {}): Env {
   // Each gateway its own known-hosts file: simulated sites get new keys on every run.
   const knownHosts = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwkh-')), 'known_hosts.json')
-  return loadEnv({ LOG_LEVEL: 'silent', SSH_READY_TIMEOUT_MS: '3000', KNOWN_HOSTS_FILE: knownHosts, ...overrides }, false)
+  return loadEnv({ LOG_LEVEL: 'silent', SSH_READY_TIMEOUT_MS: '3000', KNOWN_HOSTS_FILE: knownHosts, LOGIN_RATE_MAX: '1000', ...overrides }, false)
 }
 
 export interface Gateway {
