@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from '
 import AutoLoad from '@fastify/autoload'
 import type { Env } from './lib/env.js'
 import type { RegionConfig } from './lib/regions.js'
+import { maskSecrets } from './lib/mask.js'
 
 const dirname = path.dirname(fileURLToPath(import.meta.url))
 
@@ -59,6 +60,12 @@ export function serverOptions (env: Env): FastifyServerOptions & { logger: Recor
       redact: {
         paths: ['password', '*.password', 'req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
         censor: '***'
+      },
+      hooks: {
+        // Camera credentials inside URLs never reach the log, whichever line carries them.
+        logMethod (args: unknown[], method: (...a: unknown[]) => void) {
+          method.apply(this, args.map(a => typeof a === 'string' ? maskSecrets(a) : a))
+        }
       }
     },
     trustProxy: env.TRUST_PROXY,

@@ -32,6 +32,7 @@ export const EnvSchema = Type.Object({
   SSH_KEEPALIVE_COUNT_MAX: Type.Integer({ minimum: 1, default: 3 }),
   SSH_MAX_CHANNELS: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
   SSH_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000 }),
+  AUDIT_LOG: Type.String({ default: 'var/audit.log' }),
   KNOWN_HOSTS_FILE: Type.String({ minLength: 1, default: 'var/known_hosts.json' }),
 
   COMMAND_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 60, default: 8 }),

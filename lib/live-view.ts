@@ -28,7 +28,8 @@ function lastUsed (t: LiveTunnel): number {
   return t.tunnel.lastUsed
 }
 
-function forget (site: SiteSession, t: LiveTunnel): void {
+function forget (site: SiteSession, t: LiveTunnel, why: string): void {
+  site.audit({ event: 'hls_close', region: site.region.name, outcome: 'ok', ms: Date.now() - t.createdAt, detail: why })
   t.close()
   if (site.resources.get(KEY) === t) site.resources.delete(KEY)
 }
@@ -57,17 +58,17 @@ export async function openLiveView (site: SiteSession, server: ServerConfig, cct
     live = { kind: 'port', tunnel, playlistPath, createdAt: Date.now(), close: () => { void tunnel.close() } }
   }
   const previous = currentTunnel(site)
-  if (previous !== undefined) forget(site, previous)
+  if (previous !== undefined) forget(site, previous, 'replaced')
   site.resources.set(KEY, live)
   site.tunnelOpen = () => currentTunnel(site) !== undefined
   const idle = setInterval(() => {
     if (currentTunnel(site) !== live) { clearInterval(idle); return }
-    if (Date.now() - lastUsed(live) > opts.idleMs) { clearInterval(idle); forget(site, live) }
+    if (Date.now() - lastUsed(live) > opts.idleMs) { clearInterval(idle); forget(site, live, 'idle') }
   }, Math.min(5000, Math.max(50, Math.floor(opts.idleMs / 4)))).unref()
   if (!site.resources.has(KEY + ':cleanup')) {
     // Once per session, not per tunnel: a session may switch cameras hundreds of times.
     site.resources.set(KEY + ':cleanup', true)
-    site.onClose(() => { const t = currentTunnel(site); if (t !== undefined) forget(site, t) })
+    site.onClose(() => { const t = currentTunnel(site); if (t !== undefined) forget(site, t, 'session closed') })
   }
   return live
 }
@@ -80,6 +81,6 @@ export async function openLiveView (site: SiteSession, server: ServerConfig, cct
 export function stopLiveView (site: SiteSession, arrivedAt: number, graceMs: number): boolean {
   const t = currentTunnel(site)
   if (t === undefined || t.createdAt > arrivedAt - graceMs) return false
-  forget(site, t)
+  forget(site, t, 'stopped')
   return true
 }

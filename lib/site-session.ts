@@ -4,6 +4,7 @@ import { SshConnection, type ExecOptions, type ExecResult, type SshOptions } fro
 import { ApiError, RemoteError } from './errors.js'
 import { buildCommand, stdinFor, type RemoteCommand } from './remote-command.js'
 import { HostKeyMismatchError, type KnownHosts } from './known-hosts.js'
+import { auditCommand, type AuditRecord } from './audit.js'
 
 type Cleanup = () => void | Promise<void>
 
@@ -93,14 +94,28 @@ export class SiteSession {
 
   /** Runs one remote command on `server` (sudo password on stdin when the command asks for it). */
   async run (server: ServerConfig, cmd: RemoteCommand, opts: Omit<ExecOptions, 'stdin' | 'timeoutMs'> & { timeoutMs?: number } = {}): Promise<ExecResult> {
-    const conn = await this.connection(server)
-    return await conn.exec(buildCommand(cmd), {
-      ...opts,
-      stdin: stdinFor(cmd, this.passwordFor(server)),
-      // The remote `timeout` fires first; the local limit is the backstop for a silent link.
-      timeoutMs: opts.timeoutMs ?? cmd.timeoutSec * 1000 + 3000
-    })
+    const started = Date.now()
+    const record = (outcome: 'ok' | 'error', exit: number | null | undefined, detail?: string): void => {
+      this.audit({ event: 'exec', region: this.region.name, server: server.n, command: auditCommand(cmd.argv), outcome, exit, ms: Date.now() - started, detail })
+    }
+    try {
+      const conn = await this.connection(server)
+      const r = await conn.exec(buildCommand(cmd), {
+        ...opts,
+        stdin: stdinFor(cmd, this.passwordFor(server)),
+        // The remote `timeout` fires first; the local limit is the backstop for a silent link.
+        timeoutMs: opts.timeoutMs ?? cmd.timeoutSec * 1000 + 3000
+      })
+      record('ok', r.code)
+      return r
+    } catch (err) {
+      record('error', undefined, (err as Error).message)
+      throw err
+    }
   }
+
+  /** Where this session's remote commands and closing are recorded (set by whoever opens it). */
+  audit: (rec: Omit<AuditRecord, 'ts'>) => void = () => {}
 
   /** Set by the live-view feature while this session has an HLS tunnel open. */
   tunnelOpen: () => boolean = () => false
@@ -184,6 +199,7 @@ export class SiteSessionRegistry {
     clearTimeout(this.timers.get(id))
     this.timers.delete(id)
     this.opts.log.info({ site: id.slice(0, 8), region: s.region.name, host: s.conn.host, reason }, 'ssh session closed')
+    s.audit({ event: 'ssh_close', region: s.region.name, server: 1, outcome: 'ok', ms: Date.now() - s.connectedAt, detail: reason })
     await s.close()
     return true
   }

@@ -3,6 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { AlreadyConnectedError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError } from '../../lib/errors.js'
 import { SshConnection } from '../../lib/ssh-connection.js'
 import { SiteSession } from '../../lib/site-session.js'
+import { sessionTag } from '../../lib/audit.js'
 import { Host, MessageReply, Port, RegionName, errors } from './schemas.js'
 
 const StatusReply = Type.Union([
@@ -85,7 +86,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         identity: { knownHosts: fastify.knownHosts, hostId: `${host}:${port}`, pinned: region.ssh.fingerprint }
       })
       const siteId = randomUUID()
-      fastify.sites.add(new SiteSession(siteId, region, conn, fastify.config.env.SSH_TTL_SECONDS * 1000, { ...fastify.sshOptions(), knownHosts: fastify.knownHosts }))
+      const site = new SiteSession(siteId, region, conn, fastify.config.env.SSH_TTL_SECONDS * 1000, { ...fastify.sshOptions(), knownHosts: fastify.knownHosts })
+      const who = { session: sessionTag(request.session.sessionId), user: id, client: request.ip }
+      site.audit = rec => { fastify.audit.write({ ...who, ...rec }) }
+      fastify.sites.add(site)
       request.session.siteId = siteId
       request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started }, 'ssh connected')
       return { message: 'SSH connect success' }

@@ -15,8 +15,15 @@ process.env.FASTIFY_AUTOLOAD_TYPESCRIPT = '1'
 /** The gateway's environment for a test: defaults, quiet logs, overrides. */
 export function testEnv (overrides: Record<string, string> = {}): Env {
   // Each gateway its own known-hosts file: simulated sites get new keys on every run.
-  const knownHosts = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwkh-')), 'known_hosts.json')
-  return loadEnv({ LOG_LEVEL: 'silent', SSH_READY_TIMEOUT_MS: '3000', KNOWN_HOSTS_FILE: knownHosts, LOGIN_RATE_MAX: '1000', ...overrides }, false)
+  const state = mkdtempSync(path.join(os.tmpdir(), 'fwstate-'))
+  return loadEnv({
+    LOG_LEVEL: 'silent',
+    SSH_READY_TIMEOUT_MS: '3000',
+    KNOWN_HOSTS_FILE: path.join(state, 'known_hosts.json'),
+    AUDIT_LOG: path.join(state, 'audit.log'),
+    LOGIN_RATE_MAX: '1000',
+    ...overrides
+  }, false)
 }
 
 export interface Gateway {
