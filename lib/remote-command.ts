@@ -28,9 +28,14 @@ export interface RemoteCommand {
   sudo?: boolean
 }
 
+/** First line on stderr of every command: the PID of its process group (see buildCommand). */
+export const PID_MARK = 'fwmaint-pid '
+
 /**
- * `LC_ALL=C timeout -k 2 <n> [sudo -k -S -p '' --] argv…`
+ * `printf 'fwmaint-pid %s\n' $$ >&2; exec env LC_ALL=C timeout -k 2 <n> [sudo -k -S -p '' --] argv…`
  *
+ * - the PID line: `exec` keeps the shell's PID through env and timeout, and timeout leads its
+ *   own process group, so `kill -- -PID` stops the whole command when the client goes away.
  * - LC_ALL=C: byte semantics for grep and stable, untranslated error texts.
  * - timeout: ending an SSH channel does not stop a non-pty remote process; this does.
  * - sudo -k: ignore cached credentials so the password line on stdin is always consumed
@@ -39,10 +44,17 @@ export interface RemoteCommand {
 export function buildCommand (cmd: RemoteCommand): string {
   if (cmd.argv.length === 0) throw new UnsafeArgumentError('empty command')
   const secs = Math.max(1, Math.ceil(cmd.timeoutSec))
-  const parts = ['LC_ALL=C', 'timeout', '-k', '2', String(secs)]
+  const parts = [`printf '${PID_MARK}%s\\n' "$$" >&2;`, 'exec', 'env', 'LC_ALL=C', 'timeout', '-k', '2', String(secs)]
   if (cmd.sudo === true) parts.push('sudo', '-k', '-S', '-p', "''", '--')
   for (const a of cmd.argv) parts.push(shQuote(a))
   return parts.join(' ')
+}
+
+/** The line that stops a command started by buildCommand, given the PID it reported. */
+export function killCommand (pid: number): string {
+  if (!Number.isInteger(pid) || pid <= 1) throw new UnsafeArgumentError('not a process id')
+  // No `--`: dash's kill builtin (Debian's /bin/sh) rejects it ("Illegal number: -").
+  return `kill -TERM -${pid} 2>/dev/null; sleep 2; kill -KILL -${pid} 2>/dev/null; true`
 }
 
 /** What the caller writes on the channel's stdin for `cmd`. */

@@ -110,6 +110,10 @@ export class SiteSession {
       return r
     } catch (err) {
       record('error', undefined, (err as Error).message)
+      // On a hop, say which server failed (hop connection errors already do).
+      if (server.n !== 1 && err instanceof RemoteError && err.statusCode === 500 && !err.message.startsWith(`server ${server.n}: `)) {
+        throw new RemoteError(`server ${server.n}: ${err.message}`)
+      }
       throw err
     }
   }

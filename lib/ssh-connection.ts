@@ -5,6 +5,7 @@ import type { Client, ClientChannel } from 'ssh2'
 import pLimit, { type LimitFunction } from 'p-limit'
 import { AuthFailedError, RemoteError } from './errors.js'
 import type { KnownHosts } from './known-hosts.js'
+import { PID_MARK, killCommand } from './remote-command.js'
 
 export interface SshCredentials {
   host: string
@@ -74,6 +75,8 @@ export function connectError (err: unknown): Error {
     case 'EAI_AGAIN': return new RemoteError('Host not found')
   }
   if (/Connection refused/i.test(msg)) return new RemoteError('Connection refused')
+  // ssh2 fails requests still waiting when the connection goes away with this text.
+  if (/^No response from server$/.test(msg) && e?.code === undefined) return new RemoteError('Connection lost')
   if (/All configured authentication methods failed/i.test(msg)) return new AuthFailedError()
   return new RemoteError(msg.replace(/^\(SSH\) /, ''))
 }
@@ -205,6 +208,9 @@ export class SshConnection extends EventEmitter {
       let code: number | null = null
       let sig: string | null = null
       let settled = false
+      // The first stderr line of a built command names its process group (lib/remote-command.ts).
+      let pid: number | undefined
+      let head: string | undefined = ''
       const finish = (error?: Error): void => {
         if (settled) return
         settled = true
@@ -212,7 +218,13 @@ export class SshConnection extends EventEmitter {
         opts.signal?.removeEventListener('abort', onAbort)
         this.off('closed', onLost)
         this.channels.delete(ch)
-        if (error) { ch.destroy(); reject(error); return }
+        if (error) {
+          ch.destroy()
+          // Closing the channel does not stop a non-pty process: kill its group on the site.
+          if (pid !== undefined && code === null && this._alive) this.killRemote(pid)
+          reject(error)
+          return
+        }
         resolve({ code, signal: sig, stdout: Buffer.concat(out), stderr: Buffer.concat(err), truncated })
       }
       const onAbort = (): void => { finish(new RemoteError('Request aborted')) }
@@ -233,18 +245,40 @@ export class SshConnection extends EventEmitter {
         out.push(chunk)
         outLen += chunk.length
       })
-      ch.stderr.on('data', (chunk: Buffer) => {
+      const keepErr = (chunk: Buffer): void => {
         // Read always (a channel whose stderr is not read never closes); keep only the head.
         if (errLen < maxErr) { err.push(chunk.subarray(0, maxErr - errLen)); errLen += chunk.length }
+      }
+      ch.stderr.on('data', (chunk: Buffer) => {
+        if (head === undefined) { keepErr(chunk); return }
+        head += chunk.toString('latin1')
+        const nl = head.indexOf('\n')
+        if (nl === -1 && head.length < PID_MARK.length + 12) return
+        const first = nl === -1 ? head : head.slice(0, nl)
+        if (first.startsWith(PID_MARK)) {
+          pid = Number(first.slice(PID_MARK.length))
+          if (nl !== -1 && nl + 1 < head.length) keepErr(Buffer.from(head.slice(nl + 1), 'latin1'))
+        } else {
+          keepErr(Buffer.from(head, 'latin1'))
+        }
+        head = undefined
       })
       ch.on('exit', (c: number | null, s?: string) => { code = c; sig = s ?? null })
-      ch.on('close', () => { finish() })
+      ch.on('close', () => {
+        if (head !== undefined && head !== '' && !head.startsWith(PID_MARK)) keepErr(Buffer.from(head, 'latin1'))
+        finish()
+      })
       ch.on('error', (e: Error) => { finish(new RemoteError(e.message)) })
       if (!this._alive) { finish(new RemoteError('Connection lost')); return }
       this.once('closed', onLost)
       if (opts.stdin !== undefined) ch.end(opts.stdin)
       else ch.end()
     })
+  }
+
+  /** Stops a command's process group on the site (best effort, in the background). */
+  private killRemote (pid: number): void {
+    this.exec(killCommand(pid), { timeoutMs: 10_000 }).catch(() => {})
   }
 
   /** A direct-tcpip channel from the site server to host:port (hops, Mongo, HLS). */

@@ -261,7 +261,11 @@ export class SimSite {
 
   async close (): Promise<void> {
     this.dropConnections()
-    for (const c of this.children) c.kill('SIGKILL')
+    for (const c of this.children) {
+      // A command built by the gateway leads its own process group (timeout): take it all.
+      try { if (c.pid !== undefined) process.kill(-c.pid, 'SIGKILL') } catch { /* not a group leader */ }
+      c.kill('SIGKILL')
+    }
     await new Promise<void>(resolve => { this.listener.close(() => { resolve() }) })
     if (this.ownsRoot) rmSync(this.root, { recursive: true, force: true })
   }

@@ -38,14 +38,14 @@ t.test('non-strings are refused', async t => {
 
 t.test('the line starts with LC_ALL=C and a remote timeout with a kill grace', async t => {
   t.equal(buildCommand({ argv: ['grep', '-F', '--', 'Reconnect 1', '/x.log'], timeoutSec: 7.2 }),
-    "LC_ALL=C timeout -k 2 8 'grep' '-F' '--' 'Reconnect 1' '/x.log'")
-  t.match(buildCommand({ argv: ['true'], timeoutSec: 0 }), /^LC_ALL=C timeout -k 2 1 /, 'at least one second')
+    "printf 'fwmaint-pid %s\\n' \"$$\" >&2; exec env LC_ALL=C timeout -k 2 8 'grep' '-F' '--' 'Reconnect 1' '/x.log'")
+  t.match(buildCommand({ argv: ['true'], timeoutSec: 0 }), / exec env LC_ALL=C timeout -k 2 1 /, 'at least one second')
 })
 
 t.test('sudo runs as `sudo -k -S -p \'\' --` and the password goes on stdin, never on the line', async t => {
   const cmd = { argv: ['docker', 'ps'], timeoutSec: 5, sudo: true }
   const line = buildCommand(cmd)
-  t.equal(line, "LC_ALL=C timeout -k 2 5 sudo -k -S -p '' -- 'docker' 'ps'")
+  t.match(line, / exec env LC_ALL=C timeout -k 2 5 sudo -k -S -p '' -- 'docker' 'ps'$/)
   t.equal(stdinFor(cmd, 'p@ss\'"$w0rd'), 'p@ss\'"$w0rd\n')
   t.notOk(line.includes('p@ss'))
   t.equal(stdinFor({ argv: ['ls'], timeoutSec: 5 }, 'pw'), undefined, 'no stdin without sudo')
@@ -60,4 +60,28 @@ t.test('the remote timeout really stops a hung command', async t => {
   try { execFileSync('/bin/sh', ['-c', line]) } catch (err) { code = (err as { status: number }).status }
   t.equal(code, 124, 'timeout(1) exit status')
   t.ok(Date.now() - started < 10_000, 'did not run for 30 s')
+})
+
+t.test('every command first reports the PID of its process group on stderr (for stopping it on abort)', async t => {
+  const { spawnSync } = await import('node:child_process')
+  const r = spawnSync('/bin/sh', ['-c', buildCommand({ argv: ['sh', '-c', 'ps -o pgid= -p $$'], timeoutSec: 5 })], { encoding: 'utf8' })
+  const m = /^fwmaint-pid (\d+)\n/.exec(r.stderr)
+  t.ok(m, 'first stderr line')
+  t.equal(Number(r.stdout.trim()), Number(m![1]), 'that PID leads the command\'s process group')
+  const { killCommand } = await import('../lib/remote-command.js')
+  t.equal(killCommand(1234), 'kill -TERM -1234 2>/dev/null; sleep 2; kill -KILL -1234 2>/dev/null; true')
+  t.throws(() => killCommand(1), { name: 'UnsafeArgumentError' })
+  t.throws(() => killCommand(Number.NaN), { name: 'UnsafeArgumentError' })
+})
+
+t.test('the kill line really stops a running command\'s whole group, under dash', async t => {
+  const { spawn, execFileSync: run } = await import('node:child_process')
+  const { killCommand } = await import('../lib/remote-command.js')
+  const c = spawn('/bin/sh', ['-c', buildCommand({ argv: ['sh', '-c', 'sleep 30 | cat'], timeoutSec: 60 })])
+  const pid = await new Promise<number>(resolve => c.stderr.once('data', (d: Buffer) => { resolve(Number(/fwmaint-pid (\d+)/.exec(d.toString())![1])) }))
+  const exited = new Promise(resolve => c.once('exit', resolve))
+  run('/bin/sh', ['-c', killCommand(pid).replace('sleep 2; ', '')])
+  await exited
+  const { eventually } = await import('./helpers/app.js')
+  t.ok(await eventually(() => run('sh', ['-c', `pgrep -g ${pid} || true`]).toString().trim() === '', 3000), 'no process left in the group')
 })
