@@ -73,3 +73,17 @@ t.test('generated host keys always parse (ssh2 sometimes makes a malformed ed255
   for (let i = 0; i < 2000; i++) if (ssh2.utils.parseKey(generateHostKey()) instanceof Error) bad++
   t.equal(bad, 0)
 })
+
+t.test('the simulated container never lets a probe leave loopback', async t => {
+  const site = await SimSite.start({ users: [], containers: [{ name: 'fw', image: 'firewatcher:v2.1', state: 'running' }] })
+  t.teardown(() => site.close())
+  const S = "sudo -k -S -p '' -- docker exec fw "
+  for (const url of ['rtsp://admin:pw@192.168.20.152:554/x', 'http://10.0.0.1/x.m3u8', 'rtsp://example.com/x', 'udp://[2001:db8::1]:1234']) {
+    const r = await sh(site, S + `ffprobe -v error -i '${url}'`, 'pw\n')
+    t.equal(r.code, 1, url)
+    t.match(r.stderr, /simulated site: only cameras on 127\.0\.0\.0\/8 are dialled/)
+    t.notMatch(r.stderr, /:pw@/, 'masked')
+  }
+  const ok = await sh(site, S + "echo rtsp://127.0.0.1:1/x rtsp://localhost/x", 'pw\n')
+  t.equal(ok.code, 0, 'loopback passes')
+})

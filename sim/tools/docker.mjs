@@ -81,6 +81,14 @@ function exec (argv) {
   if (c.state !== 'running') die(`Error response from daemon: container ${c.id} is not running`)
   const cmd = argv.slice(i)
   if (cmd.length === 0) die('"docker exec" requires at least 2 arguments.', 1)
+  // The simulated site lives on loopback: a probe of any other host (a URL typed into the demo
+  // console, a test value) is refused here instead of leaving the machine.
+  for (const a of cmd) {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(a)
+    if (m !== null && !/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i.test(m[1])) {
+      die(`${a.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}: simulated site: only cameras on 127.0.0.0/8 are dialled (host ${m[1]} refused)`)
+    }
+  }
   // The container's own tools first (e.g. a site-specific ffprobe), then the host's.
   env.PATH = `${path.join(root, 'containers', c.name, 'bin')}:${env.PATH}`
   const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env })
