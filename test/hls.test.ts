@@ -259,3 +259,11 @@ t.test('port mode (the original deployment\'s shape): a listening port per tunne
   await b.post('/api/hls_tunnel_stop')
   await t.rejects(direct(port, '/cctv1/index.m3u8'), { code: 'ECONNREFUSED' }, 'the port is closed after stop')
 })
+
+t.test('gateway shutdown closes tunnels and their channels', async t => {
+  const g = await startGateway(t, { regions: [{ name: 'x', hls: true }] })
+  const b = g.browser(); await b.connect(g.regions[0])
+  const { closed } = await busyTunnel(g, b)
+  await g.app.close()
+  t.ok(await closed(), 'no channel left open to the origin')
+})

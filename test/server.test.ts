@@ -40,8 +40,10 @@ t.test('with no regions file the server starts on the demo region "데모" and s
   const page = await (await fetch(`${base}/api/page_url`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ region: '데모' }) })).json()
   t.match(page, { message: /^http:\/\// })
 
+  const stopAt = Date.now()
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit')
   t.equal(code, 0, 'exits 0 on SIGTERM')
+  t.ok(Date.now() - stopAt < 15_000, `within the unit's TimeoutStopSec (took ${Date.now() - stopAt} ms)`)
   t.match(out, /"reason":"gateway shutting down".*ssh session closed/, 'the open SSH session was closed on the way out')
 })
