@@ -38,7 +38,10 @@ const SEARCH_SCRIPT = [
   '[ -e "$f.gz" ] && set -- "$@" "$f.gz"',
   '[ -e "$f" ] && set -- "$@" "$f"',
   'if [ $# -eq 0 ]; then printf \'%s: No such file or directory\\n\' "$f" >&2; exit 2; fi',
-  'for p do case $p in *.gz) gzip -dc -- "$p" | grep -F -a -e "$w";; *) grep -F -a -e "$w" -- "$p";; esac; done | head -n "$n"'
+  // grep's status 2 is an error (1 = no match, 141 = stopped by head): mark it on stderr, since
+  // the pipeline's status is head's and stderr also carries login noise of some sites.
+  'for p do case $p in *.gz) gzip -dc -- "$p" | grep -F -a -e "$w";; *) grep -F -a -e "$w" -- "$p";; esac',
+  '  [ $? -eq 2 ] && printf \'fwmaint-search-error\\n\' >&2; done | head -n "$n"'
 ].join('\n')
 
 export interface SearchOptions {
@@ -69,9 +72,13 @@ export async function searchLog (site: SiteSession, server: ServerConfig, path: 
     timeoutSec: opts.timeoutSec
   }, { maxStdoutBytes: opts.maxBytes, signal: opts.signal })
   const stderr = r.stderr.toString()
-  if (r.stdout.length === 0 && /No such file or directory/.test(stderr) && r.code === 2) throw new LogNotFoundError(path)
+  if (r.code === 2 && r.stdout.length === 0 && stderr.includes(`${path}: No such file or directory`)) throw new LogNotFoundError(path)
   if (r.code === 124 || r.code === 137) throw remoteFailure('log search', '', r.code)
-  if (r.stdout.length === 0 && stderr.trim() !== '') throw remoteFailure('log search', stderr, r.code)
+  if (r.code !== 0 || (r.stdout.length === 0 && stderr.includes('fwmaint-search-error'))) {
+    // grep's own complaint ("grep: …: Permission denied") is the useful line.
+    const why = stderr.split('\n').find(l => /^(grep|gzip|sh):/.test(l)) ?? stderr.split('\n').find(l => l !== '' && !l.includes('fwmaint-search-error')) ?? ''
+    throw remoteFailure('log search', why, r.code)
+  }
 
   let buf = r.stdout
   let truncated = r.truncated

@@ -110,11 +110,16 @@ export class SiteSession {
       return r
     } catch (err) {
       record('error', undefined, (err as Error).message)
-      // On a hop, say which server failed (hop connection errors already do).
-      if (server.n !== 1 && err instanceof RemoteError && err.statusCode === 500 && !err.message.startsWith(`server ${server.n}: `)) {
-        throw new RemoteError(`server ${server.n}: ${err.message}`)
-      }
-      throw err
+      throw nameServer(server, err)
+    }
+  }
+
+  /** Runs `fn` (work on `server`); a 500 it ends in names the server when it is a hop. */
+  async onServer<T> (server: ServerConfig, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw nameServer(server, err)
     }
   }
 
@@ -145,6 +150,12 @@ export class SiteSession {
     }
     this.conn.close()
   }
+}
+
+/** On a hop, a 500 says which server failed ("server 2: …"), once. */
+function nameServer (server: ServerConfig, err: unknown): unknown {
+  if (server.n === 1 || !(err instanceof RemoteError) || err.statusCode !== 500 || err.message.startsWith(`server ${server.n}: `)) return err
+  return new RemoteError(`server ${server.n}: ${err.message}`)
 }
 
 /** A hop's failure names the server; "Authentication failed" stays exact (the contract's 401). */

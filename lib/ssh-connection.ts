@@ -251,21 +251,23 @@ export class SshConnection extends EventEmitter {
       }
       ch.stderr.on('data', (chunk: Buffer) => {
         if (head === undefined) { keepErr(chunk); return }
+        // Login noise (a missing home, a banner) may come before the PID line: look a few lines in.
         head += chunk.toString('latin1')
-        const nl = head.indexOf('\n')
-        if (nl === -1 && head.length < PID_MARK.length + 12) return
-        const first = nl === -1 ? head : head.slice(0, nl)
-        if (first.startsWith(PID_MARK)) {
-          pid = Number(first.slice(PID_MARK.length))
-          if (nl !== -1 && nl + 1 < head.length) keepErr(Buffer.from(head.slice(nl + 1), 'latin1'))
-        } else {
+        const at = head.indexOf(PID_MARK)
+        const nl = at === -1 ? -1 : head.indexOf('\n', at)
+        if (at !== -1 && nl !== -1) {
+          pid = Number(head.slice(at + PID_MARK.length, nl))
+          const rest = head.slice(0, at) + head.slice(nl + 1)
+          if (rest !== '') keepErr(Buffer.from(rest, 'latin1'))
+          head = undefined
+        } else if (head.length > 4096) {
           keepErr(Buffer.from(head, 'latin1'))
+          head = undefined
         }
-        head = undefined
       })
       ch.on('exit', (c: number | null, s?: string) => { code = c; sig = s ?? null })
       ch.on('close', () => {
-        if (head !== undefined && head !== '' && !head.startsWith(PID_MARK)) keepErr(Buffer.from(head, 'latin1'))
+        if (head !== undefined && head !== '') keepErr(Buffer.from(head.replace(new RegExp(`${PID_MARK}\\d*\\n?`), ''), 'latin1'))
         finish()
       })
       ch.on('error', (e: Error) => { finish(new RemoteError(e.message)) })

@@ -16,6 +16,12 @@ need 'command -v ffprobe' ffmpeg
 # Real RTSP cameras: GStreamer's RTSP server driven by /usr/bin/python3 (the pyenv python has no gi).
 gst_check="/usr/bin/python3 -c \"import gi; gi.require_version('Gst','1.0'); gi.require_version('GstRtspServer','1.0'); from gi.repository import Gst, GstRtspServer; Gst.init(None); assert all(Gst.ElementFactory.find(e) for e in ['videotestsrc','x264enc','rtph264pay'])\""
 need "$gst_check" 'python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly'
+# The real-OpenSSH suite: Debian's sshd and sudo (test users and a sudoers rule are made by the
+# suite itself, which runs as root like CI); pgrep/ps for counting processes.
+need 'test -x /usr/sbin/sshd' openssh-server
+need 'command -v sudo && command -v visudo' sudo
+need 'command -v pgrep' procps
+need 'command -v mkfifo' coreutils
 # The systemd unit is checked with systemd-analyze.
 need 'command -v systemd-analyze' systemd
 # Headless browser tests (playwright-core drives Debian's Chromium; Korean text needs a font).

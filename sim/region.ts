@@ -61,6 +61,55 @@ export const GPUS = [0, 1]
 /** The host name server 1 resolves for analysis server n (never dialled by the gateway itself). */
 export function hopHost (n: number): string { return `svr${n}.site.internal` }
 
+
+type Closable = { close: () => Promise<void> }
+
+/** What every simulated region has around its SSH servers: cameras, inventory, HLS origins. */
+export async function startServices (opts: SimRegionOptions, root: string, host: string, serverCount: number, started: Closable[]): Promise<{ cameras?: SimCameras, inventory: SimCamera[], mongo?: SimMongo, hls: Map<number, HlsOrigin> }> {
+  const cameras = opts.rtsp === true ? await startCameras(host) : undefined
+  if (cameras !== undefined) started.push(cameras)
+  const pipelines = Array.from({ length: serverCount }, (_, i) => GPUS.map(g => `svr${i + 1}${g}`)).flat()
+  const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {} })
+  const mongo = (opts.cameras ?? 0) > 0
+    ? await startMongo({ host, database: 'firewatcher_v2', collection: 'cctvinfos', cameras: inventory })
+    : undefined
+  if (mongo !== undefined) started.push(mongo)
+
+  const hls = new Map<number, HlsOrigin>()
+  if (opts.hls === true) {
+    const encoder = new LiveEncoder(path.join(root, 'hls-stream'))
+    encoder.start()
+    started.push({ close: async () => { encoder.stop() } })
+    await encoder.ready()
+    for (let n = 1; n <= serverCount; n++) {
+      // A camera is live on its own server's HLS server unless it is one of the dead ones (3-6);
+      // with no inventory every camera number is live everywhere.
+      const mine = new Set(inventory.filter(c => c.inference_id.startsWith(`svr${n}`)).map(c => c.cctv_ID))
+      const origin = new HlsOrigin(encoder.dir, id => !(id >= 3 && id <= 6) && (inventory.length === 0 || mine.has(id)))
+      await origin.listen('127.0.0.1')
+      started.push(origin)
+      hls.set(n, origin)
+    }
+  }
+
+  return { cameras, inventory, mongo, hls }
+}
+
+/** Writes each server's logs for the requested days. */
+export function writeRegionLogs (opts: SimRegionOptions, logs: { gstreamer: string, ffmpeg: string }, servers: Iterable<number>, inventory: SimCamera[]): void {
+  const days = opts.logs === true ? simDays() : Array.isArray(opts.logs) ? opts.logs : []
+  if (days.length === 0) return
+  for (const n of servers) writeLogs(logs, n, GPUS, days, gpu => inventory.filter(c => c.inference_id === `svr${n}${gpu}`))
+}
+
+/** Log path templates of a region rooted at `root` ({server} picks the server's own folder). */
+export function regionLogs (root: string): { gstreamer: string, ffmpeg: string } {
+  return {
+    gstreamer: path.join(root, 'svr{server}', 'home/workspace/logs/controller/{date}_{gpu}.log'),
+    ffmpeg: path.join(root, 'svr{server}', 'home/workspace/logs/ffmpeg/{date}_{gpu}.log')
+  }
+}
+
 /** A whole simulated region: server 1 (the SSH host), hop-only servers 2/3, Mongo, cameras, logs. */
 export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion> {
   const ownsRoot = opts.root === undefined
@@ -68,41 +117,14 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
   const host = opts.host ?? '127.0.0.1'
   const users = opts.users ?? [DEMO_USER]
   const serverCount = Math.min(3, Math.max(1, opts.servers ?? 1))
-  const logs = {
-    gstreamer: path.join(root, 'svr{server}', 'home/workspace/logs/controller/{date}_{gpu}.log'),
-    ffmpeg: path.join(root, 'svr{server}', 'home/workspace/logs/ffmpeg/{date}_{gpu}.log')
-  }
-  const started: Array<{ close: () => Promise<void> }> = []
+  const logs = regionLogs(root)
+  const started: Closable[] = []
   const closeAll = async (): Promise<void> => {
     for (const s of started.reverse()) await s.close().catch(() => {})
     if (ownsRoot) rmSync(root, { recursive: true, force: true })
   }
   try {
-    const cameras = opts.rtsp === true ? await startCameras(host) : undefined
-    if (cameras !== undefined) started.push(cameras)
-    const pipelines = Array.from({ length: serverCount }, (_, i) => GPUS.map(g => `svr${i + 1}${g}`)).flat()
-    const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {} })
-    const mongo = (opts.cameras ?? 0) > 0
-      ? await startMongo({ host, database: 'firewatcher_v2', collection: 'cctvinfos', cameras: inventory })
-      : undefined
-    if (mongo !== undefined) started.push(mongo)
-
-    const hls = new Map<number, HlsOrigin>()
-    if (opts.hls === true) {
-      const encoder = new LiveEncoder(path.join(root, 'hls-stream'))
-      encoder.start()
-      started.push({ close: async () => { encoder.stop() } })
-      await encoder.ready()
-      for (let n = 1; n <= serverCount; n++) {
-        // A camera is live on its own server's HLS server unless it is one of the dead ones (3-6);
-        // with no inventory every camera number is live everywhere.
-        const mine = new Set(inventory.filter(c => c.inference_id.startsWith(`svr${n}`)).map(c => c.cctv_ID))
-        const origin = new HlsOrigin(encoder.dir, id => !(id >= 3 && id <= 6) && (inventory.length === 0 || mine.has(id)))
-        await origin.listen('127.0.0.1')
-        started.push(origin)
-        hls.set(n, origin)
-      }
-    }
+    const { cameras, inventory, mongo, hls } = await startServices(opts, root, host, serverCount, started)
 
     const servers = new Map<number, SimSite>()
     for (let n = serverCount; n >= 1; n--) {
@@ -137,12 +159,7 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       started.push(site)
       servers.set(n, site)
     }
-    const days = opts.logs === true ? simDays() : Array.isArray(opts.logs) ? opts.logs : []
-    if (days.length > 0) {
-      for (const n of servers.keys()) {
-        writeLogs(logs, n, GPUS, days, gpu => inventory.filter(c => c.inference_id === `svr${n}${gpu}`))
-      }
-    }
+    writeRegionLogs(opts, logs, servers.keys(), inventory)
     const server1 = servers.get(1)!
     const serversEntry: Record<string, unknown> = { 1: {} }
     for (let n = 2; n <= serverCount; n++) {

@@ -219,3 +219,4 @@ t.test('disconnect closes the hops too', async t => {
   await bb.post('/api/ssh_disconnect')
   t.ok(await eventually(() => s2.openConnections === 0 && s3.openConnections === 0), 'hop connections closed on the servers')
 })
+

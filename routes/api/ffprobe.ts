@@ -48,8 +48,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const site = request.requireSite()
     const { server } = parseInferenceId(request.body.inference_id, site.region)
     checkStreamUrl(request.body.url)
-    const container = await findContainer(site, server, site.region.firewatcher.container, env.COMMAND_TIMEOUT_SECONDS)
-    return await probe(site, server, container, request.body.url, { limitSec: env.FFPROBE_TIMEOUT_SECONDS, signal: request.abortSignal() })
+    return await site.onServer(server, async () => {
+      const container = await findContainer(site, server, site.region.firewatcher.container, env.COMMAND_TIMEOUT_SECONDS)
+      return await probe(site, server, container, request.body.url, { limitSec: env.FFPROBE_TIMEOUT_SECONDS, signal: request.abortSignal() })
+    })
   })
 }
 

@@ -30,12 +30,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       const site = request.requireSite()
       const { server, gpu } = parseInferenceId(request.body.inference_id, site.region)
       const path = logPath(server.logs[kind], server.n, gpu, request.body.date)
-      const r = await searchLog(site, server, path, request.body.find_word, {
+      const r = await site.onServer(server, async () => await searchLog(site, server, path, request.body.find_word, {
         maxLines: env.LOG_MAX_LINES,
         maxBytes: env.LOG_MAX_BYTES,
         timeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
         signal: request.abortSignal()
-      })
+      }))
       return r.truncated ? { message: r.lines, truncated: true } : { message: r.lines }
     })
   }

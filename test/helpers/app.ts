@@ -9,6 +9,7 @@ import app, { serverOptions } from '../../app.js'
 import { loadEnv, type Env } from '../../lib/env.js'
 import { parseRegions } from '../../lib/regions.js'
 import { startSimRegion, type SimRegion, type SimRegionOptions } from '../../sim/region.js'
+import { startOpenSshRegion, type OpenSshRegion } from '../../sim/openssh.js'
 
 process.env.FASTIFY_AUTOLOAD_TYPESCRIPT = '1'
 
@@ -29,6 +30,8 @@ export function testEnv (overrides: Record<string, string> = {}): Env {
 export interface Gateway {
   app: FastifyInstance
   regions: SimRegion[]
+  /** Regions whose servers are real OpenSSH sshd processes (startGateway's `openssh`). */
+  openssh: OpenSshRegion[]
   /** A new browser: its own cookie jar. */
   browser: () => Browser
   /** Parsed log lines, when started with `captureLogs`. */
@@ -39,19 +42,21 @@ export interface Gateway {
  * Starts simulated regions (real SSH servers on loopback) and builds the gateway on
  * them, without listening: requests go through `inject`, SSH over real sockets.
  */
-export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any> }) => void, extend?: (app: FastifyInstance) => void } = {}): Promise<Gateway> {
-  const specs = opts.regions ?? [{ name: '데모' }]
+export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any> }) => void, extend?: (app: FastifyInstance) => void, openssh?: SimRegionOptions[] } = {}): Promise<Gateway> {
+  const specs = opts.regions ?? (opts.openssh === undefined ? [{ name: '데모' }] : [])
   const sims: SimRegion[] = []
+  const real: OpenSshRegion[] = []
   let fastify: FastifyInstance | undefined
   // One teardown, in order: the gateway first (it closes its SSH sessions), then the sites.
   t.teardown(async () => {
     await fastify?.close()
-    for (const s of sims) await s.close()
+    for (const s of [...sims, ...real]) await s.close()
   })
   for (const [i, spec] of specs.entries()) {
     sims.push(await startSimRegion({ name: `region${i}`, authFailDelayMs: 50, ...spec }))
   }
-  const doc = { regions: { ...Object.fromEntries(sims.map(s => [s.name, structuredClone(s.entry)])), ...opts.extraRegions } }
+  for (const spec of opts.openssh ?? []) real.push(await startOpenSshRegion(spec))
+  const doc = { regions: { ...Object.fromEntries([...sims, ...real].map(s => [s.name, structuredClone(s.entry)])), ...opts.extraRegions } }
   opts.patch?.(doc)
   const env = testEnv({ ...(opts.captureLogs === true ? { LOG_LEVEL: 'debug' } : {}), ...opts.env })
   const logs: Array<Record<string, any>> = []
@@ -67,7 +72,7 @@ export async function startGateway (t: Test, opts: { regions?: Array<Partial<Sim
   opts.extend?.(fastify)
   await fastify.ready()
   const instance = fastify
-  return { app: instance, regions: sims, browser: () => new Browser(instance), logs }
+  return { app: instance, regions: sims, openssh: real, browser: () => new Browser(instance), logs }
 }
 
 export interface Reply {
@@ -100,7 +105,7 @@ export class Browser {
   }
 
   /** Logs in to a simulated region with its demo credentials (or the given ones). */
-  async connect (region: SimRegion, id = 'demo', password = 'demo'): Promise<Reply> {
+  async connect (region: { name: string, entry: Record<string, unknown> }, id = 'demo', password = 'demo'): Promise<Reply> {
     const { host, port } = region.entry.ssh as { host: string, port: number }
     return this.post('/api/ssh_connect', { host, port, id, password, region: region.name })
   }
