@@ -78,6 +78,6 @@ t.test('a hop whose key changed is refused too', async t => {
   ;(gw.app.knownHosts as unknown as { hosts: Record<string, unknown> }).hosts['대구/svr2 svr2.site.internal:22'] = { fingerprint: 'SHA256:' + 'B'.repeat(43), firstSeen: 'x' }
   const r = await b.post('/api/gstreamer_log', { inference_id: 'svr20', date: '2025-03-13', find_word: 'x' })
   t.equal(r.status, 500)
-  t.match(r.body.message, /^host key of 대구\/svr2 svr2\.site\.internal:22 has changed: known SHA256:B{43}, offered SHA256:/)
+  t.match(r.body.message, /^server 2: host key of 대구\/svr2 svr2\.site\.internal:22 has changed: known SHA256:B{43}, offered SHA256:/)
   t.equal((await b.post('/api/gstreamer_log', { inference_id: 'svr10', date: '2025-03-13', find_word: 'x' })).status, 200, 'server 1 unaffected')
 })
