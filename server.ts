@@ -66,7 +66,9 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
 })
 
 try {
-  await fastify.listen({ host: env.HOST, port: env.PORT })
+  const address = await fastify.listen({ host: env.HOST, port: env.PORT })
+  // Said at warn too: tools and operators need the address even with quiet logs.
+  if (['warn', 'error', 'fatal', 'silent'].includes(log.level)) log.warn({ listening: address }, 'listening')
   log.info(`fwmaint serving ${regions.size} region(s): ${[...regions.keys()].join(', ')}`)
 } catch (err) {
   log.fatal({ err }, 'cannot listen')

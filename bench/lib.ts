@@ -21,6 +21,8 @@ export class GatewayProcess {
   child!: ChildProcess
   base = ''
   private out = ''
+  private partial = ''
+  private lines: Array<Record<string, any>> = []
 
   static async start (regions: Record<string, unknown>, env: Record<string, string> = {}): Promise<GatewayProcess> {
     const g = new GatewayProcess()
@@ -42,13 +44,19 @@ export class GatewayProcess {
     delete childEnv.NODE_OPTIONS
     // The built server, as in production (`npm run bench` builds first).
     g.child = spawn(process.execPath, ['dist/server.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-    const onData = (d: Buffer): void => { g.out += d.toString(); if (g.out.length > 1_000_000) g.out = g.out.slice(-500_000) }
+    const onData = (d: Buffer): void => {
+      const text = d.toString()
+      if (g.base === '') g.out += text
+      const parts = (g.partial + text).split('\n')
+      g.partial = parts.pop() ?? ''
+      for (const l of parts) if (l.startsWith('{')) { try { g.lines.push(JSON.parse(l)) } catch { /* not JSON */ } }
+    }
     g.child.stdout!.on('data', onData)
     g.child.stderr!.on('data', onData)
     const until = Date.now() + 30_000
     while (Date.now() < until) {
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(g.out)
-      if (m !== null) { g.base = m[1]; return g }
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)|"listening":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(g.out)
+      if (m !== null) { g.base = m[1] ?? m[2]; return g }
       await sleep(50)
     }
     throw new Error('gateway did not start: ' + g.out.slice(-2000))
@@ -66,10 +74,10 @@ export class GatewayProcess {
     return (Number(f[11]) + Number(f[12])) / 100
   }
 
-  /** Log lines (JSON) printed so far. */
-  logLines (): Array<Record<string, any>> {
-    return this.out.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l))
-  }
+  /** Log lines (JSON) printed since the last clearLog(). */
+  logLines (): Array<Record<string, any>> { return this.lines }
+
+  clearLog (): void { this.lines = [] }
 
   async stop (): Promise<void> {
     const done = new Promise(resolve => this.child.once('exit', resolve))

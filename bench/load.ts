@@ -51,7 +51,7 @@ function routeOf (url: string): string {
 
 async function run (n: number, seconds: number): Promise<{ p99: number }> {
   const list = await sessions(n)
-  const logFrom = gw.logLines().length
+  gw.clearLog()
   const cpu0 = gw.cpuSeconds()
   let rssPeak = 0
   const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, gw.rssMiB()) }, 200)
@@ -69,12 +69,18 @@ async function run (n: number, seconds: number): Promise<{ p99: number }> {
   // Per route, from the gateway's request log (reqId joins "incoming request" and "request completed").
   const urls = new Map<string, string>()
   const per = new Map<string, number[]>()
-  for (const l of gw.logLines().slice(logFrom)) {
+  const failed = new Map<string, number>()
+  const why = new Map<string, number>()
+  for (const l of gw.logLines()) {
     if (l.msg === 'incoming request') urls.set(l.reqId, l.req.url)
     else if (l.msg === 'request completed' && urls.has(l.reqId)) {
       const r = routeOf(urls.get(l.reqId)!)
       if (!per.has(r)) per.set(r, [])
       per.get(r)!.push(l.responseTime)
+      if (l.res.statusCode >= 300) failed.set(`${r} ${l.res.statusCode}`, (failed.get(`${r} ${l.res.statusCode}`) ?? 0) + 1)
+    } else if (l.msg === 'remote operation failed' || l.msg === 'unexpected error') {
+      const m = String(l.err?.message ?? '').replace(/\d+/g, 'N').slice(0, 120)
+      why.set(m, (why.get(m) ?? 0) + 1)
     }
   }
   let dropped = 0
@@ -84,6 +90,8 @@ async function run (n: number, seconds: number): Promise<{ p99: number }> {
   console.log(`requests ${result.requests.total} (${f1(result.requests.average)}/s), errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, dropped sessions ${dropped}`)
   console.log(`latency all routes: p50 ${f1(pct(all, 50))} ms, p99 ${f1(pct(all, 99))} ms`)
   for (const [r, v] of [...per].sort()) console.log(`  ${r.padEnd(26)} n=${String(v.length).padStart(6)}  p50 ${f1(pct(v, 50)).padStart(8)} ms  p99 ${f1(pct(v, 99)).padStart(8)} ms`)
+  if (failed.size > 0) console.log(`  not 2xx: ${[...failed].map(([k, v]) => `${v}× ${k}`).join(', ')}`)
+  if (why.size > 0) console.log(`  causes: ${[...why].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${v}× "${k}"`).join(', ')}`)
   console.log(`gateway CPU ${f1(cpu)} s over ${seconds} s (${f1(100 * cpu / seconds)}% of one core), RSS peak ${f1(rssPeak)} MiB`)
   for (const { s } of list) await s.post('/api/ssh_disconnect')
   return { p99: pct(all, 99) }

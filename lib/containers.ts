@@ -12,13 +12,13 @@ export interface ContainerInfo {
 }
 
 /** The first useful line of a failed command's stderr, secrets masked, for the 500 message. */
-export function remoteFailure (what: string, stderr: Buffer | string, code: number | null): RemoteError {
+export function remoteFailure (what: string, stderr: Buffer | string, code: number | null, signal?: string | null): RemoteError {
   const text = stderr.toString().trim()
   if (/Sorry, try again|incorrect password attempt|no password was provided/.test(text)) {
     return new RemoteError(`${what}: sudo refused the session password`)
   }
   if (code === 124 || code === 137) return new RemoteError(`${what}: Timeout`)
-  const line = text.split('\n').find(l => l.trim() !== '') ?? `exit status ${String(code)}`
+  const line = text.split('\n').find(l => l.trim() !== '') ?? (code === null && signal ? `ended by signal ${signal}` : `exit status ${String(code)}`)
   return new RemoteError(`${what}: ${maskSecrets(line).slice(0, 500)}`)
 }
 

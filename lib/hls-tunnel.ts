@@ -84,9 +84,23 @@ export class HlsTunnel {
     return rest !== '' && !rest.split('/').some(seg => seg === '..' || seg === '.' || seg === '') && !/%2e|%2f|%5c|\\/i.test(rest)
   }
 
-  /** GET/HEAD `path` on the HLS server; resolves with the response, whose body streams. */
-  fetch (method: 'GET' | 'HEAD', path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<http.IncomingMessage> {
+  /**
+   * GET/HEAD `path` on the HLS server; resolves with the response, whose body streams.
+   * A kept-alive channel the origin closed just as it was reused fails with "socket hang up"
+   * before any response: such a request is sent once more on a new channel (GET/HEAD are
+   * idempotent), as Node's docs advise for `request.reusedSocket`.
+   */
+  async fetch (method: 'GET' | 'HEAD', path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<http.IncomingMessage> {
     this.lastUsed = Date.now()
+    try {
+      return await this.fetchOnce(method, path, headers, signal)
+    } catch (err) {
+      if ((err as { reusedSocket?: boolean }).reusedSocket !== true || signal?.aborted === true) throw err
+      return await this.fetchOnce(method, path, headers, signal)
+    }
+  }
+
+  private fetchOnce (method: 'GET' | 'HEAD', path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = http.request({
         agent: this.agent,
@@ -100,7 +114,8 @@ export class HlsTunnel {
       }, res => { this.lastUsed = Date.now(); resolve(res) })
       req.on('timeout', () => { req.destroy(new RemoteError('HLS server: Timeout')) })
       req.on('error', (err: Error) => {
-        reject(err instanceof RemoteError ? err : new RemoteError(`HLS server: ${err.message.replace(/^\(SSH\) /, '')}`))
+        const e = err instanceof RemoteError ? err : new RemoteError(`HLS server: ${err.message.replace(/^\(SSH\) /, '')}`)
+        reject(Object.assign(e, { reusedSocket: req.reusedSocket && (err as { code?: string }).code === 'ECONNRESET' }))
       })
       req.end()
     })

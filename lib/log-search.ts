@@ -77,7 +77,7 @@ export async function searchLog (site: SiteSession, server: ServerConfig, path: 
   if (r.code !== 0 || (r.stdout.length === 0 && stderr.includes('fwmaint-search-error'))) {
     // grep's own complaint ("grep: …: Permission denied") is the useful line.
     const why = stderr.split('\n').find(l => /^(grep|gzip|sh):/.test(l)) ?? stderr.split('\n').find(l => l !== '' && !l.includes('fwmaint-search-error')) ?? ''
-    throw remoteFailure('log search', why, r.code)
+    throw remoteFailure('log search', why, r.code, r.signal)
   }
 
   let buf = r.stdout

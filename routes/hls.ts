@@ -12,9 +12,7 @@ const DOWN = ['content-type', 'content-length', 'cache-control', 'etag', 'last-m
  */
 const routes: FastifyPluginAsync = async (fastify) => {
   fastify.get<{ Params: { token: string, '*': string } }>('/hls/:token/*', {
-    schema: { hide: true },
-    // Segments are binary and large: no body logging, no compression here.
-    logLevel: 'warn'
+    schema: { hide: true }
   }, async (request, reply) => {
     const site = request.site()
     const live = site === undefined ? undefined : currentTunnel(site)

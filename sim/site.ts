@@ -27,7 +27,7 @@ export interface SimSiteOptions {
   /** The site's file system root (its logs, state, container bins). A temp dir when unset. */
   root?: string
   users: SimUser[]
-  /** Like OpenSSH's MaxSessions: the (N+1)th concurrent session channel is refused. */
+  /** Like OpenSSH's MaxSessions: the (N+1)th concurrent session channel of one connection is refused. */
   maxSessions?: number
   /** Delay before answering a wrong password (OpenSSH waits ~2.7 s; keep tests fast). */
   authFailDelayMs?: number
@@ -44,7 +44,9 @@ export interface SimSiteOptions {
 export interface SimStats {
   execs: number
   commands: string[]
+  /** Session channels open right now, all connections together. */
   openSessions: number
+  /** Most session channels seen open at once on any one connection. */
   maxOpenSessions: number
   refusedSessions: number
   forwards: number
@@ -146,6 +148,8 @@ export class SimSite {
 
   private onClient (client: ssh2.Connection): void {
     let user: SimUser | undefined
+    // Like OpenSSH's MaxSessions: a limit per connection, not per server.
+    let mine = 0
     client.on('error', () => {})
     client.on('authentication', (ctx) => {
       if (ctx.method !== 'password') { ctx.reject(['password']); return }
@@ -155,12 +159,13 @@ export class SimSite {
     })
     client.on('ready', () => {
       client.on('session', (accept, reject) => {
-        if (this.stats.openSessions >= (this.opts.maxSessions ?? 10)) { this.stats.refusedSessions++; reject(); return }
+        if (mine >= (this.opts.maxSessions ?? 10)) { this.stats.refusedSessions++; reject(); return }
         const session = accept()
+        mine++
         this.stats.openSessions++
-        this.stats.maxOpenSessions = Math.max(this.stats.maxOpenSessions, this.stats.openSessions)
+        this.stats.maxOpenSessions = Math.max(this.stats.maxOpenSessions, mine)
         let closed = false
-        const release = (): void => { if (!closed) { closed = true; this.stats.openSessions-- } }
+        const release = (): void => { if (!closed) { closed = true; mine--; this.stats.openSessions-- } }
         let child: ChildProcess | undefined
         session.on('close', release)
         session.on('signal', (_a, _r, info) => { child?.kill(`SIG${info.name}` as NodeJS.Signals) })

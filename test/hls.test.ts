@@ -267,3 +267,28 @@ t.test('gateway shutdown closes tunnels and their channels', async t => {
   await g.app.close()
   t.ok(await closed(), 'no channel left open to the origin')
 })
+
+t.test('a kept-alive channel the origin closed as it was reused: the request is retried once, not a 500', async t => {
+  const g = await startGateway(t, { regions: [{ name: 'x' }] })
+  let resets = 0
+  const perSocket = new WeakMap<object, number>()
+  // An origin that hangs up on every second request of a connection without answering it,
+  // like a keep-alive timeout that fires just as the client reuses the connection.
+  const origin = http.createServer((req, res) => {
+    const n = (perSocket.get(req.socket) ?? 0) + 1
+    perSocket.set(req.socket, n)
+    if (n >= 2) { resets++; req.socket.destroy(); return }
+    res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'no-cache' })
+    res.end('#EXTM3U\n')
+  })
+  await new Promise<void>(resolve => origin.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { origin.closeAllConnections(); origin.close() })
+  g.regions[0].server1.addForward('127.0.0.1:8888', { host: '127.0.0.1', port: (origin.address() as import('node:net').AddressInfo).port })
+  const b = g.browser(); await b.connect(g.regions[0])
+  const url = await open(b)
+  for (let i = 0; i < 4; i++) {
+    const r = await rawGateway(b, url)
+    t.equal(r.status, 200, `request ${i + 1}`)
+  }
+  t.ok(resets >= 1, `the origin hung up on reused connections (${resets}×) and the gateway retried`)
+})

@@ -1,0 +1,58 @@
+/**
+ * HLS throughput: downloading the same segment-sized and large files from an analysis
+ * server's HLS server through the gateway's tunnel vs. through an `ssh -L` forward (OpenSSH's
+ * client) to the same origin on the same real sshd, alternating, same run.
+ */
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { startOpenSshRegion, OPENSSH_USER } from '../sim/openssh.js'
+import { freePort } from '../sim/net.js'
+import { GatewayProcess, Session, askpassEnv, f1, f2, machine, median, sleep, sshArgs } from './lib.js'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const SIZES = [{ name: 'segment (1 MiB)', file: 'bench1m.ts', bytes: 1024 * 1024, reps: 20 }, { name: 'large (64 MiB)', file: 'bench64m.ts', bytes: 64 * 1024 * 1024, reps: 1 }]
+
+console.log(`# HLS throughput — ${machine()}`)
+const region = await startOpenSshRegion({ name: 'bench', servers: 1, hls: true })
+const streamDir = path.join(region.root, 'hls-stream')
+for (const s of SIZES) writeFileSync(path.join(streamDir, s.file), randomBytes(s.bytes))
+const origin = region.hls.get(1)!
+const gw = await GatewayProcess.start({ bench: region.entry }, process.env.BENCH_GW_LOG === undefined ? {} : { LOG_LEVEL: process.env.BENCH_GW_LOG })
+const session = new Session(gw.base)
+await session.login('bench', region.entry as never, OPENSSH_USER.username, OPENSSH_USER.password)
+const tunnel = await session.post('/api/hls_tunnel', { inference_id: 'svr10', cctv_id: 7 })
+const viaGateway = (file: string): string => tunnel.body.message.replace('index.m3u8', file)
+
+const env = askpassEnv(OPENSSH_USER.password)
+const { host, port } = region.entry.ssh as { host: string, port: number }
+const local = await freePort()
+const fwd = spawn('ssh', ['-N', '-L', `127.0.0.1:${local}:127.0.0.1:${origin.port}`, ...sshArgs(host, port, OPENSSH_USER.username)], { env, stdio: 'ignore' })
+for (let i = 0; i < 100; i++) { try { await fetch(`http://127.0.0.1:${local}/cctv7/index.m3u8`); break } catch { await sleep(100) } }
+const viaSsh = (file: string): string => `http://127.0.0.1:${local}/cctv7/${file}`
+
+async function rate (url: string, reps: number, cookie = ''): Promise<number> {
+  const t0 = performance.now()
+  let bytes = 0
+  for (let i = 0; i < reps; i++) {
+    const res = await fetch(url, { headers: cookie ? { cookie } : {} })
+    if (res.status !== 200) throw new Error(`${url}: ${res.status}`)
+    bytes += (await res.arrayBuffer()).byteLength
+  }
+  return bytes / 1024 ** 2 / ((performance.now() - t0) / 1000)
+}
+
+for (const s of SIZES) {
+  const g: number[] = []
+  const o: number[] = []
+  await rate(viaGateway(s.file), 1, session.cookie); await rate(viaSsh(s.file), 1)
+  for (let i = 0; i < RUNS; i++) {
+    g.push(await rate(viaGateway(s.file), s.reps, session.cookie))
+    o.push(await rate(viaSsh(s.file), s.reps))
+  }
+  console.log(`${s.name.padEnd(16)} gateway tunnel ${f1(median(g)).padStart(7)} MiB/s | ssh -L ${f1(median(o)).padStart(7)} MiB/s | ratio ${f2(median(g) / median(o))} (target ≥ 0.90)`)
+}
+fwd.kill()
+await gw.stop()
+await region.close()
