@@ -37,6 +37,8 @@ export interface ExecOptions {
   signal?: AbortSignal
 }
 
+interface ExitStatus { code: number | null, signal: string | null }
+
 export interface ExecResult {
   code: number | null
   signal: string | null
@@ -165,11 +167,19 @@ export class SshConnection extends EventEmitter {
     setTimeout(() => { this.client.destroy() }, 1000).unref()
   }
 
-  private openExec (command: string): Promise<ClientChannel> {
+  private openExec (command: string): Promise<{ ch: ClientChannel, exit: ExitStatus }> {
     return new Promise((resolve, reject) => {
       if (!this._alive) { reject(new RemoteError('not connected', 400)); return }
       try {
-        this.client.exec(command, (err, ch) => { err ? reject(err) : resolve(ch) })
+        this.client.exec(command, (err, ch) => {
+          if (err) { reject(err); return }
+          // A fast command's exec reply, exit-status and close can arrive in one read: ssh2
+          // emits 'exit' right after this callback, before any later (promise) continuation
+          // could listen. Catch it here, synchronously. (Lost in 1 of 6 runs against sshd.)
+          const exit: ExitStatus = { code: null, signal: null }
+          ch.once('exit', (c: number | null, s?: string) => { exit.code = c; exit.signal = s ?? null })
+          resolve({ ch, exit })
+        })
       } catch (err) {
         reject(err)
       }
@@ -183,22 +193,22 @@ export class SshConnection extends EventEmitter {
    */
   exec (command: string, opts: ExecOptions): Promise<ExecResult> {
     return this.limit(async () => {
-      let ch: ClientChannel | undefined
+      let opened: { ch: ClientChannel, exit: ExitStatus } | undefined
       for (let attempt = 0; ; attempt++) {
         if (opts.signal?.aborted) throw new RemoteError('Request aborted')
         try {
-          ch = await this.openExec(command)
+          opened = await this.openExec(command)
           break
         } catch (err) {
           if (!isChannelOpenFailure(err) || attempt >= 20 || !this._alive) throw connectError(err)
           await new Promise(resolve => setTimeout(resolve, Math.min(50 * (attempt + 1), 500)))
         }
       }
-      return await this.collect(ch, opts)
+      return await this.collect(opened.ch, opened.exit, opts)
     })
   }
 
-  private collect (ch: ClientChannel, opts: ExecOptions): Promise<ExecResult> {
+  private collect (ch: ClientChannel, exit: ExitStatus, opts: ExecOptions): Promise<ExecResult> {
     const maxOut = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT
     const maxErr = opts.maxStderrBytes ?? DEFAULT_MAX_STDERR
     this.channels.add(ch)
@@ -208,8 +218,6 @@ export class SshConnection extends EventEmitter {
       let outLen = 0
       let errLen = 0
       let truncated = false
-      let code: number | null = null
-      let sig: string | null = null
       let settled = false
       // The first stderr line of a built command names its process group (lib/remote-command.ts).
       let pid: number | undefined
@@ -224,11 +232,11 @@ export class SshConnection extends EventEmitter {
         if (error) {
           ch.destroy()
           // Closing the channel does not stop a non-pty process: kill its group on the site.
-          if (pid !== undefined && code === null && this._alive) this.killRemote(pid)
+          if (pid !== undefined && exit.code === null && this._alive) this.killRemote(pid)
           reject(error)
           return
         }
-        resolve({ code, signal: sig, stdout: Buffer.concat(out), stderr: Buffer.concat(err), truncated })
+        resolve({ code: exit.code, signal: exit.signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), truncated })
       }
       const onAbort = (): void => { finish(new RemoteError('Request aborted')) }
       const onLost = (): void => { finish(new RemoteError('Connection lost')) }
@@ -268,7 +276,6 @@ export class SshConnection extends EventEmitter {
           head = undefined
         }
       })
-      ch.on('exit', (c: number | null, s?: string) => { code = c; sig = s ?? null })
       ch.on('close', () => {
         if (head !== undefined && head !== '') keepErr(Buffer.from(head.replace(new RegExp(`${PID_MARK}\\d*\\n?`), ''), 'latin1'))
         finish()
