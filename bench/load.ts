@@ -20,7 +20,7 @@ for (let i = 0; i < 5; i++) {
   regions.push(await startSimRegion({ name: `region${i}`, host: `127.0.0.${i + 2}`, servers: 1, cameras: 6, rtsp: i === 0, hls: true, logs: [FIXTURE_DAY], maxSessions: 10 }))
 }
 const liveCamera = regions[0].inventory[0].url
-const gw = await GatewayProcess.start(Object.fromEntries(regions.map(r => [r.name, r.entry])))
+const gw = await GatewayProcess.start(Object.fromEntries(regions.map(r => [r.name, r.entry])), { HLS_REQUEST_LOG: 'true' })
 
 interface Sess { s: Session, requests: autocannon.Request[] }
 

@@ -50,6 +50,7 @@ export const EnvSchema = Type.Object({
   HLS_RESPONSE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 8000 }),
   HLS_PORT_RANGE: Type.String({ pattern: '^[0-9]{1,5}-[0-9]{1,5}$', default: '18000-18099' }),
   HLS_PUBLIC_HOST: Type.String({ default: '' }),
+  HLS_REQUEST_LOG: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false' }),
 
   DEMO_SSH_HOST: Type.String({ default: '127.0.0.1' }),
   DEMO_SSH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),

@@ -12,7 +12,10 @@ const DOWN = ['content-type', 'content-length', 'cache-control', 'etag', 'last-m
  */
 const routes: FastifyPluginAsync = async (fastify) => {
   fastify.get<{ Params: { token: string, '*': string } }>('/hls/:token/*', {
-    schema: { hide: true }
+    schema: { hide: true },
+    // A viewer fetches a segment every second or two: two log lines each is noise, and a
+    // measured share of the per-segment cost (bench/hls.ts). Errors still log (warn and up).
+    logLevel: fastify.config.env.HLS_REQUEST_LOG === 'true' ? fastify.config.env.LOG_LEVEL : 'warn'
   }, async (request, reply) => {
     const site = request.site()
     const live = site === undefined ? undefined : currentTunnel(site)

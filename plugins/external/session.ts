@@ -26,6 +26,9 @@ export default fp(async (fastify) => {
     secret: sessionSecret,
     cookieName: 'fwmaint.sid',
     saveUninitialized: false,
+    // The session lives SESSION_TTL_SECONDS from login, like the SSH connection it owns; not
+    // re-saved and re-sent on every response (every HLS segment would carry a Set-Cookie).
+    rolling: false,
     store,
     cookie: {
       path: '/',
