@@ -4,7 +4,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { packageRoot } from './paths.js'
 import { freePort } from './net.js'
-import type { SimContainer, SimUser } from './site.js'
+import { setContainerState, writeContainers, type SimContainer, type SimUser } from './site.js'
 
 /**
  * A simulated site server that is Debian's real OpenSSH `sshd` (own config and host key on
@@ -77,7 +77,7 @@ export class OpenSshSite {
     for (const d of ['etc', 'state', 'run', 'home']) mkdirSync(path.join(opts.root, d), { recursive: true })
     // The site's files are read by its (unprivileged) users.
     for (let d = opts.root; d !== path.dirname(d) && d.startsWith(path.dirname(opts.root)); d = path.dirname(d)) chmodSync(d, 0o755)
-    site.setContainers(opts.containers)
+    writeContainers(opts.root, opts.containers)
     const commands = path.join(opts.root, 'state', 'commands.log')
     writeFileSync(commands, '')
     chmodSync(commands, 0o666)
@@ -123,15 +123,7 @@ export class OpenSshSite {
     throw new Error(`sshd did not start: ${site.log}`)
   }
 
-  private setContainers (list: SimContainer[]): void {
-    const withIds = list.map((c, i) => ({ ...c, id: c.id ?? (Buffer.from(c.name).toString('hex') + String(i)).padEnd(64, 'a').slice(0, 64) }))
-    writeFileSync(path.join(this.root, 'state', 'containers.json'), JSON.stringify(withIds, null, 2))
-  }
-
-  setContainerState (name: string, state: SimContainer['state']): void {
-    const list = JSON.parse(readFileSync(path.join(this.root, 'state', 'containers.json'), 'utf8')) as SimContainer[]
-    this.setContainers(list.map(c => c.name === name ? { ...c, state } : c))
-  }
+  setContainerState (name: string, state: SimContainer['state']): void { setContainerState(this.root, name, state) }
 
   /** Commands sshd ran for this site (recorded by its ForceCommand). */
   get commands (): string[] {

@@ -57,6 +57,20 @@ function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
+/** The docker stand-in's state ($SIM_ROOT/state/containers.json), shared by both kinds of site. */
+export function writeContainers (root: string, list: SimContainer[]): void {
+  const withIds = list.map((c, i) => ({ ...c, id: c.id ?? (Buffer.from(c.name).toString('hex') + String(i)).padEnd(64, 'a').slice(0, 64) }))
+  writeFileSync(path.join(root, 'state', 'containers.json'), JSON.stringify(withIds, null, 2))
+}
+
+export function readContainers (root: string): SimContainer[] {
+  return JSON.parse(readFileSync(path.join(root, 'state', 'containers.json'), 'utf8'))
+}
+
+export function setContainerState (root: string, name: string, state: SimContainer['state']): void {
+  writeContainers(root, readContainers(root).map(c => c.name === name ? { ...c, state } : c))
+}
+
 /**
  * ssh2 1.17's generateKeyPairSync('ed25519') returns a key its own parser rejects about
  * 3 times in 1000 ("Malformed OpenSSH private key"); draw again until it parses.
@@ -128,19 +142,12 @@ export class SimSite {
     return readFileSync(file, 'utf8')
   }
 
-  private writeContainers (list: SimContainer[]): void {
-    const withIds = list.map((c, i) => ({ ...c, id: c.id ?? (Buffer.from(c.name).toString('hex') + String(i)).padEnd(64, 'a').slice(0, 64) }))
-    writeFileSync(path.join(this.root, 'state', 'containers.json'), JSON.stringify(withIds, null, 2))
-  }
+  private writeContainers (list: SimContainer[]): void { writeContainers(this.root, list) }
 
-  containers (): SimContainer[] {
-    return JSON.parse(readFileSync(path.join(this.root, 'state', 'containers.json'), 'utf8'))
-  }
+  containers (): SimContainer[] { return readContainers(this.root) }
 
   /** Starts/stops a simulated container (e.g. the Mongo container going down). */
-  setContainerState (name: string, state: SimContainer['state']): void {
-    this.writeContainers(this.containers().map(c => c.name === name ? { ...c, state } : c))
-  }
+  setContainerState (name: string, state: SimContainer['state']): void { setContainerState(this.root, name, state) }
 
   addForward (siteAddress: string, target: { host: string, port: number }): void {
     this.opts.forwards = { ...this.opts.forwards, [siteAddress]: target }
