@@ -14,7 +14,12 @@ function noop (): void {}
  */
 class SshHttpAgent extends http.Agent {
   readonly channels = new Set<Duplex>()
+  /** Most channels open at once (for tests and benches). */
+  peak = 0
   constructor (private readonly conn: SshConnection, private readonly port: number, maxSockets: number) {
+    // Node counts a socket toward maxSockets only once createConnection calls back; ours waits
+    // for forwardOut, so a burst would still open one channel per request. HlsTunnel bounds the
+    // requests in flight instead (see `slots`); these limits only shape reuse.
     super({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 30_000 })
   }
 
@@ -25,6 +30,7 @@ class SshHttpAgent extends http.Agent {
       s.setKeepAlive = noop; s.setNoDelay = noop; s.setTimeout = noop; s.ref = noop; s.unref = noop
       s.destroySoon = ch.destroy.bind(ch)
       this.channels.add(ch)
+      this.peak = Math.max(this.peak, this.channels.size)
       ch.once('close', () => this.channels.delete(ch))
       cb(null, ch)
     }, (err: Error) => { cb(err) })
@@ -57,6 +63,9 @@ export class HlsTunnel {
   /** Requests may only reach this folder of the HLS server (the camera's own). */
   readonly allowedPrefix: string
   private readonly agent: SshHttpAgent
+  /** Requests in flight (until their body is done) and those waiting for a slot. */
+  private active = 0
+  private readonly waiting: Array<() => void> = []
 
   constructor (readonly conn: SshConnection, readonly server: ServerConfig, readonly cctvId: string, private readonly opts: TunnelOptions) {
     this.playlistPath = server.hls.path.replaceAll('{cctv_id}', cctvId)
@@ -65,6 +74,7 @@ export class HlsTunnel {
   }
 
   get openChannels (): number { return this.agent.channels.size }
+  get peakChannels (): number { return this.agent.peak }
 
   /** Fails with the cause when nothing answers at the HLS port (checked when the tunnel opens). */
   async check (): Promise<void> {
@@ -92,12 +102,42 @@ export class HlsTunnel {
    */
   async fetch (method: 'GET' | 'HEAD', path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<http.IncomingMessage> {
     this.lastUsed = Date.now()
+    await this.acquire(signal)
+    let res: http.IncomingMessage
     try {
-      return await this.fetchOnce(method, path, headers, signal)
+      try {
+        res = await this.fetchOnce(method, path, headers, signal)
+      } catch (err) {
+        if ((err as { reusedSocket?: boolean }).reusedSocket !== true || signal?.aborted === true) throw err
+        res = await this.fetchOnce(method, path, headers, signal)
+      }
     } catch (err) {
-      if ((err as { reusedSocket?: boolean }).reusedSocket !== true || signal?.aborted === true) throw err
-      return await this.fetchOnce(method, path, headers, signal)
+      this.release()
+      throw err
     }
+    // The slot is the channel: held until the body has been read or dropped.
+    res.once('close', () => { this.release() })
+    return res
+  }
+
+  /** At most maxSockets requests in flight, so never more channels than that (see the agent). */
+  private async acquire (signal?: AbortSignal): Promise<void> {
+    if (this.active < this.opts.maxSockets) { this.active++; return }
+    await new Promise<void>((resolve, reject) => {
+      const go = (): void => { signal?.removeEventListener('abort', onAbort); this.active++; resolve() }
+      const onAbort = (): void => {
+        const i = this.waiting.indexOf(go)
+        if (i !== -1) this.waiting.splice(i, 1)
+        reject(new RemoteError('Request aborted'))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.waiting.push(go)
+    })
+  }
+
+  private release (): void {
+    this.active--
+    this.waiting.shift()?.()
   }
 
   private fetchOnce (method: 'GET' | 'HEAD', path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<http.IncomingMessage> {

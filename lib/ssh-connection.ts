@@ -222,6 +222,8 @@ export class SshConnection extends EventEmitter {
       // The first stderr line of a built command names its process group (lib/remote-command.ts).
       let pid: number | undefined
       let head: string | undefined = ''
+      // Aborted before the PID line arrived: kill as soon as it does.
+      let killOnPid = false
       const finish = (error?: Error): void => {
         if (settled) return
         settled = true
@@ -230,9 +232,15 @@ export class SshConnection extends EventEmitter {
         this.off('closed', onLost)
         this.channels.delete(ch)
         if (error) {
-          ch.destroy()
           // Closing the channel does not stop a non-pty process: kill its group on the site.
           if (pid !== undefined && exit.code === null && this._alive) this.killRemote(pid)
+          if (pid === undefined && head !== undefined && exit.code === null && this._alive) {
+            // The PID line is still on its way: keep listening a moment before letting go.
+            killOnPid = true
+            setTimeout(() => { ch.destroy() }, 3000).unref()
+          } else {
+            ch.destroy()
+          }
           reject(error)
           return
         }
@@ -268,6 +276,7 @@ export class SshConnection extends EventEmitter {
         const nl = at === -1 ? -1 : head.indexOf('\n', at)
         if (at !== -1 && nl !== -1) {
           pid = Number(head.slice(at + PID_MARK.length, nl))
+          if (killOnPid) { this.killRemote(pid); ch.destroy() }
           const rest = head.slice(0, at) + head.slice(nl + 1)
           if (rest !== '') keepErr(Buffer.from(rest, 'latin1'))
           head = undefined
