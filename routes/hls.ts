@@ -34,11 +34,16 @@ const routes: FastifyPluginAsync = async (fastify) => {
     request.raw.socket?.once('close', onGone)
     try {
       const res = await tunnel.fetch('GET', path, headers, ac.signal)
-      reply.code(res.statusCode ?? 502)
-      for (const h of DOWN) { const v = res.headers[h]; if (v !== undefined) reply.header(h, v) }
-      reply.header('x-content-type-options', 'nosniff')
+      const out: Record<string, string | string[]> = { 'x-content-type-options': 'nosniff' }
+      for (const h of DOWN) { const v = res.headers[h]; if (v !== undefined) out[h] = v }
       res.once('close', () => { request.raw.socket?.off('close', onGone) })
-      return await reply.send(res)
+      // The body goes straight from the SSH channel to the client socket: no onSend work.
+      reply.hijack()
+      reply.raw.writeHead(res.statusCode ?? 502, out)
+      res.pipe(reply.raw)
+      res.once('error', () => { reply.raw.destroy() })
+      reply.raw.once('close', () => { if (!res.complete) res.destroy() })
+      return reply
     } catch (err) {
       request.raw.socket?.off('close', onGone)
       throw err
