@@ -29,25 +29,16 @@ const routes: FastifyPluginAsync = async (fastify) => {
 
     const headers: Record<string, string> = {}
     for (const h of UP) { const v = request.headers[h]; if (typeof v === 'string') headers[h] = v }
-    const ac = new AbortController()
-    const onGone = (): void => { ac.abort() }
-    request.raw.socket?.once('close', onGone)
-    try {
-      const res = await tunnel.fetch('GET', path, headers, ac.signal)
-      const out: Record<string, string | string[]> = { 'x-content-type-options': 'nosniff' }
-      for (const h of DOWN) { const v = res.headers[h]; if (v !== undefined) out[h] = v }
-      res.once('close', () => { request.raw.socket?.off('close', onGone) })
-      // The body goes straight from the SSH channel to the client socket: no onSend work.
-      reply.hijack()
-      reply.raw.writeHead(res.statusCode ?? 502, out)
-      res.pipe(reply.raw)
-      res.once('error', () => { reply.raw.destroy() })
-      reply.raw.once('close', () => { if (!res.complete) res.destroy() })
-      return reply
-    } catch (err) {
-      request.raw.socket?.off('close', onGone)
-      throw err
-    }
+    const res = await tunnel.fetch('GET', path, headers, request.abortSignal())
+    const out: Record<string, string | string[]> = { 'x-content-type-options': 'nosniff' }
+    for (const h of DOWN) { const v = res.headers[h]; if (v !== undefined) out[h] = v }
+    // The body goes straight from the SSH channel to the client socket: no onSend work.
+    reply.hijack()
+    reply.raw.writeHead(res.statusCode ?? 502, out)
+    res.pipe(reply.raw)
+    res.once('error', () => { reply.raw.destroy() })
+    reply.raw.once('close', () => { if (!res.complete) res.destroy() })
+    return reply
   })
 }
 
