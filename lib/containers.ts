@@ -11,10 +11,13 @@ export interface ContainerInfo {
   ports: string
 }
 
+/** What `sudo -S` prints when it refuses the password (or got none). */
+export const SUDO_REFUSED = /Sorry, try again|incorrect password attempt|no password was provided/
+
 /** The first useful line of a failed command's stderr, secrets masked, for the 500 message. */
 export function remoteFailure (what: string, stderr: Buffer | string, code: number | null, signal?: string | null): RemoteError {
   const text = stderr.toString().trim()
-  if (/Sorry, try again|incorrect password attempt|no password was provided/.test(text)) {
+  if (SUDO_REFUSED.test(text)) {
     return new RemoteError(`${what}: sudo refused the session password`)
   }
   if (code === 124 || code === 137) return new RemoteError(`${what}: Timeout`)

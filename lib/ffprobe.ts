@@ -1,5 +1,5 @@
 import { BadRequestError, ContainerNotFoundError } from './errors.js'
-import { remoteFailure, type ContainerInfo } from './containers.js'
+import { SUDO_REFUSED, remoteFailure, type ContainerInfo } from './containers.js'
 import { maskKnown } from './mask.js'
 import type { ServerConfig } from './regions.js'
 import type { SiteSession } from './site-session.js'
@@ -136,7 +136,8 @@ export async function probe (site: SiteSession, server: ServerConfig, container:
     }, { maxStdoutBytes: 1024 * 1024, maxStderrBytes: 256 * 1024, signal: opts.signal })
     const stderr = r.stderr.toString('utf8')
     if (r.code !== 0 && /No such container|is not running/.test(stderr)) throw new ContainerNotFoundError()
-    if (r.code !== 0 && /Sorry, try again|incorrect password attempt|permission denied while trying to connect to the Docker daemon|executable file not found/.test(stderr)) {
+    // The gateway's or the site's failure, not the camera's: sudo, docker, no ffprobe in the container.
+    if (r.code !== 0 && (SUDO_REFUSED.test(stderr) || /permission denied while trying to connect to the Docker daemon|executable file not found/.test(stderr))) {
       throw remoteFailure('ffprobe', stderr, r.code)
     }
     const summary = summarize(r.stdout.toString('utf8'))
