@@ -42,6 +42,11 @@ export class ContainerNotFoundError extends ApiError {
   constructor () { super(404, 'container not found') }
 }
 
+/** The contract: a missing log file is a 404 whose message contains "No such file or directory". */
+export class LogNotFoundError extends ApiError {
+  constructor (path: string) { super(404, `${path}: No such file or directory`) }
+}
+
 export class BadInferenceIdError extends ApiError {
   constructor () { super(400, 'inference_id is not in the expected format.') }
 }

@@ -1,4 +1,4 @@
-import { ApiError, BadRequestError } from './errors.js'
+import { BadRequestError, LogNotFoundError } from './errors.js'
 import { remoteFailure } from './containers.js'
 import type { ServerConfig } from './regions.js'
 import type { SiteSession } from './site-session.js'
@@ -58,10 +58,6 @@ export interface SearchResult {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false })
-
-export class LogNotFoundError extends ApiError {
-  constructor (path: string) { super(404, `${path}: No such file or directory`) }
-}
 
 /** Every line of the file that contains `word` literally, in file order, capped. */
 export async function searchLog (site: SiteSession, server: ServerConfig, path: string, word: string, opts: SearchOptions): Promise<SearchResult> {
