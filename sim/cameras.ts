@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import net from 'node:net'
 import path from 'node:path'
 import { packageRoot } from './paths.js'
-import { freePort } from './net.js'
+import { freePort, silentServer } from './net.js'
 import { CAMERA_PASSWORD, CAMERA_USER, type CameraEndpoints } from './inventory.js'
 
 export interface SimCameras {
@@ -38,20 +37,17 @@ function startRtsp (host: string, creds?: string): Promise<{ child: ChildProcess
  */
 export async function startCameras (host = '127.0.0.1'): Promise<SimCameras> {
   const children: ChildProcess[] = []
-  const servers: net.Server[] = []
-  const sockets = new Set<net.Socket>()
+  const servers: Array<{ close: () => Promise<void> }> = []
   const close = async (): Promise<void> => {
     for (const c of children) c.kill('SIGKILL')
-    for (const s of sockets) s.destroy()
-    await Promise.all(servers.map(async s => await new Promise<void>(resolve => { s.close(() => { resolve() }) })))
+    await Promise.all(servers.map(async s => await s.close()))
   }
   try {
     const open = await startRtsp(host)
     children.push(open.child)
     const auth = await startRtsp(host, `${CAMERA_USER}:${CAMERA_PASSWORD}`)
     children.push(auth.child)
-    const silent = net.createServer(s => { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)) })
-    await new Promise<void>(resolve => silent.listen(0, host, resolve))
+    const silent = await silentServer(host)
     servers.push(silent)
     const refusedPort = await freePort(host)
     return {
@@ -59,7 +55,7 @@ export async function startCameras (host = '127.0.0.1'): Promise<SimCameras> {
         open: { host, port: open.port },
         auth: { host, port: auth.port },
         refused: { host, port: refusedPort },
-        silent: { host, port: (silent.address() as net.AddressInfo).port }
+        silent: { host, port: silent.port }
       },
       close
     }
