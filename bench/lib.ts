@@ -43,7 +43,7 @@ export class GatewayProcess {
     }
     delete childEnv.NODE_OPTIONS
     // The built server, as in production (`npm run bench` builds first).
-    g.child = spawn(process.execPath, ['dist/server.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    g.child = spawn(process.execPath, [...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/server.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     const onData = (d: Buffer): void => {
       const text = d.toString()
       if (g.base === '') g.out += text

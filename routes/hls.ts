@@ -1,8 +1,11 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyPluginAsync } from 'fastify'
 import { currentTunnel } from '../lib/live-view.js'
 
 /** Request headers worth passing to the HLS server, and response headers worth passing back. */
 const UP = ['accept', 'range', 'if-none-match', 'if-modified-since', 'if-range']
+/** Bytes of a response that may wait for a slow client before the SSH channel is paused. */
+const BACKLOG = 1024 * 1024
 const DOWN = ['content-type', 'content-length', 'cache-control', 'etag', 'last-modified', 'expires', 'content-range', 'accept-ranges', 'age', 'vary']
 
 /**
@@ -34,12 +37,30 @@ const routes: FastifyPluginAsync = async (fastify) => {
     for (const h of DOWN) { const v = res.headers[h]; if (v !== undefined) out[h] = v }
     // The body goes straight from the SSH channel to the client socket: no onSend work.
     reply.hijack()
-    reply.raw.writeHead(res.statusCode ?? 502, out)
-    res.pipe(reply.raw)
-    res.once('error', () => { reply.raw.destroy() })
-    reply.raw.once('close', () => { if (!res.complete) res.destroy() })
+    const client = reply.raw
+    client.writeHead(res.statusCode ?? 502, out)
+    relay(res, client)
     return reply
   })
+}
+
+/**
+ * Copies the origin's body to the client. Not `res.pipe()`: pipe pauses the SSH channel as
+ * soon as 16 KiB wait for the client socket, i.e. a pause/resume per SSH packet of every
+ * segment; here up to BACKLOG may wait before the channel is paused, and the packets decoded
+ * from one read are written with one writev (cork until the next tick).
+ */
+function relay (res: IncomingMessage, client: ServerResponse): void {
+  let corked = false
+  const uncork = (): void => { corked = false; client.uncork() }
+  res.on('data', (chunk: Buffer) => {
+    if (!corked) { corked = true; client.cork(); process.nextTick(uncork) }
+    client.write(chunk)
+    if (client.writableLength > BACKLOG) { res.pause(); client.once('drain', () => res.resume()) }
+  })
+  res.once('end', () => { client.end() })
+  res.once('error', () => { client.destroy() })
+  client.once('close', () => { if (!res.complete) res.destroy() })
 }
 
 export default routes

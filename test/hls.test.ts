@@ -298,3 +298,50 @@ t.test('a kept-alive channel the origin closed as it was reused: the request is 
   }
   t.ok(resets >= 1, `the origin hung up on reused connections (${resets}×) and the gateway retried`)
 })
+
+t.test('a viewer that stops reading pauses the SSH channel (bounded buffering) and still gets every byte', async t => {
+  const g = await startGateway(t, { regions: [{ name: 'x' }] })
+  const SIZE = 64 * 1024 * 1024
+  const CHUNK = Buffer.alloc(64 * 1024, 7)
+  let sent = 0
+  // An origin that writes a large file only as fast as its client (the SSH channel) takes it.
+  const origin = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': SIZE })
+    const more = (): void => {
+      while (sent < SIZE) {
+        sent += CHUNK.length
+        if (!res.write(CHUNK)) { res.once('drain', more); return }
+      }
+      res.end()
+    }
+    more()
+  })
+  await new Promise<void>(resolve => origin.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { origin.closeAllConnections(); origin.close() })
+  g.regions[0].server1.addForward('127.0.0.1:8888', { host: '127.0.0.1', port: (origin.address() as import('node:net').AddressInfo).port })
+  const b = g.browser(); await b.connect(g.regions[0])
+  const url = new URL(await open(b, { inference_id: 'svr10', cctv_id: 1 }))
+  await g.app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (g.app.server.address() as import('node:net').AddressInfo).port
+
+  const client = (await import('node:net')).connect(port, '127.0.0.1')
+  client.pause()
+  client.write(`GET ${url.pathname.replace('index.m3u8', 'big.ts')} HTTP/1.1\r\nhost: x\r\ncookie: ${b.cookieHeader()}\r\nconnection: close\r\n\r\n`)
+  // Nothing is read for a while: the origin must be held back, not the gateway's memory filled.
+  let last = -1
+  await eventually(async () => { const same = sent === last; last = sent; return same && sent > 0 }, 10_000, 500)
+  t.ok(sent < SIZE / 2, `the origin was held back at ${(sent / 2 ** 20).toFixed(1)} MiB of 64 MiB while the viewer did not read`)
+
+  let received = 0
+  let head = ''
+  client.on('data', (d: Buffer) => {
+    if (head.includes('\r\n\r\n')) { received += d.length; return }
+    head += d.toString('latin1')
+    const i = head.indexOf('\r\n\r\n')
+    if (i !== -1) { received += head.length - i - 4; head = head.slice(0, i + 4) }
+  })
+  client.resume()
+  await new Promise(resolve => client.once('close', resolve))
+  t.match(head, /^HTTP\/1\.1 200/)
+  t.equal(received, SIZE, 'every byte arrived once the viewer read again')
+})
