@@ -15,6 +15,7 @@ export const EnvSchema = Type.Object({
   ], { default: 'info' }),
   PUBLIC_BASE_URL: Type.String({ default: '' }),
   TRUST_PROXY: Type.Boolean({ default: false }),
+  STATIC_DIR: Type.String({ default: '' }),
 
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 2 * 1024 * 1024 }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1200 }),

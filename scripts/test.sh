@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The whole suite: Debian packages it needs (installed when missing), type check, tap.
+# The whole suite: Debian packages it needs (installed when missing), type checks, the
+# console's bundle, tap.
 # Ends with a plain "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/test-deps.sh || { echo "test-deps failed: cannot install what the suite needs"; echo "0 passed, 1 failed"; exit 1; }
 npx tsc -p tsconfig.json --noEmit || { echo "type check failed"; echo "0 passed, 1 failed"; exit 1; }
+npx vue-tsc -p web/tsconfig.json || { echo "console type check failed"; echo "0 passed, 1 failed"; exit 1; }
+# The browser tests drive the built console (dist/web); rebuilt only when web/ changed.
+node scripts/build-web.mjs || { echo "console build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -35,6 +35,7 @@ export default fp(async (fastify) => {
   })
 
   fastify.setNotFoundHandler((request, reply) => {
+    if (fastify.spaFallback(request, reply)) return reply
     return reply.code(404).send({ message: `Route ${request.method} ${request.url.split('?')[0]} not found` })
   })
-}, { name: 'error-handler' })
+}, { name: 'error-handler', dependencies: ['static'] })

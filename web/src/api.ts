@@ -1,0 +1,98 @@
+import { t } from './i18n'
+
+/** A failed call: the API's own `message` (or what the console knows of a timeout / no network). */
+export class ApiFailure extends Error {
+  constructor (readonly status: number, message: string, readonly body: Record<string, unknown> = {}) {
+    super(message)
+  }
+
+  get timedOut (): boolean { return this.status === 0 && this.body.timeout === true }
+}
+
+/** The original client's limits: 10 s, 30 s for ffprobe. No call may leave a spinner forever. */
+export const TIMEOUT_MS = 10_000
+export const FFPROBE_TIMEOUT_MS = 30_000
+
+type Listener = () => void
+const lostListeners = new Set<Listener>()
+/** Called when an SSH route answers "not connected" (the session ended under us). */
+export function onSessionLost (fn: Listener): void { lostListeners.add(fn) }
+
+/**
+ * Calls the gateway's API. Resolves with the JSON body of a 2xx; rejects with an ApiFailure
+ * whose message is the server's `message`. Request bodies are never logged anywhere.
+ */
+export async function api<T = Record<string, unknown>> (method: 'GET' | 'POST', path: string, body?: unknown, opts: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS
+  const timeout = AbortSignal.timeout(timeoutMs)
+  const signal = opts.signal === undefined ? timeout : AbortSignal.any([timeout, opts.signal])
+  let res: Response
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal
+    })
+  } catch (err) {
+    if (timeout.aborted) throw new ApiFailure(0, t('error.timeout', { s: Math.round(timeoutMs / 1000) }), { timeout: true })
+    if (opts.signal?.aborted === true) throw new ApiFailure(0, 'aborted', { aborted: true })
+    throw new ApiFailure(0, t('error.network'))
+  }
+  let data: Record<string, unknown> = {}
+  try {
+    data = await res.json() as Record<string, unknown>
+  } catch {
+    if (timeout.aborted) throw new ApiFailure(0, t('error.timeout', { s: Math.round(timeoutMs / 1000) }), { timeout: true })
+    if (!res.ok) throw new ApiFailure(res.status, `HTTP ${res.status} ${res.statusText}`)
+  }
+  if (!res.ok) {
+    const message = typeof data.message === 'string' ? data.message : `HTTP ${res.status}`
+    if (res.status === 400 && message === 'not connected') for (const fn of lostListeners) fn()
+    throw new ApiFailure(res.status, message, data)
+  }
+  return data as T
+}
+
+/** A message for any error a view catches. */
+export function errorText (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+export interface Camera {
+  cctv_ID: number | string
+  cctv_address?: { L1?: string, L2?: string, L3?: string }
+  cctv_name?: string
+  inference_id?: string
+  url?: string
+}
+
+export interface SshStatus {
+  status: 'connected' | 'disconnected'
+  host?: string
+  port?: number
+  hls_server?: boolean
+  region?: string
+  expires_at?: string
+  expires_in?: number
+}
+
+/** "rtsp://admin:pw@host/x" → "rtsp://admin:***@host/x": credentials stay off the screen by default. */
+export function maskUrl (url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, (_m, scheme: string, cred: string) => {
+    const i = cred.indexOf(':')
+    return `${scheme}${i === -1 ? '***' : cred.slice(0, i) + ':***'}@`
+  })
+}
+
+/** Today in Korean time, YYYY-MM-DD (the sites' log files are named by KST dates). */
+export function todayKst (now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+}
+
+/** svr31 → 3 */
+export function serverOf (inferenceId: string | undefined): number | undefined {
+  const m = /^svr(\d+)\d$/.exec(inferenceId ?? '')
+  return m === null ? undefined : Number(m[1])
+}

@@ -1,0 +1,36 @@
+import { createApp } from 'vue'
+import { createRouter, createWebHistory } from 'vue-router'
+import App from './App.vue'
+import RegionsView from './views/RegionsView.vue'
+import { refreshStatus, session, startPolling, whenLost } from './session'
+import { t } from './i18n'
+import './style.css'
+
+const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', name: 'regions', component: RegionsView },
+    { path: '/cameras', name: 'cameras', component: async () => await import('./views/CamerasView.vue'), meta: { ssh: true } },
+    { path: '/logs', name: 'logs', component: async () => await import('./views/LogsView.vue'), meta: { ssh: true } },
+    { path: '/ffprobe', name: 'ffprobe', component: async () => await import('./views/FfprobeView.vue'), meta: { ssh: true } },
+    { path: '/live', name: 'live', component: async () => await import('./views/LiveView.vue'), meta: { ssh: true } },
+    { path: '/:rest(.*)*', redirect: '/' }
+  ]
+})
+
+// Screens that need the SSH session: only once /api/ssh_status says connected.
+router.beforeEach(async to => {
+  if (to.meta.ssh !== true) return true
+  if (session.status?.status !== 'connected') {
+    try { await refreshStatus() } catch { /* network: the region screen says so */ }
+  }
+  return session.status?.status === 'connected' ? true : { name: 'regions' }
+})
+
+whenLost(() => {
+  session.notice = t('regions.expired')
+  if (router.currentRoute.value.meta.ssh === true) void router.push({ name: 'regions' })
+})
+startPolling()
+
+createApp(App).use(router).mount('#app')
