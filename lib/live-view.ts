@@ -76,11 +76,19 @@ export async function openLiveView (site: SiteSession, server: ServerConfig, cct
 /**
  * Closes the session's live view unless it was opened less than `graceMs` before this stop
  * arrived: the client fires stop and the next open 1 ms apart, in either order, and a stop
- * must never close a tunnel opened after it was sent. Returns whether one was closed.
+ * must never close a tunnel opened after it was sent. With `token`, only that tunnel closes.
+ * Returns whether one was closed.
  */
-export function stopLiveView (site: SiteSession, arrivedAt: number, graceMs: number): boolean {
+export function stopLiveView (site: SiteSession, arrivedAt: number, graceMs: number, token?: string): boolean {
   const t = currentTunnel(site)
-  if (t === undefined || t.createdAt > arrivedAt - graceMs) return false
+  if (t === undefined) return false
+  // A stop that names its tunnel (our console's, on leaving or reloading the page) cannot
+  // race a newer one: it closes exactly that tunnel, however young, and nothing else.
+  if (token !== undefined) {
+    if (t.kind !== 'gateway' || t.tunnel.token !== token) return false
+  } else if (t.createdAt > arrivedAt - graceMs) {
+    return false
+  }
   forget(site, t, 'stopped')
   return true
 }

@@ -345,3 +345,18 @@ t.test('a viewer that stops reading pauses the SSH channel (bounded buffering) a
   t.match(head, /^HTTP\/1\.1 200/)
   t.equal(received, SIZE, 'every byte arrived once the viewer read again')
 })
+
+t.test('a stop naming its tunnel (?token=) closes exactly that one at once, even inside the grace period', async t => {
+  const g = await startGateway(t, { regions: [{ name: 'x', hls: true }], env: { HLS_STOP_GRACE_MS: '60000' } })
+  const b = g.browser(); await b.connect(g.regions[0])
+  const token = (url: string): string => new URL(url).pathname.split('/')[2]
+  const first = await open(b)
+  const second = await open(b, { inference_id: 'svr10', cctv_id: 2 })
+  t.same((await b.post('/api/hls_tunnel_stop')).body, { message: 'HLS tunnel stopped', closed: false }, 'without a token the young tunnel survives (the original client\'s race)')
+  t.same((await b.post(`/api/hls_tunnel_stop?token=${token(first)}`)).body.closed, false, 'the replaced tunnel\'s token closes nothing')
+  t.equal((await b.get('/api/ssh_status')).body.hls_server, true)
+  t.same((await b.post(`/api/hls_tunnel_stop?token=${token(second)}`)).body.closed, true, 'its own token closes it')
+  t.equal((await b.get('/api/ssh_status')).body.hls_server, false)
+  t.equal((await rawGateway(b, second)).status, 404, 'and its URL is gone')
+  t.equal((await b.post('/api/hls_tunnel_stop?token=..%2F..')).status, 400, 'a malformed token is a 400')
+})

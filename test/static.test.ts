@@ -76,3 +76,12 @@ t.test('STATIC_DIR without index.html: nothing at /, the API still works', async
   t.equal(res.statusCode, 404)
   t.equal((await gw.app.inject({ url: '/api/db_list' })).statusCode, 200)
 })
+
+t.test('the bundle is reproducible: building web/ again gives byte-identical files', async t => {
+  const { build } = await import('vite')
+  const out = mkdtempSync(path.join(os.tmpdir(), 'fwweb-'))
+  await build({ configFile: new URL('../web/vite.config.ts', import.meta.url).pathname, logLevel: 'silent', build: { outDir: out, emptyOutDir: true } })
+  const list = (dir: string): string[] => (readdirSync(dir, { recursive: true, encoding: 'utf8' })).filter(f => f.includes('.')).sort()
+  t.same(list(out), list(BUNDLED_CONSOLE), 'same file names (content hashes)')
+  for (const f of list(out)) t.ok(readFileSync(path.join(out, f)).equals(readFileSync(path.join(BUNDLED_CONSOLE, f))), f)
+})

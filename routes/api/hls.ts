@@ -48,13 +48,16 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/hls_tunnel_stop', {
     schema: {
-      summary: 'Close this session\'s live view (one opened in the last HLS_STOP_GRACE_MS survives)',
+      summary: 'Close this session\'s live view (one opened in the last HLS_STOP_GRACE_MS survives, unless named by ?token=)',
+      querystring: Type.Object({
+        token: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{32}$', description: 'the token in the URL /hls_tunnel answered: closes exactly that tunnel, whatever its age' }))
+      }),
       response: { 200: Type.Object({ message: Type.String(), closed: Type.Boolean() }) }
     }
   }, async (request) => {
     const arrivedAt = Date.now()
     const site = request.site()
-    const closed = site === undefined ? false : stopLiveView(site, arrivedAt, env.HLS_STOP_GRACE_MS)
+    const closed = site === undefined ? false : stopLiveView(site, arrivedAt, env.HLS_STOP_GRACE_MS, request.query.token)
     return { message: 'HLS tunnel stopped', closed }
   })
 }

@@ -1,0 +1,238 @@
+import t from 'tap'
+import type { Test } from 'tap'
+import type { Page, BrowserContext } from 'playwright-core'
+import { startGateway } from './helpers/app.js'
+import { artifactPath, launchChromium } from './helpers/browser.js'
+
+// Issue 7, end to end: the built console (dist/web) served by the gateway, driven in Debian's
+// headless Chromium against a demo-shaped region (real SSH, Mongo-wire inventory, logs, RTSP
+// cameras, HLS). Screenshots of each screen go to docs/screenshots/ (linked from the README).
+
+const PASSWORD = 'demo'
+const gw = await startGateway(t, {
+  regions: [{ name: '데모', cameras: 60, logs: true, rtsp: true, hls: true }]
+})
+const origin = await gw.app.listen({ host: '127.0.0.1', port: 0 })
+const browser = await launchChromium(t)
+
+interface Watch { foreign: string[], consoleText: string[] }
+
+/** A fresh browser context at 1280×800 that records every request and console message. */
+async function open (t: Test, width = 1280, height = 800): Promise<{ page: Page, context: BrowserContext, watch: Watch }> {
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'ko-KR', timezoneId: 'Asia/Seoul' })
+  t.teardown(async () => { await context.close() })
+  const page = await context.newPage()
+  const watch: Watch = { foreign: [], consoleText: [] }
+  page.on('request', r => { const u = r.url(); if (!u.startsWith(origin + '/') && !u.startsWith('blob:') && !u.startsWith('data:')) watch.foreign.push(u) })
+  page.on('console', m => { watch.consoleText.push(m.text()) })
+  return { page, context, watch }
+}
+
+async function shot (page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: artifactPath(`console-${name}.png`) })
+}
+
+async function login (page: Page, password = PASSWORD): Promise<void> {
+  await page.goto(origin + '/')
+  await page.locator('.region-card[data-region="데모"]').click()
+  await page.locator('[data-test=login] input[name=id]').fill('demo')
+  await page.locator('[data-test=login] input[name=password]').fill(password)
+  await page.locator('[data-test=login] input[name=password]').press('Enter')
+}
+
+async function sshStatus (context: BrowserContext): Promise<Record<string, unknown>> {
+  return await (await context.request.get(origin + '/api/ssh_status')).json()
+}
+
+t.test('regions: the grid shows the region with a live reachability dot; wrong then right password', async t => {
+  const { page, context, watch } = await open(t)
+  await page.goto(origin + '/')
+  await page.locator('.region-card[data-region="데모"] .dot.up').waitFor()
+  t.match(await page.locator('.region-card[data-region="데모"] .checked').textContent(), /마지막 확인/, 'last checked time')
+  await shot(page, '1-regions')
+
+  await login(page, 'wrong-password')
+  const err = page.locator('[data-test=login-error]')
+  await err.waitFor()
+  t.equal(await err.textContent(), '아이디 또는 비밀번호가 틀렸습니다.', '401 in plain words')
+  t.equal(await page.locator('[data-test=login] button[type=submit] .spinner').count(), 0, 'no spinner left turning')
+  await shot(page, '2-login-error')
+
+  await page.locator('[data-test=login] input[name=password]').fill(PASSWORD)
+  await page.locator('[data-test=login] input[name=password]').press('Enter')
+  await page.waitForURL(origin + '/cameras')
+  t.equal(await page.locator('[data-test=region-name]').textContent(), '데모', 'the header names the region')
+  t.match(await page.locator('[data-test=time-left]').textContent(), /남은 시간 (23:59:\d\d|24:00:00)/, 'time left in the 24 h SSH session')
+  t.equal((await sshStatus(context)).status, 'connected')
+  t.same(watch.foreign, [], 'nothing was loaded from another origin')
+  t.notOk(watch.consoleText.some(l => l.includes('wrong-password')), 'the password never reaches the browser console')
+})
+
+t.test('cameras: search, filter, count, masked URL revealed on click', async t => {
+  const { page } = await open(t)
+  await login(page)
+  await page.waitForURL(origin + '/cameras')
+  const count = page.locator('[data-test=camera-count]')
+  await page.locator('[data-test=camera-table] tbody tr[data-cctv]').first().waitFor()
+  t.equal(await count.textContent(), '60 / 60대')
+  t.equal(await page.locator('[data-test=camera-table] tbody tr[data-cctv]').count(), 50, 'first page of 50')
+  await shot(page, '3-cameras')
+
+  await page.locator('[data-test=camera-search]').fill('인증 카메라')
+  await page.waitForFunction(() => document.querySelector('[data-test=camera-count]')?.textContent === '1 / 60대')
+  const url = page.locator('tr[data-cctv="2"] [data-test=url]')
+  t.match(await url.textContent(), /^rtsp:\/\/[^:]+:\*\*\*@/, 'credentials masked')
+  await url.click()
+  t.notMatch(await url.textContent(), /\*\*\*/, 'revealed on click')
+
+  await page.locator('[data-test=camera-search]').fill('')
+  await page.locator('[data-test=filter-l2]').selectOption({ index: 1 })
+  const l2 = await page.locator('[data-test=filter-l2]').inputValue()
+  const n = Number((await count.textContent())!.split(' ')[0])
+  t.ok(n > 0 && n < 60, `district ${l2}: ${n} cameras`)
+  const districts = await page.locator('[data-test=camera-table] tbody tr[data-cctv] td:nth-child(3)').allTextContents()
+  t.ok(districts.every(d => d.startsWith(l2)), 'every row is in that district')
+  await page.locator('[data-test=filter-l2]').selectOption('')
+  await page.locator('[data-test=filter-server]').selectOption('1')
+  t.equal(await count.textContent(), '60 / 60대', 'every camera of a one-server region is on server 1')
+})
+
+t.test('logs: gstreamer "Reconnect <id>" and ffmpeg URL searches highlight matches; a missing day says so', async t => {
+  const { page } = await open(t)
+  await login(page)
+  await page.waitForURL(origin + '/cameras')
+  await page.locator('tr[data-cctv="3"] [data-test=to-logs]').click()
+  await page.waitForURL(/\/logs\?cctv=3$/)
+  const word = page.locator('[data-test=word]')
+  await page.waitForFunction(() => (document.querySelector('[data-test=word]') as HTMLInputElement | null)?.value === 'Reconnect 3')
+  t.equal(await page.locator('[data-test=date]').inputValue(), new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date()), 'today, Korean time')
+  await page.locator('[data-test=search]').click()
+  await page.locator('[data-test=log-lines] mark').first().waitFor()
+  const marks = await page.locator('[data-test=log-lines] mark').allTextContents()
+  t.ok(marks.length > 0 && marks.every(m => m === 'Reconnect 3'), `${marks.length} highlighted "Reconnect 3"`)
+  t.match(await page.locator('[data-test=line-count]').textContent(), /^\d+줄$/)
+  await shot(page, '4-logs-gstreamer')
+
+  await page.locator('[data-test=type-ffmpeg]').check()
+  const url = await word.inputValue()
+  t.match(url, /^rtsp:\/\//, 'the ffmpeg search is pre-filled with the camera URL')
+  await page.locator('[data-test=search]').click()
+  await page.waitForFunction(u => [...document.querySelectorAll('[data-test=log-lines] mark')].some(m => m.textContent === u), url)
+  await shot(page, '5-logs-ffmpeg')
+
+  await page.locator('[data-test=date]').fill('2020-01-01')
+  await page.locator('[data-test=search]').click()
+  await page.locator('[data-test=no-file]').waitFor()
+  t.match(await page.locator('[data-test=no-file]').textContent(), /로그 파일이 없습니다/, '"log file not found", not "no lines"')
+  await page.locator('[data-test=date]').fill('2025-03-14')
+  await word.fill('이 문자열은 없다')
+  await page.locator('[data-test=search]').click()
+  await page.locator('[data-test=no-lines]').waitFor()
+  t.pass('"no logs found" is a different message')
+})
+
+t.test('ffprobe: a live camera shows codec/resolution/fps; a dead one the reason', async t => {
+  const { page } = await open(t)
+  await login(page)
+  await page.waitForURL(origin + '/cameras')
+  await page.goto(origin + '/ffprobe?cctv=1')
+  await page.locator('[data-test=run]').click()
+  const summary = page.locator('[data-test=summary]')
+  await summary.waitFor({ timeout: 30_000 })
+  t.match(await summary.textContent(), /h264/, 'codec badge')
+  t.match(await summary.textContent(), /\d+×\d+/, 'resolution badge')
+  await shot(page, '6-ffprobe-live')
+
+  await page.locator('[data-test=camera-picker]').selectOption('5')
+  await page.locator('[data-test=run]').click()
+  const down = page.locator('[data-test=down]')
+  await down.waitFor({ timeout: 30_000 })
+  t.match(await down.textContent(), /refused/i, 'why the camera is down')
+  await shot(page, '7-ffprobe-dead')
+})
+
+t.test('live: video plays; switching camera; reload and leaving leave no tunnel open', async t => {
+  const { page, context } = await open(t)
+  await login(page)
+  await page.waitForURL(origin + '/cameras')
+  await page.locator('tr[data-cctv="1"] [data-test=to-live]').click()
+  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1.5, undefined, { timeout: 30_000 })
+  const t1 = await page.evaluate(() => (document.querySelector('[data-test=video]') as HTMLVideoElement).currentTime)
+  await page.waitForTimeout(1500)
+  const t2 = await page.evaluate(() => (document.querySelector('[data-test=video]') as HTMLVideoElement).currentTime)
+  t.ok(t2 > t1, `currentTime advances (${t1.toFixed(2)} → ${t2.toFixed(2)} s)`)
+  await shot(page, '8-live')
+  t.equal((await sshStatus(context)).hls_server, true)
+
+  // A camera the HLS server has no stream for: said plainly.
+  await page.locator('[data-test=camera-picker]').selectOption('5')
+  await page.locator('[data-test=no-stream]').waitFor()
+  t.pass('404 from the origin → "no stream" message')
+
+  // Reload: the old tunnel is stopped on pagehide; only the reloaded page's own remains.
+  await page.locator('[data-test=camera-picker]').selectOption('1')
+  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 })
+  await page.reload()
+  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 })
+  t.equal((await sshStatus(context)).hls_server, true, 'the reloaded page plays again (one tunnel: a new one replaces any other)')
+  // A reload that lands elsewhere (the live view is not reopened): nothing may stay open.
+  await page.evaluate(() => { history.replaceState(history.state, '', '/cameras') })
+  await page.reload()
+  await page.locator('[data-test=camera-table]').waitFor()
+  t.equal((await sshStatus(context)).hls_server, false, 'reload: the tunnel was stopped on pagehide, not left to HLS_IDLE_SECONDS')
+  await page.goto(origin + '/live?cctv=1')
+  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 })
+  await page.goto('about:blank')
+  let status: Record<string, unknown> = {}
+  for (let i = 0; i < 40; i++) {
+    status = await sshStatus(context)
+    if (status.hls_server === false) break
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+  t.equal(status.hls_server, false, 'leaving the page (pagehide) closed the tunnel at once, not after HLS_IDLE_SECONDS')
+})
+
+t.test('English toggle, and a 2560-wide control-room screen', async t => {
+  const { page } = await open(t, 2560, 1440)
+  await login(page)
+  await page.waitForURL(origin + '/cameras')
+  await page.locator('[data-test=camera-table] tbody tr[data-cctv]').first().waitFor()
+  await page.getByRole('button', { name: 'English' }).click()
+  t.equal(await page.locator('[data-test=camera-count]').textContent(), '60 of 60 cameras')
+  t.equal(await page.evaluate(() => document.documentElement.lang), 'en')
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  t.equal(overflow, 0, 'no horizontal scrolling at 2560')
+  await shot(page, '9-cameras-2560-en')
+  await page.getByRole('button', { name: '한국어' }).click()
+})
+
+t.test('logout returns to the regions with a message and closes the SSH session', async t => {
+  const { page, context } = await open(t)
+  await login(page)
+  await page.waitForURL(origin + '/cameras')
+  await page.locator('[data-test=logout]').click()
+  await page.waitForURL(origin + '/')
+  t.equal(await page.locator('[data-test=notice]').textContent(), '로그아웃했습니다.')
+  t.equal((await sshStatus(context)).status, 'disconnected')
+  await page.goto(origin + '/logs')
+  await page.waitForURL(origin + '/')
+  t.pass('a screen that needs SSH sends a logged-out browser to the regions')
+})
+
+t.test('an expired SSH session sends the operator back to the regions with a message', async t => {
+  const short = await startGateway(t, { regions: [{ name: '데모', cameras: 10 }], env: { SSH_TTL_SECONDS: '4' } })
+  const base = await short.app.listen({ host: '127.0.0.1', port: 0 })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  t.teardown(async () => { await context.close() })
+  const page = await context.newPage()
+  await page.goto(base + '/')
+  await page.locator('.region-card').first().click()
+  await page.locator('[data-test=login] input[name=id]').fill('demo')
+  await page.locator('[data-test=login] input[name=password]').fill(PASSWORD)
+  await page.locator('[data-test=login] input[name=password]').press('Enter')
+  await page.waitForURL(base + '/cameras')
+  t.ok(await page.locator('[data-test=time-left].warn').count() === 1, 'under 30 minutes left: the header warns')
+  await page.waitForURL(base + '/', { timeout: 15_000 })
+  t.equal(await page.locator('[data-test=notice]').textContent(), 'SSH 세션이 끝났습니다. 다시 로그인하세요.')
+  await page.screenshot({ path: artifactPath('console-10-expired.png') })
+})
