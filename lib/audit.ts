@@ -6,7 +6,7 @@ import { maskSecrets } from './mask.js'
 /** One line of the audit log. Only these fields exist: nothing else (a password) can slip in. */
 export interface AuditRecord {
   ts: string
-  event: 'api' | 'exec' | 'ssh_close' | 'hls_close'
+  event: 'api' | 'exec' | 'ssh_close' | 'hls_close' | 'health_sweep'
   /** A hash of the browser session id (the id itself is a credential). */
   session?: string
   user?: string

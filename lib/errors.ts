@@ -59,3 +59,11 @@ export class BadRequestError extends ApiError {
 export class RemoteError extends ApiError {
   constructor (message: string, statusCode = 500) { super(statusCode, message) }
 }
+
+export class SweepRunningError extends ApiError {
+  constructor (done: number, total: number) { super(409, 'a health sweep is already running for this session', { done, total }) }
+}
+
+export class NoSweepError extends ApiError {
+  constructor () { super(404, 'no completed health sweep yet') }
+}

@@ -51,6 +51,9 @@ export interface SimStats {
   refusedSessions: number
   forwards: number
   connections: number
+  /** Processes running right now / at most at once that run ffprobe (health sweeps). */
+  probesRunning: number
+  maxProbesRunning: number
 }
 
 function isLoopback (host: string): boolean {
@@ -97,7 +100,7 @@ export class SimSite {
   readonly root: string
   readonly home: string
   port = 0
-  readonly stats: SimStats = { execs: 0, commands: [], openSessions: 0, maxOpenSessions: 0, refusedSessions: 0, forwards: 0, connections: 0 }
+  readonly stats: SimStats = { execs: 0, commands: [], openSessions: 0, maxOpenSessions: 0, refusedSessions: 0, forwards: 0, connections: 0, probesRunning: 0, maxProbesRunning: 0 }
   private readonly server: InstanceType<typeof Server>
   private readonly listener: net.Server
   private readonly sockets = new Set<net.Socket>()
@@ -204,6 +207,11 @@ export class SimSite {
       stdio: ['pipe', 'pipe', 'pipe']
     })
     this.children.add(child)
+    if (command.includes("'ffprobe'")) {
+      this.stats.probesRunning++
+      this.stats.maxProbesRunning = Math.max(this.stats.maxProbesRunning, this.stats.probesRunning)
+      child.once('exit', () => { this.stats.probesRunning-- })
+    }
     child.stdout!.pipe(ch, { end: false })
     child.stderr!.pipe(ch.stderr, { end: false })
     ch.pipe(child.stdin!)

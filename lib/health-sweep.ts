@@ -1,0 +1,257 @@
+import { EventEmitter } from 'node:events'
+import pLimit from 'p-limit'
+import { findContainer } from './containers.js'
+import { probe } from './ffprobe.js'
+import { parseInferenceId } from './inference-id.js'
+import { readInventory, type Camera } from './inventory.js'
+import { logPath, searchLog } from './log-search.js'
+import { maskSecrets } from './mask.js'
+import type { ServerConfig } from './regions.js'
+import type { SiteSession } from './site-session.js'
+
+export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'error'
+export const STATUSES: HealthStatus[] = ['online', 'offline', 'auth_failed', 'not_found', 'timeout', 'error']
+
+export interface CameraHealth {
+  cctv_ID: number | string
+  cctv_name: string | null
+  inference_id: string | null
+  server: number | null
+  L2: string | null
+  L3: string | null
+  status: HealthStatus
+  /** Up now, but reconnected at least `flapMin` times today. */
+  flapping: boolean
+  codec: string | null
+  width: number | null
+  height: number | null
+  fps: number | null
+  /** ffprobe's (or the gateway's) reason, credentials masked; null when online. */
+  error: string | null
+  probe_ms: number
+  reconnects_today: number
+  last_reconnect: string | null
+}
+
+export interface SweepFilter { servers?: number[], l2?: string, l3?: string, ids?: Array<number | string> }
+
+export interface SweepOptions {
+  concurrency: number
+  probeTimeoutSec: number
+  commandTimeoutSec: number
+  logTimeoutSec: number
+  mongoTimeoutMs: number
+  maxCameras: number
+  flapMin: number
+  /** Today as the sites name their log files (KST). */
+  today: string
+}
+
+/** ffprobe's failure text → the sweep's status. */
+export function classify (reachable: boolean, message: string): HealthStatus {
+  if (reachable) return 'online'
+  // ffmpeg's URLs carry "?timeout=…": only its sentences count, not its option names.
+  if (/Connection refused|No route to host|Network is unreachable/i.test(message)) return 'offline'
+  if (/\b(401|403)\b|Unauthorized|Forbidden/i.test(message)) return 'auth_failed'
+  if (/\b404\b|Not Found/i.test(message)) return 'not_found'
+  if (/timed out|did not answer/i.test(message)) return 'timeout'
+  return 'offline'
+}
+
+/** Per camera id: how many `Reconnect <id>` lines today's controller log has, and the last one's time. */
+export function countReconnects (lines: string[]): Map<string, { count: number, last: string }> {
+  const out = new Map<string, { count: number, last: string }>()
+  for (const line of lines) {
+    const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[,.]?\d*\s.*?\bReconnect (\d+)(?!\d)/.exec(line)
+    if (m === null) continue
+    const e = out.get(m[2]) ?? { count: 0, last: '' }
+    e.count++
+    e.last = m[1]
+    out.set(m[2], e)
+  }
+  return out
+}
+
+/**
+ * One health sweep of a session's region: every selected camera probed from the FireWatcher
+ * container of its own analysis server, at most `concurrency` at a time per server, plus
+ * today's reconnect count from that pipeline's controller log. Emits 'result' per camera and
+ * 'end' once; `cancel()` (or the session closing) aborts every remote process it started.
+ */
+export class HealthSweep extends EventEmitter {
+  readonly startedAt = new Date()
+  finishedAt: Date | null = null
+  state: 'running' | 'done' | 'cancelled' | 'failed' = 'running'
+  failure: string | null = null
+  total = 0
+  readonly results: CameraHealth[] = []
+  private readonly abort = new AbortController()
+
+  constructor (private readonly site: SiteSession, private readonly filter: SweepFilter, private readonly opts: SweepOptions) {
+    super()
+    this.setMaxListeners(100)
+  }
+
+  get done (): number { return this.results.length }
+
+  cancel (): void {
+    if (this.state !== 'running') return
+    this.state = 'cancelled'
+    this.abort.abort()
+  }
+
+  /** Reads the inventory and runs the sweep; resolves when it has ended, whatever the outcome. */
+  async run (): Promise<void> {
+    try {
+      const cameras = this.select(await readInventory(this.site, { commandTimeoutSec: this.opts.commandTimeoutSec, timeoutMs: this.opts.mongoTimeoutMs, maxCameras: this.opts.maxCameras }))
+      this.total = cameras.length
+      this.emit('progress')
+      const byServer = new Map<ServerConfig | null, Camera[]>()
+      for (const c of cameras) {
+        let server: ServerConfig | null = null
+        try { server = parseInferenceId(c.inference_id, this.site.region).server } catch { /* reported per camera */ }
+        byServer.set(server, [...(byServer.get(server) ?? []), c])
+      }
+      await Promise.all([...byServer].map(async ([server, list]) => { await this.sweepServer(server, list) }))
+      if (this.state === 'running') this.state = 'done'
+    } catch (err) {
+      if (this.state === 'running') { this.state = 'failed'; this.failure = maskSecrets((err as Error).message) }
+    } finally {
+      this.finishedAt = new Date()
+      this.emit('end')
+    }
+  }
+
+  private select (all: Camera[]): Camera[] {
+    const f = this.filter
+    const ids = f.ids === undefined ? undefined : new Set(f.ids.map(String))
+    return all.filter(c =>
+      (ids === undefined || ids.has(String(c.cctv_ID))) &&
+      (f.l2 === undefined || c.cctv_address.L2 === f.l2) &&
+      (f.l3 === undefined || c.cctv_address.L3 === f.l3) &&
+      (f.servers === undefined || f.servers.includes(Number(/^svr(\d+)\d$/.exec(c.inference_id ?? '')?.[1]))))
+  }
+
+  private async sweepServer (server: ServerConfig | null, cameras: Camera[]): Promise<void> {
+    if (server === null) {
+      for (const c of cameras) this.record(c, null, { status: 'error', error: `inference_id ${String(c.inference_id)} is not a server of this region` })
+      return
+    }
+    const signal = this.abort.signal
+    let container
+    let reconnects = new Map<string, { count: number, last: string }>()
+    try {
+      container = await this.site.onServer(server, async () => await findContainer(this.site, server, this.site.region.firewatcher.container, this.opts.commandTimeoutSec))
+      reconnects = await this.reconnects(server, cameras)
+    } catch (err) {
+      if (signal.aborted) return
+      // The whole server is unreachable (hop refused, container stopped): every camera says why.
+      const why = maskSecrets((err as Error).message)
+      for (const c of cameras) this.record(c, server, { status: 'error', error: why })
+      return
+    }
+    const limit = pLimit(this.opts.concurrency)
+    await Promise.all(cameras.map(async c => await limit(async () => {
+      if (signal.aborted) return
+      const started = Date.now()
+      const r = reconnects.get(String(c.cctv_ID))
+      const extra = { reconnects_today: r?.count ?? 0, last_reconnect: r?.last ?? null }
+      if (c.url === null || c.url === '') { this.record(c, server, { status: 'error', error: 'no URL in the inventory', ...extra }); return }
+      try {
+        const p = await this.site.onServer(server, async () => await probe(this.site, server, container, c.url!, { limitSec: this.opts.probeTimeoutSec, signal }))
+        if (signal.aborted) return
+        const v = p.summary.streams.find(s => s.type === 'video')
+        const status = classify(p.reachable, p.message)
+        this.record(c, server, {
+          status,
+          flapping: status === 'online' && (r?.count ?? 0) >= this.opts.flapMin,
+          codec: v?.codec ?? null,
+          width: v?.width ?? null,
+          height: v?.height ?? null,
+          fps: v?.fps ?? null,
+          error: status === 'online' ? null : lastLine(p.message),
+          probe_ms: Date.now() - started,
+          ...extra
+        })
+      } catch (err) {
+        if (signal.aborted) return
+        this.record(c, server, { status: 'error', error: maskSecrets((err as Error).message), probe_ms: Date.now() - started, ...extra })
+      }
+    })))
+  }
+
+  /** Today's `Reconnect <id>` lines of each of the server's pipelines (one grep per GPU log). */
+  private async reconnects (server: ServerConfig, cameras: Camera[]): Promise<Map<string, { count: number, last: string }>> {
+    const gpus = new Set(cameras.map(c => Number(/^svr\d+(\d)$/.exec(c.inference_id ?? '')?.[1])).filter(n => Number.isInteger(n)))
+    const lines: string[] = []
+    for (const gpu of gpus) {
+      const path = logPath(server.logs.gstreamer, server.n, gpu, this.opts.today)
+      try {
+        const r = await this.site.onServer(server, async () => await searchLog(this.site, server, path, 'Reconnect ', { maxLines: 200_000, maxBytes: 32 * 1024 * 1024, timeoutSec: this.opts.logTimeoutSec, signal: this.abort.signal }))
+        lines.push(...r.lines)
+      } catch (err) {
+        // No log yet today is not a reason to skip the probes.
+        if (!/No such file or directory/.test((err as Error).message)) throw err
+      }
+    }
+    return countReconnects(lines)
+  }
+
+  private record (c: Camera, server: ServerConfig | null, r: Partial<CameraHealth> & { status: HealthStatus }): void {
+    if (this.state !== 'running') return
+    const item: CameraHealth = {
+      cctv_ID: c.cctv_ID ?? '',
+      cctv_name: c.cctv_name,
+      inference_id: c.inference_id,
+      server: server?.n ?? null,
+      L2: c.cctv_address.L2,
+      L3: c.cctv_address.L3,
+      flapping: false,
+      codec: null,
+      width: null,
+      height: null,
+      fps: null,
+      error: null,
+      probe_ms: 0,
+      reconnects_today: 0,
+      last_reconnect: null,
+      ...r
+    }
+    this.results.push(item)
+    this.emit('result', item)
+    this.emit('progress')
+  }
+
+  /** Counts per status, per server, and flapping cameras. */
+  summary (): { by_status: Record<HealthStatus, number>, by_server: Record<string, Record<HealthStatus, number>>, flapping: number } {
+    const zero = (): Record<HealthStatus, number> => Object.fromEntries(STATUSES.map(s => [s, 0])) as Record<HealthStatus, number>
+    const byStatus = zero()
+    const byServer: Record<string, Record<HealthStatus, number>> = {}
+    let flapping = 0
+    for (const r of this.results) {
+      byStatus[r.status]++
+      const k = r.server === null ? 'unknown' : String(r.server)
+      byServer[k] ??= zero()
+      byServer[k][r.status]++
+      if (r.flapping) flapping++
+    }
+    return { by_status: byStatus, by_server: byServer, flapping }
+  }
+}
+
+function lastLine (text: string): string {
+  const lines = text.split('\n').map(l => l.trim()).filter(Boolean)
+  return lines[lines.length - 1] ?? ''
+}
+
+const CSV_COLUMNS: Array<keyof CameraHealth> = ['cctv_ID', 'cctv_name', 'inference_id', 'server', 'L2', 'L3', 'status', 'flapping', 'codec', 'width', 'height', 'fps', 'reconnects_today', 'last_reconnect', 'probe_ms', 'error']
+
+/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted with a leading '. */
+export function toCsv (rows: CameraHealth[]): string {
+  const cell = (v: unknown): string => {
+    let s = v === null || v === undefined ? '' : String(v)
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+  }
+  return '\uFEFF' + [CSV_COLUMNS.join(','), ...rows.map(r => CSV_COLUMNS.map(k => cell(r[k])).join(','))].join('\r\n') + '\r\n'
+}

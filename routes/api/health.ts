@@ -1,0 +1,152 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { HealthSweep, STATUSES, toCsv } from '../../lib/health-sweep.js'
+import { NoSweepError, SweepRunningError } from '../../lib/errors.js'
+import type { SiteSession } from '../../lib/site-session.js'
+import { errors } from './schemas.js'
+
+interface Sweeps { current?: HealthSweep, complete?: HealthSweep }
+const KEY = 'health'
+
+/** The session's sweeps: the running (or last) one and the last complete one. */
+function sweeps (site: SiteSession): Sweeps {
+  let s = site.resources.get(KEY) as Sweeps | undefined
+  if (s === undefined) {
+    const created: Sweeps = {}
+    site.resources.set(KEY, created)
+    // Logout, the SSH TTL or shutdown: the sweep's remote processes go with the session.
+    site.onClose(() => { created.current?.cancel() })
+    s = created
+  }
+  return s
+}
+
+/** Today as the sites name their log files: Korean time. */
+function todayKst (): string {
+  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10)
+}
+
+function report (s: HealthSweep): Record<string, unknown> {
+  return {
+    state: s.state,
+    started_at: s.startedAt.toISOString(),
+    finished_at: s.finishedAt?.toISOString() ?? null,
+    done: s.done,
+    total: s.total,
+    ...(s.failure === null ? {} : { failure: s.failure }),
+    summary: s.summary(),
+    // Down first, then flapping, then the rest; by ID within each.
+    results: [...s.results].sort((a, b) => rank(a) - rank(b) || Number(a.cctv_ID) - Number(b.cctv_ID))
+  }
+}
+function rank (r: { status: string, flapping: boolean }): number {
+  return r.status === 'online' ? (r.flapping ? 1 : 2) : 0
+}
+
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { env } = fastify.config
+
+  fastify.post('/cctv_health', {
+    schema: {
+      summary: 'Start a health sweep of the session\'s region (one per session at a time)',
+      body: Type.Object({
+        servers: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 99 }), { maxItems: 99 })),
+        l2: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        l3: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        ids: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]), { minItems: 1, maxItems: 100_000 }))
+      }, { additionalProperties: false }),
+      response: { 202: Type.Object({ message: Type.String(), state: Type.String() }), ...errors(400, 409) }
+    }
+  }, async (request, reply) => {
+    const site = request.requireSite()
+    const s = sweeps(site)
+    if (s.current?.state === 'running') throw new SweepRunningError(s.current.done, s.current.total)
+    const sweep = new HealthSweep(site, request.body, {
+      concurrency: env.HEALTH_CONCURRENCY,
+      probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
+      commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
+      logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
+      mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
+      maxCameras: env.CCTV_MAX_CAMERAS,
+      flapMin: env.HEALTH_FLAP_MIN,
+      today: todayKst()
+    })
+    s.current = sweep
+    const log = request.log
+    sweep.once('end', () => {
+      if (sweep.state === 'done') s.complete = sweep
+      site.audit({ event: 'health_sweep', region: site.region.name, outcome: sweep.state === 'failed' ? 'error' : 'ok', ms: Date.now() - sweep.startedAt.getTime(), detail: `${sweep.state} ${sweep.done}/${sweep.total}` })
+      log.info({ region: site.region.name, state: sweep.state, done: sweep.done, total: sweep.total, summary: sweep.summary().by_status }, 'health sweep ended')
+    })
+    void sweep.run()
+    return await reply.code(202).send({ message: 'health sweep started', state: 'running' })
+  })
+
+  fastify.get('/cctv_health/events', {
+    schema: { summary: 'Server-Sent Events of the session\'s sweep: progress {done,total}, result per camera, end' }
+  }, async (request, reply) => {
+    const site = request.requireSite()
+    const sweep = sweeps(site).current
+    if (sweep === undefined) throw new NoSweepError()
+    reply.hijack()
+    const out = reply.raw
+    out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', connection: 'keep-alive' })
+    const send = (event: string, data: unknown): void => { out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) }
+    const progress = (): void => { send('progress', { done: sweep.done, total: sweep.total, state: sweep.state }) }
+    const result = (r: unknown): void => { send('result', r) }
+    const end = (): void => {
+      send('end', { state: sweep.state, done: sweep.done, total: sweep.total, summary: sweep.summary(), ...(sweep.failure === null ? {} : { failure: sweep.failure }) })
+      out.end()
+    }
+    // A late (or reconnecting) listener first gets what is known so far.
+    for (const r of sweep.results) result(r)
+    progress()
+    if (sweep.state !== 'running') { end(); return reply }
+    // Comments keep proxies and idle timers from closing a quiet stream.
+    const ping = setInterval(() => { out.write(': ping\n\n') }, 15_000)
+    sweep.on('result', result)
+    sweep.on('progress', progress)
+    sweep.once('end', end)
+    out.once('close', () => {
+      clearInterval(ping)
+      sweep.off('result', result)
+      sweep.off('progress', progress)
+      sweep.off('end', end)
+    })
+    return reply
+  })
+
+  fastify.get('/cctv_health', {
+    schema: { summary: 'The latest complete sweep: summary per status and server, every camera (down first)' }
+  }, async (request) => {
+    const done = sweeps(request.requireSite()).complete
+    if (done === undefined) throw new NoSweepError()
+    return report(done)
+  })
+
+  fastify.get('/cctv_health.csv', {
+    schema: { summary: 'The latest complete sweep as CSV' }
+  }, async (request, reply) => {
+    const site = request.requireSite()
+    const done = sweeps(site).complete
+    if (done === undefined) throw new NoSweepError()
+    const rows = (report(done).results as HealthSweep['results'])
+    const name = `fwmaint-health-${encodeURIComponent(site.region.name)}-${done.startedAt.toISOString().slice(0, 16).replace(/[-:T]/g, '')}.csv`
+    return await reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="health.csv"; filename*=UTF-8''${name}`)
+      .send(toCsv(rows))
+  })
+
+  fastify.post('/cctv_health/stop', {
+    schema: { summary: 'Cancel the session\'s running sweep (its remote processes are killed)', response: { 200: Type.Object({ message: Type.String(), stopped: Type.Boolean() }) } }
+  }, async (request) => {
+    const site = request.site()
+    const current = site === undefined ? undefined : (site.resources.get(KEY) as Sweeps | undefined)?.current
+    const stopped = current?.state === 'running'
+    current?.cancel()
+    return { message: 'health sweep stopped', stopped }
+  })
+}
+
+export { STATUSES }
+export default routes

@@ -1,0 +1,164 @@
+import t from 'tap'
+import type { Test } from 'tap'
+import { appendFileSync } from 'node:fs'
+import http from 'node:http'
+import { eventually, startGateway, type Browser } from './helpers/app.js'
+import { classify, countReconnects, toCsv } from '../lib/health-sweep.js'
+
+// Issue 8: the camera health sweep over real SSH, real ffprobe (in the simulated FireWatcher
+// container) against real RTSP cameras: 1 live, 2 live with credentials, 3 wrong password,
+// 4 wrong path, 5 refused, 6 silent; the rest of the inventory refuses.
+
+const gw = await startGateway(t, {
+  regions: [{ name: '데모', cameras: 16, rtsp: true, logs: true, servers: 2 }],
+  env: { HEALTH_CONCURRENCY: '2', HEALTH_PROBE_TIMEOUT_SECONDS: '5', HEALTH_FLAP_MIN: '3' }
+})
+const region = gw.regions[0]
+
+async function session (t: Test): Promise<Browser> {
+  const b = gw.browser()
+  await b.connect(region)
+  t.teardown(async () => { await b.post('/api/ssh_disconnect') })
+  return b
+}
+
+/** The SSE stream of the session's sweep, read to its end over a real socket. */
+async function events (b: Browser, onEvent?: (e: string, d: any, req: http.ClientRequest) => void): Promise<Array<{ event: string, data: any }>> {
+  const address = gw.app.server.address()
+  if (address === null || typeof address === 'string') await gw.app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (gw.app.server.address() as import('node:net').AddressInfo).port
+  return await new Promise((resolve, reject) => {
+    const got: Array<{ event: string, data: any }> = []
+    const req = http.get({ host: '127.0.0.1', port, path: '/api/cctv_health/events', headers: { cookie: b.cookieHeader(), accept: 'text/event-stream' }, agent: false }, res => {
+      let buf = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        buf += d
+        let i
+        while ((i = buf.indexOf('\n\n')) !== -1) {
+          const block = buf.slice(0, i); buf = buf.slice(i + 2)
+          const ev = /^event: (.*)$/m.exec(block)?.[1]
+          const data = /^data: (.*)$/m.exec(block)?.[1]
+          if (ev === undefined || data === undefined) continue
+          got.push({ event: ev, data: JSON.parse(data) })
+          onEvent?.(ev, JSON.parse(data), req)
+        }
+      })
+      res.on('end', () => { resolve(got) })
+      res.on('close', () => { resolve(got) })
+    })
+    req.on('error', err => { if (got.length > 0) resolve(got); else reject(err) })
+  })
+}
+
+t.test('classify: ffprobe\'s failure texts map to the statuses', async t => {
+  t.equal(classify(true, ''), 'online')
+  t.equal(classify(false, 'method DESCRIBE failed: 401 Unauthorized'), 'auth_failed')
+  t.equal(classify(false, 'method DESCRIBE failed: 404 Not Found'), 'not_found')
+  t.equal(classify(false, 'Invalid data found when processing input\n(fwmaint: the camera did not answer within 2 s)'), 'timeout')
+  t.equal(classify(false, 'ffprobe: no answer from the camera within 8 s (timed out)'), 'timeout')
+  t.equal(classify(false, 'Connection to tcp://127.0.0.1:1?timeout=0 failed: Connection refused'), 'offline')
+})
+
+t.test('countReconnects: count and last time per camera, "Reconnect 1" is not "Reconnect 10"', async t => {
+  const m = countReconnects([
+    '2025-03-13 00:01:00,1 - controller_logger - 0 - WARNING - Reconnect 1 : rtsp://x',
+    '2025-03-13 00:02:00,1 - controller_logger - 0 - WARNING - Reconnect 10 : rtsp://y',
+    '2025-03-13 00:03:00,1 - controller_logger - 0 - WARNING - Reconnect 1 : rtsp://x',
+    'No supported authentication protocol was found - Reconnect 1'
+  ])
+  t.same(m.get('1'), { count: 2, last: '2025-03-13 00:03:00' })
+  t.same(m.get('10'), { count: 1, last: '2025-03-13 00:02:00' })
+})
+
+t.test('CSV: quoted where needed, formulas neutralised, UTF-8 with BOM', async t => {
+  const csv = toCsv([{ cctv_ID: 1, cctv_name: '우경, "정문"', inference_id: 'svr10', server: 1, L2: '수성구', L3: '=HYPERLINK("x")', status: 'online', flapping: false, codec: 'h264', width: 320, height: 240, fps: 10, error: null, probe_ms: 5, reconnects_today: 0, last_reconnect: null }])
+  t.ok(csv.startsWith('\uFEFFcctv_ID,cctv_name,'))
+  t.match(csv, /"우경, ""정문"""/)
+  t.match(csv, /"'=HYPERLINK\(""x""\)"/)
+})
+
+t.test('without a session: 400 "not connected"; no sweep yet: 404', async t => {
+  const b = gw.browser()
+  t.same((await b.post('/api/cctv_health', {})).body, { message: 'not connected' })
+  const s = await session(t)
+  t.equal((await s.get('/api/cctv_health')).status, 404)
+  t.equal((await s.get('/api/cctv_health/events')).status, 404)
+  t.equal((await s.post('/api/cctv_health', { ids: ['1; reboot'] })).status, 400, 'ids are digits')
+  t.equal((await s.post('/api/cctv_health', { servers: [1], extra: 1 })).status, 400, 'unknown fields refused')
+})
+
+t.test('a sweep: every status from the matching camera, SSE progress reaches total, flapping from today\'s log, per-server limit held', async t => {
+  // Camera 1 is up but reconnected 4 times today: flapping.
+  const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10)
+  const cam1 = region.inventory.find(c => c.cctv_ID === 1)!
+  const gpu = Number(cam1.inference_id.slice(-1))
+  const file = region.entry.logs as { gstreamer: string }
+  const logFile = file.gstreamer.replace('{server}', '1').replace('{date}', today).replace('{gpu}', String(gpu))
+  for (let i = 0; i < 4; i++) appendFileSync(logFile, `${today} 23:59:0${i},000 - controller_logger - ${gpu} - WARNING - Reconnect 1 : ${cam1.url}\n`)
+  for (const s of region.servers.values()) s.stats.maxProbesRunning = 0
+
+  const b = await session(t)
+  const start = await b.post('/api/cctv_health', {})
+  t.same([start.status, start.body.message], [202, 'health sweep started'])
+  t.equal((await b.post('/api/cctv_health', {})).status, 409, 'one sweep per session at a time')
+  const evs = await events(b)
+  const results = evs.filter(e => e.event === 'result').map(e => e.data)
+  const progress = evs.filter(e => e.event === 'progress').map(e => e.data)
+  const end = evs.find(e => e.event === 'end')!.data
+  t.equal(end.state, 'done')
+  t.equal(end.total, 16)
+  t.same(progress[progress.length - 1], { done: 16, total: 16, state: 'running' }, 'progress reaches total')
+  t.equal(results.length, 16)
+  const by = new Map(results.map((r: any) => [r.cctv_ID, r]))
+  t.match(by.get(1), { status: 'online', codec: 'h264', flapping: true }, 'camera 1: online, and flapping')
+  t.ok(by.get(1).reconnects_today >= 4 && by.get(1).last_reconnect === `${today} 23:59:03`, 'reconnect count and last time from today\'s log')
+  t.match(by.get(2), { status: 'online', codec: 'h264' }, 'camera 2: online behind credentials')
+  t.match(by.get(3), { status: 'auth_failed' }, 'camera 3: wrong password')
+  t.notMatch(by.get(3).error, /wrong%21pw|wrong!pw/, 'its password is not in the error line')
+  t.match(by.get(4), { status: 'not_found' }, 'camera 4: wrong path')
+  t.match(by.get(5), { status: 'offline' }, 'camera 5: refused')
+  t.match(by.get(6), { status: 'timeout' }, 'camera 6: silent')
+  for (const [n, s] of region.servers) t.ok(s.stats.maxProbesRunning <= 2, `server ${n}: at most ${s.stats.maxProbesRunning} ffprobe at once (limit 2)`)
+  t.ok([...region.servers.values()].some(s => s.stats.maxProbesRunning === 2), 'the limit was reached (the test can see it)')
+
+  const full = await b.get('/api/cctv_health')
+  t.equal(full.status, 200)
+  t.equal(full.body.summary.by_status.online, 2)
+  t.equal(full.body.summary.flapping, 1)
+  t.same(Object.keys(full.body.summary.by_server).sort(), ['1', '2'])
+  t.not(full.body.results[0].status, 'online', 'down cameras first')
+  const csv = await b.get('/api/cctv_health.csv')
+  t.match(csv.headers['content-type'], /text\/csv/)
+  t.equal(String(csv.body).trim().split('\r\n').length, 17, 'a header and a row per camera')
+})
+
+t.test('a server whose FireWatcher container is stopped: its cameras are "error" with the reason', async t => {
+  const s2 = region.servers.get(2)!
+  s2.setContainerState('firewatcher', 'exited')
+  t.teardown(() => { s2.setContainerState('firewatcher', 'running') })
+  const b = await session(t)
+  await b.post('/api/cctv_health', { servers: [2] })
+  const end = (await events(b)).find(e => e.event === 'end')!.data
+  const all = (await b.get('/api/cctv_health')).body
+  t.ok(end.total > 0)
+  t.ok(all.results.every((r: any) => r.status === 'error' && r.server === 2 && /container not found/.test(r.error)), 'every camera of server 2: error, container not found')
+})
+
+t.test('cancel stops the sweep and kills its remote ffprobe processes', async t => {
+  const b = await session(t)
+  await b.post('/api/cctv_health', { ids: [6, 6, 6] })
+  await eventually(() => [...region.servers.values()].some(s => s.stats.probesRunning > 0), 10_000)
+  t.same((await b.post('/api/cctv_health/stop')).body, { message: 'health sweep stopped', stopped: true })
+  t.ok(await eventually(() => [...region.servers.values()].every(s => s.stats.probesRunning === 0), 8000), 'no ffprobe left running on the site')
+  t.equal((await b.post('/api/cctv_health/stop')).body.stopped, false, 'nothing left to stop')
+})
+
+t.test('logout (client disconnect) stops a running sweep and its remote processes', async t => {
+  const b = gw.browser()
+  await b.connect(region)
+  await b.post('/api/cctv_health', { ids: [6] })
+  await eventually(() => [...region.servers.values()].some(s => s.stats.probesRunning > 0), 10_000)
+  await b.post('/api/ssh_disconnect')
+  t.ok(await eventually(() => [...region.servers.values()].every(s => s.stats.probesRunning === 0), 8000), 'no ffprobe left running on the site')
+})
