@@ -9,7 +9,7 @@ import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { startOpenSshRegion, OPENSSH_USER } from '../sim/openssh.js'
 import { freePort } from '../sim/net.js'
-import { GatewayProcess, ROOT, Session, askpassEnv, f1, f2, machine, median, sleep, sshArgs } from './lib.js'
+import { GatewayProcess, ROOT, Session, askpassEnv, f1, f2, machine, median, pct, sleep, sshArgs } from './lib.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const ALL_SIZES = [
@@ -61,7 +61,7 @@ for (const s of SIZES) {
     g.push(await once(viaGateway(s.file), session.cookie))
     o.push(await once(viaSsh(s.file)))
   }
-  const q = (a: number[], p: number): string => f2(1000 * [...a].sort((x, y) => x - y)[Math.floor(p * (a.length - 1))])
+  const q = (a: number[], p: number): string => f2(1000 * pct(a, 100 * p))
   // Download rate = bytes / total time over all requests (what a viewer fetching segment after
   // segment gets, stalls included); the per-request median and p90 show where it comes from.
   if (process.env.BENCH_HLS_DIST !== undefined) for (const [k, a] of [['gw', g], ['ssh', o]] as const) console.log(k, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95].map(p => q(a, p)).join(' '))

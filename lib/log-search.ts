@@ -14,6 +14,11 @@ export function isRealDate (s: string): boolean {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d
 }
 
+/** The day (YYYY-MM-DD) in Korean time: the sites' clock, by which their log files are named. */
+export function kstDay (at = new Date()): string {
+  return new Date(at.getTime() + 9 * 3600_000).toISOString().slice(0, 10)
+}
+
 /**
  * The log file of one pipeline on one day, from the region's template. Only {server},
  * {gpu} (numbers) and {date} (a checked date) are substituted, so no client value can

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { kstDay } from '../lib/log-search.js'
 import { packageRoot } from './paths.js'
 import { pick, rng } from './random.js'
 import type { SimCamera } from './inventory.js'
@@ -11,8 +12,7 @@ export const ROTATED_DAY = '2025-03-12'
 
 /** Today and yesterday in Korean time (the sites' clock), plus the fixed days tests use. */
 export function simDays (now = new Date()): string[] {
-  const kst = (d: Date): string => new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10)
-  return [...new Set([ROTATED_DAY, FIXTURE_DAY, '2025-03-14', kst(new Date(now.getTime() - 86400_000)), kst(now)])]
+  return [...new Set([ROTATED_DAY, FIXTURE_DAY, '2025-03-14', kstDay(new Date(now.getTime() - 86400_000)), kstDay(now)])]
 }
 
 const FAILING = new Set([3, 4, 5, 6])

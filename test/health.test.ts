@@ -4,6 +4,7 @@ import { appendFileSync } from 'node:fs'
 import http from 'node:http'
 import { eventually, startGateway, type Browser } from './helpers/app.js'
 import { classify, countReconnects, toCsv } from '../lib/health-sweep.js'
+import { kstDay } from '../lib/log-search.js'
 
 // Issue 8: the camera health sweep over real SSH, real ffprobe (in the simulated FireWatcher
 // container) against real RTSP cameras: 1 live, 2 live with credentials, 3 wrong password,
@@ -90,7 +91,7 @@ t.test('without a session: 400 "not connected"; no sweep yet: 404', async t => {
 
 t.test('a sweep: every status from the matching camera, SSE progress reaches total, flapping from today\'s log, per-server limit held', async t => {
   // Camera 1 is up but reconnected 4 times today: flapping.
-  const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10)
+  const today = kstDay()
   const cam1 = region.inventory.find(c => c.cctv_ID === 1)!
   const gpu = Number(cam1.inference_id.slice(-1))
   const file = region.entry.logs as { gstreamer: string }

@@ -1,23 +1,16 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AppOptions } from '../../app.js'
+import { packageRoot } from '../../lib/paths.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Answers an unknown path with the client's index.html when it is a page load; false otherwise. */
     spaFallback: (request: FastifyRequest, reply: FastifyReply) => boolean
   }
-}
-
-/** The package's root, whether running from the sources (tsx) or from dist/. */
-function packageRoot (): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
-  return dir
 }
 
 export const BUNDLED_CONSOLE = path.join(packageRoot(), 'dist', 'web')
