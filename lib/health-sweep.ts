@@ -33,6 +33,9 @@ export interface CameraHealth {
   last_reconnect: string | null
 }
 
+/** A camera with where it runs, parsed once from its inference_id. */
+interface Target { camera: Camera, server: ServerConfig | null, gpu: number | null }
+
 export interface SweepFilter { servers?: number[], l2?: string, l3?: string, ids?: Array<number | string> }
 
 export interface SweepOptions {
@@ -103,14 +106,15 @@ export class HealthSweep extends EventEmitter {
   /** Reads the inventory and runs the sweep; resolves when it has ended, whatever the outcome. */
   async run (): Promise<void> {
     try {
-      const cameras = this.select(await readInventory(this.site, { commandTimeoutSec: this.opts.commandTimeoutSec, timeoutMs: this.opts.mongoTimeoutMs, maxCameras: this.opts.maxCameras }))
+      const inventory = await readInventory(this.site, { commandTimeoutSec: this.opts.commandTimeoutSec, timeoutMs: this.opts.mongoTimeoutMs, maxCameras: this.opts.maxCameras })
+      const cameras = this.select(inventory.map(camera => ({ camera, ...this.target(camera) })))
       this.total = cameras.length
       this.emit('progress')
-      const byServer = new Map<ServerConfig | null, Camera[]>()
-      for (const c of cameras) {
-        let server: ServerConfig | null = null
-        try { server = parseInferenceId(c.inference_id, this.site.region).server } catch { /* reported per camera */ }
-        byServer.set(server, [...(byServer.get(server) ?? []), c])
+      const byServer = new Map<ServerConfig | null, Target[]>()
+      for (const t of cameras) {
+        const list = byServer.get(t.server)
+        if (list === undefined) byServer.set(t.server, [t])
+        else list.push(t)
       }
       await Promise.all([...byServer].map(async ([server, list]) => { await this.sweepServer(server, list) }))
       if (this.state === 'running') this.state = 'done'
@@ -122,17 +126,28 @@ export class HealthSweep extends EventEmitter {
     }
   }
 
-  private select (all: Camera[]): Camera[] {
+  /** The camera's analysis server and GPU, once (null when its inference_id names none of the region's). */
+  private target (c: Camera): { server: ServerConfig | null, gpu: number | null } {
+    try {
+      const { server, gpu } = parseInferenceId(c.inference_id, this.site.region)
+      return { server, gpu }
+    } catch {
+      return { server: null, gpu: null }
+    }
+  }
+
+  private select (all: Target[]): Target[] {
     const f = this.filter
     const ids = f.ids === undefined ? undefined : new Set(f.ids.map(String))
-    return all.filter(c =>
+    return all.filter(({ camera: c, server }) =>
       (ids === undefined || ids.has(String(c.cctv_ID))) &&
       (f.l2 === undefined || c.cctv_address.L2 === f.l2) &&
       (f.l3 === undefined || c.cctv_address.L3 === f.l3) &&
-      (f.servers === undefined || f.servers.includes(Number(/^svr(\d+)\d$/.exec(c.inference_id ?? '')?.[1]))))
+      (f.servers === undefined || (server !== null && f.servers.includes(server.n))))
   }
 
-  private async sweepServer (server: ServerConfig | null, cameras: Camera[]): Promise<void> {
+  private async sweepServer (server: ServerConfig | null, targets: Target[]): Promise<void> {
+    const cameras = targets.map(t => t.camera)
     if (server === null) {
       for (const c of cameras) this.record(c, null, { status: 'error', error: `inference_id ${String(c.inference_id)} is not a server of this region` })
       return
@@ -142,7 +157,7 @@ export class HealthSweep extends EventEmitter {
     let reconnects = new Map<string, { count: number, last: string }>()
     try {
       container = await this.site.onServer(server, async () => await findContainer(this.site, server, this.site.region.firewatcher.container, this.opts.commandTimeoutSec))
-      reconnects = await this.reconnects(server, cameras)
+      reconnects = await this.reconnects(server, new Set(targets.map(t => t.gpu ?? 0)))
     } catch (err) {
       if (signal.aborted) return
       // The whole server is unreachable (hop refused, container stopped): every camera says why.
@@ -181,8 +196,7 @@ export class HealthSweep extends EventEmitter {
   }
 
   /** Today's `Reconnect <id>` lines of each of the server's pipelines (one grep per GPU log). */
-  private async reconnects (server: ServerConfig, cameras: Camera[]): Promise<Map<string, { count: number, last: string }>> {
-    const gpus = new Set(cameras.map(c => Number(/^svr\d+(\d)$/.exec(c.inference_id ?? '')?.[1])).filter(n => Number.isInteger(n)))
+  private async reconnects (server: ServerConfig, gpus: Set<number>): Promise<Map<string, { count: number, last: string }>> {
     const lines: string[] = []
     for (const gpu of gpus) {
       const path = logPath(server.logs.gstreamer, server.n, gpu, this.opts.today)

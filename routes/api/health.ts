@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { HealthSweep, STATUSES, toCsv } from '../../lib/health-sweep.js'
+import { HealthSweep, toCsv, type CameraHealth } from '../../lib/health-sweep.js'
 import { NoSweepError, SweepRunningError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site-session.js'
+import { kstDay } from '../../lib/log-search.js'
 import { errors } from './schemas.js'
 
 interface Sweeps { current?: HealthSweep, complete?: HealthSweep }
@@ -20,9 +21,16 @@ function sweeps (site: SiteSession): Sweeps {
   return s
 }
 
-/** Today as the sites name their log files: Korean time. */
-function todayKst (): string {
-  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10)
+/** The session's last complete sweep, or the 404 that says there is none yet. */
+function latestComplete (site: SiteSession): HealthSweep {
+  const done = sweeps(site).complete
+  if (done === undefined) throw new NoSweepError()
+  return done
+}
+
+/** Down first, then flapping, then the rest; by ID within each. */
+function ordered (s: HealthSweep): CameraHealth[] {
+  return [...s.results].sort((a, b) => rank(a) - rank(b) || Number(a.cctv_ID) - Number(b.cctv_ID))
 }
 
 function report (s: HealthSweep): Record<string, unknown> {
@@ -34,8 +42,7 @@ function report (s: HealthSweep): Record<string, unknown> {
     total: s.total,
     ...(s.failure === null ? {} : { failure: s.failure }),
     summary: s.summary(),
-    // Down first, then flapping, then the rest; by ID within each.
-    results: [...s.results].sort((a, b) => rank(a) - rank(b) || Number(a.cctv_ID) - Number(b.cctv_ID))
+    results: ordered(s)
   }
 }
 function rank (r: { status: string, flapping: boolean }): number {
@@ -68,7 +75,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
       maxCameras: env.CCTV_MAX_CAMERAS,
       flapMin: env.HEALTH_FLAP_MIN,
-      today: todayKst()
+      today: kstDay()
     })
     s.current = sweep
     const log = request.log
@@ -117,36 +124,29 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/cctv_health', {
     schema: { summary: 'The latest complete sweep: summary per status and server, every camera (down first)' }
-  }, async (request) => {
-    const done = sweeps(request.requireSite()).complete
-    if (done === undefined) throw new NoSweepError()
-    return report(done)
-  })
+  }, async (request) => report(latestComplete(request.requireSite())))
 
   fastify.get('/cctv_health.csv', {
     schema: { summary: 'The latest complete sweep as CSV' }
   }, async (request, reply) => {
     const site = request.requireSite()
-    const done = sweeps(site).complete
-    if (done === undefined) throw new NoSweepError()
-    const rows = (report(done).results as HealthSweep['results'])
+    const done = latestComplete(site)
     const name = `fwmaint-health-${encodeURIComponent(site.region.name)}-${done.startedAt.toISOString().slice(0, 16).replace(/[-:T]/g, '')}.csv`
     return await reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="health.csv"; filename*=UTF-8''${name}`)
-      .send(toCsv(rows))
+      .send(toCsv(ordered(done)))
   })
 
   fastify.post('/cctv_health/stop', {
     schema: { summary: 'Cancel the session\'s running sweep (its remote processes are killed)', response: { 200: Type.Object({ message: Type.String(), stopped: Type.Boolean() }) } }
   }, async (request) => {
     const site = request.site()
-    const current = site === undefined ? undefined : (site.resources.get(KEY) as Sweeps | undefined)?.current
+    const current = site === undefined ? undefined : sweeps(site).current
     const stopped = current?.state === 'running'
     current?.cancel()
     return { message: 'health sweep stopped', stopped }
   })
 }
 
-export { STATUSES }
 export default routes
