@@ -5,8 +5,6 @@ export class ApiFailure extends Error {
   constructor (readonly status: number, message: string, readonly body: Record<string, unknown> = {}) {
     super(message)
   }
-
-  get timedOut (): boolean { return this.status === 0 && this.body.timeout === true }
 }
 
 /** The original client's limits: 10 s, 30 s for ffprobe. No call may leave a spinner forever. */
@@ -36,15 +34,15 @@ export async function api<T = Record<string, unknown>> (method: 'GET' | 'POST', 
       signal
     })
   } catch (err) {
-    if (timeout.aborted) throw new ApiFailure(0, t('error.timeout', { s: Math.round(timeoutMs / 1000) }), { timeout: true })
-    if (opts.signal?.aborted === true) throw new ApiFailure(0, 'aborted', { aborted: true })
+    if (timeout.aborted) throw new ApiFailure(0, t('error.timeout', { s: Math.round(timeoutMs / 1000) }))
+    if (opts.signal?.aborted === true) throw new ApiFailure(0, 'aborted')
     throw new ApiFailure(0, t('error.network'))
   }
   let data: Record<string, unknown> = {}
   try {
     data = await res.json() as Record<string, unknown>
   } catch {
-    if (timeout.aborted) throw new ApiFailure(0, t('error.timeout', { s: Math.round(timeoutMs / 1000) }), { timeout: true })
+    if (timeout.aborted) throw new ApiFailure(0, t('error.timeout', { s: Math.round(timeoutMs / 1000) }))
     if (!res.ok) throw new ApiFailure(res.status, `HTTP ${res.status} ${res.statusText}`)
   }
   if (!res.ok) {
