@@ -56,6 +56,7 @@ export const EnvSchema = Type.Object({
   HEALTH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
   HEALTH_PROBE_TIMEOUT_SECONDS: Type.Integer({ minimum: 2, maximum: 14, default: 8 }),
   HEALTH_FLAP_MIN: Type.Integer({ minimum: 1, default: 3 }),
+  HEALTH_ABANDON_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 15 }),
 
   DEMO_SSH_HOST: Type.String({ default: '127.0.0.1' }),
   DEMO_SSH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),

@@ -67,3 +67,7 @@ export class SweepRunningError extends ApiError {
 export class NoSweepError extends ApiError {
   constructor () { super(404, 'no completed health sweep yet') }
 }
+
+export class CameraNotFoundError extends ApiError {
+  constructor () { super(404, 'camera not found') }
+}

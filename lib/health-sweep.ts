@@ -89,6 +89,8 @@ export class HealthSweep extends EventEmitter {
   total = 0
   readonly results: CameraHealth[] = []
   private readonly abort = new AbortController()
+  private followers = 0
+  private abandonTimer: NodeJS.Timeout | undefined
 
   constructor (private readonly site: SiteSession, private readonly filter: SweepFilter, private readonly opts: SweepOptions) {
     super()
@@ -98,9 +100,35 @@ export class HealthSweep extends EventEmitter {
   get done (): number { return this.results.length }
 
   cancel (): void {
+    clearTimeout(this.abandonTimer)
     if (this.state !== 'running') return
     this.state = 'cancelled'
     this.abort.abort()
+  }
+
+  /**
+   * An events listener arrived; call the returned function when it leaves. When the last one
+   * has left and none is back within `graceMs` (a reload, a dropped Wi-Fi), the client is
+   * gone: the sweep is cancelled and its remote processes killed.
+   */
+  follow (graceMs: number): () => void {
+    this.followers++
+    clearTimeout(this.abandonTimer)
+    let left = false
+    return () => {
+      if (left) return
+      left = true
+      if (--this.followers > 0 || this.state !== 'running') return
+      this.abandonTimer = setTimeout(() => { this.cancel() }, graceMs)
+      this.abandonTimer.unref()
+    }
+  }
+
+  /** A camera probed again on its own: its row replaces the old one (same ID), if it had one. */
+  replace (item: CameraHealth): boolean {
+    const i = this.results.findIndex(r => String(r.cctv_ID) === String(item.cctv_ID))
+    if (i !== -1) this.results[i] = item
+    return i !== -1
   }
 
   /** Reads the inventory and runs the sweep; resolves when it has ended, whatever the outcome. */
@@ -121,6 +149,7 @@ export class HealthSweep extends EventEmitter {
     } catch (err) {
       if (this.state === 'running') { this.state = 'failed'; this.failure = maskSecrets((err as Error).message) }
     } finally {
+      clearTimeout(this.abandonTimer)
       this.finishedAt = new Date()
       this.emit('end')
     }

@@ -12,7 +12,7 @@ import { kstDay } from '../lib/log-search.js'
 
 const gw = await startGateway(t, {
   regions: [{ name: '데모', cameras: 16, rtsp: true, logs: true, servers: 2 }],
-  env: { HEALTH_CONCURRENCY: '2', HEALTH_PROBE_TIMEOUT_SECONDS: '5', HEALTH_FLAP_MIN: '3' }
+  env: { HEALTH_CONCURRENCY: '2', HEALTH_PROBE_TIMEOUT_SECONDS: '5', HEALTH_FLAP_MIN: '3', HEALTH_ABANDON_SECONDS: '1' }
 })
 const region = gw.regions[0]
 
@@ -144,6 +144,28 @@ t.test('a server whose FireWatcher container is stopped: its cameras are "error"
   const all = (await b.get('/api/cctv_health')).body
   t.ok(end.total > 0)
   t.ok(all.results.every((r: any) => r.status === 'error' && r.server === 2 && /container not found/.test(r.error)), 'every camera of server 2: error, container not found')
+
+  // Fixed on the site: probing one camera again replaces its row in the latest result.
+  s2.setContainerState('firewatcher', 'running')
+  const id = all.results[0].cctv_ID
+  const again = await b.post('/api/cctv_health/reprobe', { id })
+  t.equal(again.status, 200)
+  t.match(again.body.result, { cctv_ID: id, server: 2 })
+  t.not(again.body.result.status, 'error', 'the camera itself answers now')
+  const after = (await b.get('/api/cctv_health')).body
+  t.equal(after.results.length, all.results.length, 'a row replaced, none added')
+  t.same(after.results.find((r: any) => r.cctv_ID === id), again.body.result)
+  t.equal(after.summary.by_status.error, all.results.length - 1, 'the summary counts the new row')
+})
+
+t.test('re-probe: 404 for a camera the inventory does not have, 400 for a bad ID, 409 while a sweep runs', async t => {
+  const b = await session(t)
+  t.same((await b.post('/api/cctv_health/reprobe', { id: 99999 })).body, { message: 'camera not found' })
+  t.equal((await b.post('/api/cctv_health/reprobe', { id: '5; reboot' })).status, 400)
+  t.equal((await b.post('/api/cctv_health/reprobe', {})).status, 400)
+  await b.post('/api/cctv_health', { ids: [6] })
+  t.equal((await b.post('/api/cctv_health/reprobe', { id: 5 })).status, 409, 'its probe would exceed the per-server limit')
+  await b.post('/api/cctv_health/stop')
 })
 
 t.test('cancel stops the sweep and kills its remote ffprobe processes', async t => {
@@ -162,4 +184,26 @@ t.test('logout (client disconnect) stops a running sweep and its remote processe
   await eventually(() => [...region.servers.values()].some(s => s.stats.probesRunning > 0), 10_000)
   await b.post('/api/ssh_disconnect')
   t.ok(await eventually(() => [...region.servers.values()].every(s => s.stats.probesRunning === 0), 8000), 'no ffprobe left running on the site')
+})
+
+t.test('client disconnect: the events stream closed and not reopened within HEALTH_ABANDON_SECONDS cancels the sweep and kills its remote processes', async t => {
+  const b = await session(t)
+  await b.post('/api/cctv_health', { ids: [6] })
+  let stream: http.ClientRequest | undefined
+  const first = events(b, (_e, _d, req) => { stream = req })
+  t.ok(await eventually(() => stream !== undefined && [...region.servers.values()].some(s => s.stats.probesRunning > 0), 10_000), 'listening, and its probe is running on the site')
+  stream!.destroy()
+  await first
+  t.ok(await eventually(() => [...region.servers.values()].every(s => s.stats.probesRunning === 0), 8000), 'no ffprobe left running on the site')
+  const end = (await events(b)).find(e => e.event === 'end')!.data
+  t.equal(end.state, 'cancelled', 'cancelled, not finished (the silent camera\'s probe alone takes 2 s)')
+})
+
+t.test('a reload within HEALTH_ABANDON_SECONDS: the listener is back, the sweep runs to its end', async t => {
+  const b = await session(t)
+  await b.post('/api/cctv_health', { ids: [6] })
+  await events(b, (e, _d, req) => { if (e === 'progress') req.destroy() })
+  const evs = await events(b)
+  t.same(evs.find(e => e.event === 'end')?.data.state, 'done')
+  t.match(evs.find(e => e.event === 'result')?.data, { cctv_ID: 6, status: 'timeout' })
 })

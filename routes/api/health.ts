@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { HealthSweep, toCsv, type CameraHealth } from '../../lib/health-sweep.js'
-import { NoSweepError, SweepRunningError } from '../../lib/errors.js'
+import { HealthSweep, toCsv, type CameraHealth, type SweepFilter } from '../../lib/health-sweep.js'
+import { CameraNotFoundError, NoSweepError, RemoteError, SweepRunningError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site-session.js'
 import { kstDay } from '../../lib/log-search.js'
 import { errors } from './schemas.js'
@@ -51,6 +51,16 @@ function rank (r: { status: string, flapping: boolean }): number {
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config
+  const newSweep = (site: SiteSession, filter: SweepFilter): HealthSweep => new HealthSweep(site, filter, {
+    concurrency: env.HEALTH_CONCURRENCY,
+    probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
+    commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
+    logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
+    mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
+    maxCameras: env.CCTV_MAX_CAMERAS,
+    flapMin: env.HEALTH_FLAP_MIN,
+    today: kstDay()
+  })
 
   fastify.post('/cctv_health', {
     schema: {
@@ -67,16 +77,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const site = request.requireSite()
     const s = sweeps(site)
     if (s.current?.state === 'running') throw new SweepRunningError(s.current.done, s.current.total)
-    const sweep = new HealthSweep(site, request.body, {
-      concurrency: env.HEALTH_CONCURRENCY,
-      probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
-      commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
-      logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
-      mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
-      maxCameras: env.CCTV_MAX_CAMERAS,
-      flapMin: env.HEALTH_FLAP_MIN,
-      today: kstDay()
-    })
+    const sweep = newSweep(site, request.body)
     s.current = sweep
     const log = request.log
     sweep.once('end', () => {
@@ -113,7 +114,9 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     sweep.on('result', result)
     sweep.on('progress', progress)
     sweep.once('end', end)
+    const leave = sweep.follow(env.HEALTH_ABANDON_SECONDS * 1000)
     out.once('close', () => {
+      leave()
       clearInterval(ping)
       sweep.off('result', result)
       sweep.off('progress', progress)
@@ -136,6 +139,33 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="health.csv"; filename*=UTF-8''${name}`)
       .send(toCsv(ordered(done)))
+  })
+
+  fastify.post('/cctv_health/reprobe', {
+    schema: {
+      summary: 'Probe one camera again now; its row in the latest complete sweep is replaced',
+      body: Type.Object({ id: Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ message: Type.String(), result: Type.Any({ description: 'the camera\'s row, as in GET /api/cctv_health' }) }), ...errors(400, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const site = request.requireSite()
+    const s = sweeps(site)
+    // Its probe would come on top of the running sweep's per-server limit.
+    if (s.current?.state === 'running') throw new SweepRunningError(s.current.done, s.current.total)
+    const one = newSweep(site, { ids: [request.body.id] })
+    // A client that leaves before the answer takes the probe with it, like a stop.
+    const gone = (): void => { if (!reply.raw.writableEnded) one.cancel() }
+    reply.raw.once('close', gone)
+    try {
+      await one.run()
+    } finally {
+      reply.raw.off('close', gone)
+    }
+    if (one.state === 'failed') throw new RemoteError(one.failure ?? 'health probe failed')
+    const item = one.results[0]
+    if (item === undefined) throw new CameraNotFoundError()
+    s.complete?.replace(item)
+    return { message: 'camera probed', result: item }
   })
 
   fastify.post('/cctv_health/stop', {
