@@ -35,33 +35,48 @@ const DISTRICTS: Record<string, readonly string[]> = {
 }
 const PLACES = ['우경', '앞산 전망대', '신천 둔치', '팔공산 입구', '수성못', '범어네거리', '비슬산 정상', '가창댐', '동촌유원지', '금호강변', '두류공원', '와룡산', '용지봉', '초례봉', '환성산', '도동서원']
 
+/** The known behaviours, in the order of cameras 1-6. */
+export type Behaviour = 'live' | 'auth' | 'wrong_password' | 'wrong_path' | 'refused' | 'silent'
+const BEHAVIOURS: Behaviour[] = ['live', 'auth', 'wrong_password', 'wrong_path', 'refused', 'silent']
+
 /**
- * Cameras with known behaviour come first (IDs 1-6), for tests and the demo:
- * 1 live, 2 live behind credentials, 3 wrong credentials (401), 4 wrong path (404),
- * 5 refused, 6 hangs. The rest are an inventory of realistic shape whose addresses are
- * on loopback (nothing a demo click can send off the machine).
+ * Camera `id`'s known behaviour: cameras 1-6 have one each, then every 5th camera (10, 15, …)
+ * cycles through them, so a region of n cameras has about n/30 of each (a health sweep shows
+ * every status more than once); the others are refused addresses.
+ */
+export function behaviourOf (id: number): Behaviour | undefined {
+  if (id >= 1 && id <= 6) return BEHAVIOURS[id - 1]
+  return id % 5 === 0 ? BEHAVIOURS[(id / 5) % 6] : undefined
+}
+
+/**
+ * Cameras with known behaviour (see behaviourOf) for tests and the demo: live, live behind
+ * credentials, wrong credentials (401), wrong path (404), refused, hangs. Cameras 1-6 carry
+ * the names of their behaviour. The rest are an inventory of realistic shape whose addresses
+ * are on loopback (nothing a demo click can send off the machine).
  */
 export function makeInventory (opts: { region: string, count: number, pipelines: string[], endpoints: CameraEndpoints, seed?: number }): SimCamera[] {
   const r = rng(opts.seed ?? 7)
   const e = opts.endpoints
   const hp = (x: { host: string, port: number } | undefined, fallbackPort: number): string => x === undefined ? `127.0.0.1:${fallbackPort}` : `${x.host}:${x.port}`
-  const known: Array<[string, string]> = [
-    ['실시간 테스트 카메라', `rtsp://${hp(e.open, 1)}/live`],
-    ['인증 카메라', `rtsp://${CAMERA_USER}:${ENCODED_PASSWORD}@${hp(e.auth, 1)}/live`],
-    ['비밀번호 틀린 카메라', `rtsp://${CAMERA_USER}:wrong%21pw@${hp(e.auth, 1)}/live`],
-    ['경로 틀린 카메라', `rtsp://${hp(e.open, 1)}/video18?profile=high`],
-    ['꺼진 카메라', `rtsp://${hp(e.refused, 1)}/live`],
-    ['응답없는 카메라', `rtsp://${hp(e.silent, 1)}/live`]
-  ]
+  const known: Record<Behaviour, [string, string]> = {
+    live: ['실시간 테스트 카메라', `rtsp://${hp(e.open, 1)}/live`],
+    auth: ['인증 카메라', `rtsp://${CAMERA_USER}:${ENCODED_PASSWORD}@${hp(e.auth, 1)}/live`],
+    wrong_password: ['비밀번호 틀린 카메라', `rtsp://${CAMERA_USER}:wrong%21pw@${hp(e.auth, 1)}/live`],
+    wrong_path: ['경로 틀린 카메라', `rtsp://${hp(e.open, 1)}/video18?profile=high`],
+    refused: ['꺼진 카메라', `rtsp://${hp(e.refused, 1)}/live`],
+    silent: ['응답없는 카메라', `rtsp://${hp(e.silent, 1)}/live`]
+  }
   const cams: SimCamera[] = []
   for (let i = 1; i <= opts.count; i++) {
     const L2 = pick(r, Object.keys(DISTRICTS))
     const L3 = pick(r, DISTRICTS[L2])
     const inference = opts.pipelines[(i - 1) % opts.pipelines.length]
+    const behaviour = behaviourOf(i)
     let name: string
     let url: string
-    if (i <= known.length) {
-      [name, url] = known[i - 1]
+    if (i <= BEHAVIOURS.length) {
+      [name, url] = known[behaviour!]
     } else {
       name = `${pick(r, PLACES)} ${i}`
       const a = 20 + Math.floor(r() * 10)
@@ -73,6 +88,7 @@ export function makeInventory (opts: { region: string, count: number, pipelines:
         case 2: url = `rtsp://viewer:Fire%23Watch%40${i}@127.0.${a}.${b}:554/Streaming/Channels/101?transportmode=unicast&profile=Profile_1`; break
         default: url = `rtsp://127.0.${a}.${b}:554/cam/realmonitor?channel=1&subtype=0`
       }
+      if (behaviour !== undefined) url = known[behaviour][1]
     }
     cams.push({ cctv_ID: i, cctv_address: { L1: opts.region, L2, L3 }, cctv_name: name, inference_id: inference, url })
   }

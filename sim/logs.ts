@@ -4,7 +4,13 @@ import { gzipSync } from 'node:zlib'
 import { kstDay } from '../lib/log-search.js'
 import { packageRoot } from './paths.js'
 import { pick, rng } from './random.js'
-import type { SimCamera } from './inventory.js'
+import { behaviourOf, type SimCamera } from './inventory.js'
+
+/** The cameras whose pipelines fail all day in the logs: every known-bad behaviour. */
+function failing (c: SimCamera): boolean {
+  const b = behaviourOf(c.cctv_ID)
+  return b !== undefined && b !== 'live' && b !== 'auth'
+}
 
 export const FIXTURE_DAY = '2025-03-13'
 /** A day that exists only as a rotated, compressed file (`…_0.log.gz`). */
@@ -15,7 +21,6 @@ export function simDays (now = new Date()): string[] {
   return [...new Set([ROTATED_DAY, FIXTURE_DAY, '2025-03-14', kstDay(new Date(now.getTime() - 86400_000)), kstDay(now)])]
 }
 
-const FAILING = new Set([3, 4, 5, 6])
 
 function ts (day: string, secondOfDay: number): string {
   const h = Math.floor(secondOfDay / 3600); const m = Math.floor(secondOfDay / 60) % 60; const s = Math.floor(secondOfDay) % 60
@@ -34,7 +39,7 @@ export function controllerLog (day: string, gpu: number, cams: SimCamera[], seed
   rec(t += 8, 'INFO', 'Starting pipeline')
   for (const c of cams) rec(t += r() * 0.01, 'INFO', `stream_${c.cctv_ID} : add success`)
   // Some cameras flap (reconnect now and then), the known-bad ones fail all day.
-  const flapping = cams.filter((c, i) => FAILING.has(c.cctv_ID) || i % 7 === 3)
+  const flapping = cams.filter((c, i) => failing(c) || i % 7 === 3)
   while (t < 86_000 && cams.length > 0) {
     t += 20 + r() * 60
     const roll = r()
@@ -75,9 +80,10 @@ export function ffmpegLog (day: string, gpu: number, cams: SimCamera[], seed: nu
   while (t < 86_000 && cams.length > 0) {
     t += 30 + r() * 90
     const c = pick(r, cams)
-    const bad = FAILING.has(c.cctv_ID) || r() < 0.1
+    const bad = failing(c) || r() < 0.1
     if (bad) {
-      const why = c.cctv_ID === 3 ? 'method DESCRIBE failed: 401 Unauthorized' : c.cctv_ID === 4 ? 'method DESCRIBE failed: 404 Not Found' : c.cctv_ID === 6 ? 'Connection timed out' : 'Connection refused'
+      const b = behaviourOf(c.cctv_ID)
+      const why = b === 'wrong_password' ? 'method DESCRIBE failed: 401 Unauthorized' : b === 'wrong_path' ? 'method DESCRIBE failed: 404 Not Found' : b === 'silent' ? 'Connection timed out' : 'Connection refused'
       line(`${ts(day, t)} - ffmpeg - ${gpu} - ERROR - [rtsp @ 0x55d5c8a3b240] ${why}`)
       line(`${ts(day, t)} - ffmpeg - ${gpu} - ERROR - ${c.url}: ${why.replace('method DESCRIBE failed: ', 'Server returned ')}`)
     } else {
