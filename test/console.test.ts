@@ -3,6 +3,7 @@ import type { Test } from 'tap'
 import type { Page, BrowserContext } from 'playwright-core'
 import { startGateway } from './helpers/app.js'
 import { artifactPath, launchChromium } from './helpers/browser.js'
+import { behaviourOf } from '../sim/inventory.js'
 
 // Issue 7, end to end: the built console (dist/web) served by the gateway, driven in Debian's
 // headless Chromium against a demo-shaped region (real SSH, Mongo-wire inventory, logs, RTSP
@@ -190,6 +191,55 @@ t.test('live: video plays; switching camera; reload and leaving leave no tunnel 
     await new Promise(resolve => setTimeout(resolve, 250))
   }
   t.equal(status.hls_server, false, 'leaving the page (pagehide) closed the tunnel at once, not after HLS_IDLE_SECONDS')
+})
+
+t.test('health: a sweep streams progress to the total, down cameras first, status filter, re-probe one, jump to its logs, CSV', async t => {
+  const { page, context } = await open(t)
+  await login(page)
+  await page.waitForURL(origin + '/cameras')
+  await page.locator('[data-test=nav-health]').click()
+  await page.waitForURL(origin + '/health')
+  await page.locator('[data-test=health-empty]').waitFor()
+  await page.locator('[data-test=health-start]').click()
+  // Three silent cameras take 5 s each: the sweep is still running here.
+  await page.locator('[data-test=health-stop]').waitFor()
+  await page.waitForFunction(() => Number((document.querySelector('[data-test=health-progress]') as HTMLProgressElement | null)?.value) >= 30, undefined, { timeout: 60_000 })
+  await shot(page, '11-health-running')
+  await page.waitForFunction(() => document.querySelector('[data-test=health-state]')?.textContent?.includes('완료') === true, undefined, { timeout: 60_000 })
+  t.equal(await page.locator('[data-test=health-count]').textContent(), '60 / 60 (100%)', 'progress reaches the total')
+  t.equal(await page.locator('[data-test=health-progress]').evaluate(p => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max].join('/')), '60/60')
+
+  const rows = await page.locator('[data-test=health-table] tbody tr[data-cctv]').evaluateAll(trs => trs.map(tr => [Number(tr.getAttribute('data-cctv')), tr.getAttribute('data-status')] as [number, string]))
+  t.equal(rows.length, 60, 'a row per camera')
+  const firstOnline = rows.findIndex(r => r[1] === 'online')
+  t.ok(firstOnline > 0 && rows.slice(firstOnline).every(r => r[1] === 'online'), 'down cameras first, online ones last')
+  const expected = { live: 'online', auth: 'online', wrong_password: 'auth_failed', wrong_path: 'not_found', refused: 'offline', silent: 'timeout' } as const
+  t.same(rows.filter(([id, st]) => st !== (expected[behaviourOf(id) ?? 'refused'])), [], 'every camera shows the status of its simulated behaviour')
+  await shot(page, '12-health')
+
+  const timeouts = rows.filter(r => r[1] === 'timeout').map(r => r[0])
+  await page.locator('.chip[data-view=timeout]').click()
+  t.same(await page.locator('[data-test=health-table] tbody tr[data-cctv]').evaluateAll(trs => trs.map(tr => Number(tr.getAttribute('data-cctv')))), timeouts, 'the "no answer" filter shows exactly the silent cameras')
+
+  const reprobed = page.waitForResponse(r => r.url().endsWith('/api/cctv_health/reprobe'), { timeout: 30_000 })
+  await page.locator('tr[data-cctv="6"] [data-test=reprobe]').click()
+  t.equal((await reprobed).status(), 200, 're-probe answered')
+  await page.waitForFunction(() => document.querySelector('tr[data-cctv="6"] [data-test=reprobe]:not([disabled])') !== null, undefined, { timeout: 30_000 })
+  t.equal(await page.locator('tr[data-cctv="6"]').getAttribute('data-status'), 'timeout', 'camera 6 probed again: still silent')
+
+  await page.locator('.chip[data-view=all]').click()
+  await page.locator('tr[data-cctv="3"] [data-test=to-logs]').click()
+  await page.waitForURL(/\/logs\?cctv=3$/)
+  await page.waitForFunction(() => (document.querySelector('[data-test=word]') as HTMLInputElement | null)?.value === 'Reconnect 3')
+  t.pass('a camera\'s row leads to its logs, search word pre-filled')
+  await page.goBack()
+  await page.locator('[data-test=health-table]').waitFor()
+  t.equal(await page.locator('[data-test=health-table] tbody tr[data-cctv]').count(), 60, 'back on the Health screen: the results are still there')
+
+  const csv = await context.request.get(origin + '/api/cctv_health.csv')
+  t.equal(csv.status(), 200)
+  t.equal((await csv.text()).trim().split('\r\n').length, 61, 'CSV: a header and a row per camera')
+  t.equal(await page.locator('[data-test=health-csv]').getAttribute('href'), '/api/cctv_health.csv')
 })
 
 t.test('English toggle, and a 2560-wide control-room screen', async t => {

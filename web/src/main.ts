@@ -14,6 +14,7 @@ const router = createRouter({
     { path: '/logs', name: 'logs', component: async () => await import('./views/LogsView.vue'), meta: { ssh: true } },
     { path: '/ffprobe', name: 'ffprobe', component: async () => await import('./views/FfprobeView.vue'), meta: { ssh: true } },
     { path: '/live', name: 'live', component: async () => await import('./views/LiveView.vue'), meta: { ssh: true } },
+    { path: '/health', name: 'health', component: async () => await import('./views/HealthView.vue'), meta: { ssh: true } },
     { path: '/:rest(.*)*', redirect: '/' }
   ]
 })

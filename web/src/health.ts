@@ -1,0 +1,155 @@
+import { reactive, watch } from 'vue'
+import { api, ApiFailure, errorText, FFPROBE_TIMEOUT_MS } from './api'
+import { session } from './session'
+
+export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'error'
+export const STATUSES: HealthStatus[] = ['offline', 'auth_failed', 'not_found', 'timeout', 'error', 'online']
+
+/** One camera's row, as GET /api/cctv_health and the events stream send it. */
+export interface CameraHealth {
+  cctv_ID: number | string
+  cctv_name: string | null
+  inference_id: string | null
+  server: number | null
+  L2: string | null
+  L3: string | null
+  status: HealthStatus
+  flapping: boolean
+  codec: string | null
+  width: number | null
+  height: number | null
+  fps: number | null
+  error: string | null
+  probe_ms: number
+  reconnects_today: number
+  last_reconnect: string | null
+}
+
+export interface SweepFilter { servers?: number[], l2?: string, l3?: string }
+type SweepState = 'none' | 'running' | 'done' | 'cancelled' | 'failed'
+
+/**
+ * The session's health sweep as the console knows it. Kept outside the Health screen so the
+ * events stream stays open while the operator looks at a camera's logs or live view: the
+ * server cancels a sweep nobody listens to (HEALTH_ABANDON_SECONDS), not one being watched.
+ */
+export const health = reactive({
+  state: 'none' as SweepState,
+  done: 0,
+  total: 0,
+  /** Rows in arrival order; the view sorts. */
+  results: [] as CameraHealth[],
+  failure: '',
+  error: '',
+  /** IDs being probed again. */
+  reprobing: new Set<string>()
+})
+
+let source: EventSource | undefined
+let index = new Map<string, number>()
+
+function upsert (r: CameraHealth): void {
+  const k = String(r.cctv_ID)
+  const i = index.get(k)
+  if (i === undefined) {
+    index.set(k, health.results.length)
+    health.results.push(r)
+  } else {
+    health.results[i] = r
+  }
+}
+
+function close (): void {
+  source?.close()
+  source = undefined
+}
+
+function clear (): void {
+  health.results = []
+  index = new Map()
+  health.done = 0
+  health.total = 0
+  health.failure = ''
+}
+
+/**
+ * Listens to the session's sweep (a replay of what is known first, then live). A dropped
+ * connection is retried by EventSource itself; the replay makes that idempotent (rows by ID).
+ */
+export function follow (): void {
+  close()
+  const es = new EventSource('/api/cctv_health/events')
+  source = es
+  const data = (e: Event): any => JSON.parse((e as MessageEvent<string>).data)
+  es.addEventListener('result', e => { upsert(data(e)) })
+  es.addEventListener('progress', e => {
+    const d = data(e)
+    health.done = d.done
+    health.total = d.total
+    health.state = d.state
+  })
+  es.addEventListener('end', e => {
+    const d = data(e)
+    health.state = d.state
+    health.done = d.done
+    health.total = d.total
+    health.failure = d.failure ?? ''
+    // Without this EventSource would reconnect and get the replay again, for ever.
+    close()
+  })
+  // 404 (no sweep in this session yet) or 400 (session gone): the browser gives up; so do we.
+  es.onerror = () => { if (es.readyState === EventSource.CLOSED && source === es) close() }
+}
+
+/** On the Health screen: pick up a sweep started before a reload (or in another tab). */
+export function attach (): void {
+  if (source === undefined && (health.state === 'none' || health.state === 'running')) follow()
+}
+
+export async function start (filter: SweepFilter): Promise<void> {
+  health.error = ''
+  try {
+    await api('POST', '/api/cctv_health', filter)
+  } catch (err) {
+    // Already running (another tab, or a reload): watch that one.
+    if (err instanceof ApiFailure && err.status === 409) { follow(); return }
+    health.error = errorText(err)
+    return
+  }
+  clear()
+  health.state = 'running'
+  follow()
+}
+
+export async function stop (): Promise<void> {
+  try {
+    await api('POST', '/api/cctv_health/stop')
+  } catch (err) {
+    health.error = errorText(err)
+  }
+}
+
+/** Probes one camera again; its row (here and in the server's latest result) is replaced. */
+export async function reprobe (id: number | string): Promise<void> {
+  const k = String(id)
+  if (health.reprobing.has(k)) return
+  health.reprobing.add(k)
+  health.error = ''
+  try {
+    const r = await api<{ result: CameraHealth }>('POST', '/api/cctv_health/reprobe', { id }, { timeoutMs: FFPROBE_TIMEOUT_MS })
+    upsert(r.result)
+  } catch (err) {
+    health.error = `${k}: ${errorText(err)}`
+  } finally {
+    health.reprobing.delete(k)
+  }
+}
+
+// Another region, or no session: what we knew belongs to the old one.
+watch(() => session.status?.status === 'connected' ? session.status.region : undefined, (now, before) => {
+  if (now === before) return
+  close()
+  clear()
+  health.state = 'none'
+  health.error = ''
+})
