@@ -41,12 +41,15 @@ const BEHAVIOURS: Behaviour[] = ['live', 'auth', 'wrong_password', 'wrong_path',
 
 /**
  * Camera `id`'s known behaviour: cameras 1-6 have one each, then every 5th camera (10, 15, …)
- * cycles through them, so a region of n cameras has about n/30 of each (a health sweep shows
- * every status more than once); the others are refused addresses.
+ * goes round them, so a region of n cameras has about n/30 of each, spread over its servers and
+ * GPUs (a health sweep shows every status more than once); the others are refused addresses.
  */
 export function behaviourOf (id: number): Behaviour | undefined {
   if (id >= 1 && id <= 6) return BEHAVIOURS[id - 1]
-  return id % 5 === 0 ? BEHAVIOURS[(id / 5) % 6] : undefined
+  if (id % 5 !== 0) return undefined
+  // The shift every 6 keeps a behaviour off a single pipeline (pipelines go round by ID too).
+  const k = id / 5
+  return BEHAVIOURS[(k + Math.floor(k / 6)) % 6]
 }
 
 /**

@@ -6,11 +6,23 @@ Mounts /live; with user:password every request needs them (basic auth), else 401
 Any other path answers 404.
 Prints "READY <port>" once listening. Loopback only.
 """
+import ctypes
+import os
+import signal
 import sys
 import gi
 gi.require_version('Gst', '1.0')
 gi.require_version('GstRtspServer', '1.0')
 from gi.repository import Gst, GstRtspServer, GLib
+
+# Dies with the process that started it: a killed test or bench leaves no camera behind.
+PARENT = os.getppid()
+try:
+    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != PARENT:
+    sys.exit(0)
 
 host, port = sys.argv[1], sys.argv[2]
 if not (host.startswith('127.') or host == 'localhost'):
