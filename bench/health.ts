@@ -26,7 +26,7 @@ console.log(`${CAMERAS} cameras on 3 servers: ${[...mix].map(([b, n]) => `${b} $
 
 /** One sweep, start to the SSE `end`: wall time, the gateway's CPU, and the result. */
 async function sweep (limit: number): Promise<{ ms: number, cpu: number, end: any, maxRunning: number[], probeMsSum: number }> {
-  const gw = await GatewayProcess.start({ bench: region.entry }, { HEALTH_CONCURRENCY: String(limit), HEALTH_PROBE_TIMEOUT_SECONDS: PROBE_TIMEOUT, LOG_LEVEL: 'warn' })
+  const gw = await GatewayProcess.start({ bench: region.entry }, { HEALTH_CONCURRENCY: String(limit), SSH_MAX_CHANNELS: String(Math.max(8, limit + 1)), HEALTH_PROBE_TIMEOUT_SECONDS: PROBE_TIMEOUT, LOG_LEVEL: 'warn' })
   try {
     const s = new Session(gw.base)
     await s.login('bench', region.entry as never, 'demo', 'demo')

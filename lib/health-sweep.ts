@@ -50,6 +50,11 @@ export interface SweepOptions {
   today: string
 }
 
+/** Probes at once per server: as configured, but one SSH channel per connection stays free for the operator's own requests. */
+export function perServerLimit (healthConcurrency: number, sshMaxChannels: number): number {
+  return Math.max(1, Math.min(healthConcurrency, sshMaxChannels - 1))
+}
+
 /** ffprobe's failure text → the sweep's status. */
 export function classify (reachable: boolean, message: string): HealthStatus {
   if (reachable) return 'online'

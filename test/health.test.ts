@@ -3,7 +3,7 @@ import type { Test } from 'tap'
 import { appendFileSync } from 'node:fs'
 import http from 'node:http'
 import { eventually, startGateway, type Browser } from './helpers/app.js'
-import { classify, countReconnects, toCsv } from '../lib/health-sweep.js'
+import { classify, countReconnects, perServerLimit, toCsv } from '../lib/health-sweep.js'
 import { kstDay } from '../lib/log-search.js'
 import { behaviourOf } from '../sim/inventory.js'
 
@@ -61,6 +61,13 @@ t.test('classify: ffprobe\'s failure texts map to the statuses', async t => {
   t.equal(classify(false, 'Invalid data found when processing input\n(fwmaint: the camera did not answer within 2 s)'), 'timeout')
   t.equal(classify(false, 'ffprobe: no answer from the camera within 8 s (timed out)'), 'timeout')
   t.equal(classify(false, 'Connection to tcp://127.0.0.1:1?timeout=0 failed: Connection refused'), 'offline')
+})
+
+t.test('the per-server limit leaves one SSH channel for the operator\'s own requests', async t => {
+  t.equal(perServerLimit(4, 8), 4)
+  t.equal(perServerLimit(8, 8), 7)
+  t.equal(perServerLimit(4, 2), 1)
+  t.equal(perServerLimit(4, 1), 1, 'never 0')
 })
 
 t.test('countReconnects: count and last time per camera, "Reconnect 1" is not "Reconnect 10"', async t => {

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { HealthSweep, toCsv, type CameraHealth, type SweepFilter } from '../../lib/health-sweep.js'
+import { HealthSweep, perServerLimit, toCsv, type CameraHealth, type SweepFilter } from '../../lib/health-sweep.js'
 import { CameraNotFoundError, NoSweepError, RemoteError, SweepRunningError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site-session.js'
 import { kstDay } from '../../lib/log-search.js'
@@ -52,7 +52,7 @@ function rank (r: { status: string, flapping: boolean }): number {
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config
   const newSweep = (site: SiteSession, filter: SweepFilter): HealthSweep => new HealthSweep(site, filter, {
-    concurrency: env.HEALTH_CONCURRENCY,
+    concurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS),
     probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
     commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
     logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
