@@ -12,7 +12,8 @@
 import { kstDay } from '../lib/log-search.js'
 import { behaviourOf } from '../sim/inventory.js'
 import { startSimRegion } from '../sim/region.js'
-import { GatewayProcess, Session, f1, f2, machine } from './lib.js'
+import os from 'node:os'
+import { GatewayProcess, Session, f1, f2, machine, pct } from './lib.js'
 
 const CAMERAS = Number(process.env.BENCH_HEALTH_CAMERAS ?? 2000)
 const LIMITS = (process.env.BENCH_HEALTH_LIMITS ?? '1,2,4,8').split(',').map(Number)
@@ -25,7 +26,7 @@ for (const c of region.inventory) { const b = behaviourOf(c.cctv_ID) ?? 'refused
 console.log(`${CAMERAS} cameras on 3 servers: ${[...mix].map(([b, n]) => `${b} ${n}`).join(', ')}; probe limit ${PROBE_TIMEOUT} s`)
 
 /** One sweep, start to the SSE `end`: wall time, the gateway's CPU, and the result. */
-async function sweep (limit: number): Promise<{ ms: number, cpu: number, end: any, maxRunning: number[], probeMsSum: number }> {
+async function sweep (limit: number): Promise<{ ms: number, cpu: number, end: any, maxRunning: number[], probeMsSum: number, p50: Record<string, number> }> {
   const gw = await GatewayProcess.start({ bench: region.entry }, { HEALTH_CONCURRENCY: String(limit), SSH_MAX_CHANNELS: String(Math.max(8, limit + 1)), HEALTH_PROBE_TIMEOUT_SECONDS: PROBE_TIMEOUT, LOG_LEVEL: 'warn' })
   try {
     const s = new Session(gw.base)
@@ -42,13 +43,17 @@ async function sweep (limit: number): Promise<{ ms: number, cpu: number, end: an
     const ms = performance.now() - t0
     const endData = /event: end\ndata: (.*)\n/.exec(text)?.[1]
     if (endData === undefined) throw new Error('no end event: ' + text.slice(-500))
-    const full = await (await fetch(gw.base + '/api/cctv_health', { headers: { cookie: s.cookie } })).json() as { results: Array<{ probe_ms: number }> }
+    const full = await (await fetch(gw.base + '/api/cctv_health', { headers: { cookie: s.cookie } })).json() as { results: Array<{ probe_ms: number, status: string }> }
+    // One probe's own time per status: what a higher limit costs each probe on this machine.
+    const p50: Record<string, number> = {}
+    for (const st of ['offline', 'online', 'timeout']) p50[st] = pct(full.results.filter(r => r.status === st).map(r => r.probe_ms), 50)
     return {
       ms,
       cpu: gw.cpuSeconds() - cpu0,
       end: JSON.parse(endData),
       maxRunning: [...region.servers.values()].map(site => site.stats.maxProbesRunning),
-      probeMsSum: full.results.reduce((a, r) => a + r.probe_ms, 0)
+      probeMsSum: full.results.reduce((a, r) => a + r.probe_ms, 0),
+      p50
     }
   } finally {
     await gw.stop()
@@ -65,6 +70,7 @@ for (const limit of LIMITS) {
   const ideal = r.probeMsSum / (3 * limit)
   console.log(`limit ${String(limit).padStart(2)}: ${f1(r.ms / 1000).padStart(6)} s  ${f1(CAMERAS / (r.ms / 1000)).padStart(6)} cameras/s  ` +
     `speed-up ×${f2(base.ms / r.ms)} vs limit ${base.limit}  (wall / ideal ${f2(r.ms / ideal)})  gateway CPU ${f1(r.cpu)} s  ` +
-    `max ffprobe at once per server ${r.maxRunning.join('/')}  ${JSON.stringify(r.end.summary.by_status)}`)
+    `max ffprobe at once per server ${r.maxRunning.join('/')}  probe p50 ms ${Object.entries(r.p50).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}  load ${f1(os.loadavg()[0])}`)
+  console.log(`          ${JSON.stringify(r.end.summary.by_status)}`)
 }
 await region.close()
