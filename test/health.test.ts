@@ -172,6 +172,15 @@ t.test('a server whose FireWatcher container is stopped: its cameras are "error"
   t.equal(after.summary.by_status.error, all.results.length - 1, 'the summary counts the new row')
 })
 
+t.test('re-probes clicked at once queue behind the same per-server limit', async t => {
+  const b = await session(t)
+  for (const s of region.servers.values()) s.stats.maxProbesRunning = 0
+  const answers = await Promise.all(Array.from({ length: 5 }, async () => await b.post('/api/cctv_health/reprobe', { id: 6 })))
+  t.same(answers.map(a => [a.status, a.body.result?.status]), Array(5).fill([200, 'timeout']), 'every one answered')
+  const most = Math.max(...[...region.servers.values()].map(s => s.stats.maxProbesRunning))
+  t.equal(most, 2, 'never more than 2 (HEALTH_CONCURRENCY) ffprobe at once on the site')
+})
+
 t.test('re-probe: 404 for a camera the inventory does not have, 400 for a bad ID, 409 while a sweep runs', async t => {
   const b = await session(t)
   t.same((await b.post('/api/cctv_health/reprobe', { id: 99999 })).body, { message: 'camera not found' })

@@ -1,11 +1,17 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import pLimit, { type LimitFunction } from 'p-limit'
 import { HealthSweep, perServerLimit, toCsv, type CameraHealth, type SweepFilter } from '../../lib/health-sweep.js'
 import { CameraNotFoundError, NoSweepError, RemoteError, SweepRunningError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site-session.js'
 import { kstDay } from '../../lib/log-search.js'
 import { errors } from './schemas.js'
 
-interface Sweeps { current?: HealthSweep, complete?: HealthSweep }
+interface Sweeps {
+  current?: HealthSweep
+  complete?: HealthSweep
+  /** Re-probes of single cameras, queued so that many clicks cannot flood a server either. */
+  reprobes?: LimitFunction
+}
 const KEY = 'health'
 
 /** The session's sweeps: the running (or last) one and the last complete one. */
@@ -156,8 +162,9 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     // A client that leaves before the answer takes the probe with it, like a stop.
     const gone = (): void => { if (!reply.raw.writableEnded) one.cancel() }
     reply.raw.once('close', gone)
+    s.reprobes ??= pLimit(perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS))
     try {
-      await one.run()
+      await s.reprobes(async () => { if (one.state === 'running') await one.run() })
     } finally {
       reply.raw.off('close', gone)
     }
