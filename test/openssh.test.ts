@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { eventually, startGateway } from './helpers/app.js'
 import { OPENSSH_USER } from '../sim/openssh.js'
+import { behaviourOf } from '../sim/inventory.js'
 
 // Hardening 6: the contract against real OpenSSH. Every analysis server is Debian's sshd
 // (own config and host key on 127.0.0.x, MaxSessions 10, password auth), the login user's
@@ -11,7 +12,8 @@ import { OPENSSH_USER } from '../sim/openssh.js'
 
 const gw = await startGateway(t, {
   openssh: [{ name: '대구', servers: 3, cameras: 40, logs: ['2025-03-12', '2025-03-13'], rtsp: true, hls: true, hopUsers: { 3: { username: 'x', password: 'x' } } }],
-  env: { FFPROBE_TIMEOUT_SECONDS: '5' }
+  // A silent camera holds a sweep's probe for 11 s: long enough to tell a kill from an end.
+  env: { FFPROBE_TIMEOUT_SECONDS: '5', HEALTH_PROBE_TIMEOUT_SECONDS: '14' }
 })
 const region = gw.openssh[0]
 const { username: ID, password: PW } = OPENSSH_USER
@@ -87,6 +89,23 @@ t.test('ffprobe inside the FireWatcher container via real sudo: live camera and 
   const dead = await b.post('/api/run_ffprobe', { inference_id: 'svr10', url: region.inventory[4].url })
   t.same([dead.status, dead.body.reachable], [200, false])
   t.match(dead.body.message, /Connection refused/)
+})
+
+t.test('a health sweep through real sshd, sudo and the hops: every camera probed from its own server; stop kills the probes', async t => {
+  const ids = [1, 2, 3, 4, 5, 6, 10, 15]
+  t.equal((await b.post('/api/cctv_health', { ids })).status, 202)
+  let report: any
+  t.ok(await eventually(async () => { report = await b.get('/api/cctv_health'); return report.status === 200 }, 60_000, 250), 'the sweep completes')
+  const expected = { live: 'online', auth: 'online', wrong_password: 'auth_failed', wrong_path: 'not_found', refused: 'offline', silent: 'timeout' } as const
+  t.same(report.body.results.map((r: any) => [r.cctv_ID, r.status]).sort((a: number[], b: number[]) => a[0] - b[0]), ids.map(id => [id, expected[behaviourOf(id)!]]))
+  t.same([...new Set(report.body.results.map((r: any) => r.server))].sort(), [1, 2, 3], 'servers 1, 2 (hop) and 3 (hop with its own login)')
+
+  const silent = region.inventory.find(c => c.cctv_ID === 6)!
+  const site = region.servers.get(Number(silent.inference_id[3]))!
+  await b.post('/api/cctv_health', { ids: [6] })
+  t.ok(await eventually(() => site.runningProcesses > 0, 10_000), 'the silent camera\'s probe runs on its server')
+  t.same((await b.post('/api/cctv_health/stop')).body, { message: 'health sweep stopped', stopped: true })
+  t.ok(await eventually(() => site.runningProcesses === 0, 5000), 'stopped: nothing left running on the real server (the probe alone would run 11 s)')
 })
 
 t.test('HLS through the gateway, via the hop to server 2', async t => {
