@@ -13,7 +13,7 @@ const PASSWORD = 'demo'
 const gw = await startGateway(t, {
   regions: [{ name: '데모', cameras: 60, logs: true, rtsp: true, hls: true }]
 })
-const origin = await gw.app.listen({ host: '127.0.0.1', port: 0 })
+const origin = await gw.origin()
 const browser = await launchChromium(t)
 
 interface Watch { foreign: string[], consoleText: string[] }
@@ -271,7 +271,7 @@ t.test('logout returns to the regions with a message and closes the SSH session'
 
 t.test('an expired SSH session sends the operator back to the regions with a message', async t => {
   const short = await startGateway(t, { regions: [{ name: '데모', cameras: 10 }], env: { SSH_TTL_SECONDS: '4' } })
-  const base = await short.app.listen({ host: '127.0.0.1', port: 0 })
+  const base = await short.origin()
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   t.teardown(async () => { await context.close() })
   const page = await context.newPage()

@@ -47,7 +47,7 @@ t.test('the client disconnects mid-request: the remote process is stopped, not l
   plantHang(gw)
   const b = gw.browser()
   await b.connect(gw.regions[0])
-  const address = await gw.app.listen({ host: '127.0.0.1', port: 0 })
+  const address = await gw.origin()
   const req = http.request(`${address}/api/gstreamer_log`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', cookie: b.cookieHeader() } })
   req.on('error', () => {})
   req.end(JSON.stringify({ inference_id: 'svr10', date: HANG_DAY, find_word: 'x' }))

@@ -27,9 +27,7 @@ async function session (t: Test): Promise<Browser> {
 
 /** The SSE stream of the session's sweep, read to its end over a real socket. */
 async function events (b: Browser, onEvent?: (e: string, d: any, req: http.ClientRequest) => void): Promise<Array<{ event: string, data: any }>> {
-  const address = gw.app.server.address()
-  if (address === null || typeof address === 'string') await gw.app.listen({ host: '127.0.0.1', port: 0 })
-  const port = (gw.app.server.address() as import('node:net').AddressInfo).port
+  const port = new URL(await gw.origin()).port
   return await new Promise((resolve, reject) => {
     const got: Array<{ event: string, data: any }> = []
     const req = http.get({ host: '127.0.0.1', port, path: '/api/cctv_health/events', headers: { cookie: b.cookieHeader(), accept: 'text/event-stream' }, agent: false }, res => {

@@ -39,7 +39,7 @@ t.test('hls.js in headless Chromium plays the returned URL: currentTime advances
       app.get('/test/hls.js', async (_req, reply) => await reply.type('text/javascript').send(HLS_JS))
     }
   })
-  const address = await gw.app.listen({ host: '127.0.0.1', port: 0 })
+  const address = await gw.origin()
   const browser = await launchChromium(t)
   const page = await browser.newPage()
   await page.goto(`${address}/test/player.html`)

@@ -321,8 +321,7 @@ t.test('a viewer that stops reading pauses the SSH channel (bounded buffering) a
   g.regions[0].server1.addForward('127.0.0.1:8888', { host: '127.0.0.1', port: (origin.address() as import('node:net').AddressInfo).port })
   const b = g.browser(); await b.connect(g.regions[0])
   const url = new URL(await open(b, { inference_id: 'svr10', cctv_id: 1 }))
-  await g.app.listen({ host: '127.0.0.1', port: 0 })
-  const port = (g.app.server.address() as import('node:net').AddressInfo).port
+  const port = Number(new URL(await g.origin()).port)
 
   const client = (await import('node:net')).connect(port, '127.0.0.1')
   client.pause()

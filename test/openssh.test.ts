@@ -106,6 +106,16 @@ t.test('a health sweep through real sshd, sudo and the hops: every camera probed
   t.ok(await eventually(() => site.runningProcesses > 0, 10_000), 'the silent camera\'s probe runs on its server')
   t.same((await b.post('/api/cctv_health/stop')).body, { message: 'health sweep stopped', stopped: true })
   t.ok(await eventually(() => site.runningProcesses === 0, 5000), 'stopped: nothing left running on the real server (the probe alone would run 11 s)')
+
+  // Re-probing it, then leaving before the answer: the probe goes with the client.
+  const http = await import('node:http')
+  const address = await gw.origin()
+  const req = http.request(`${address}/api/cctv_health/reprobe`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', cookie: b.cookieHeader() } })
+  req.on('error', () => {})
+  req.end(JSON.stringify({ id: 6 }))
+  t.ok(await eventually(() => site.runningProcesses > 0, 10_000), 'the re-probe runs on its server')
+  req.destroy()
+  t.ok(await eventually(() => site.runningProcesses === 0, 5000), 'the client left: the re-probe is gone from the real server')
 })
 
 t.test('HLS through the gateway, via the hop to server 2', async t => {
@@ -137,7 +147,7 @@ t.test('a client that goes away mid-request: the remote process group is killed 
   const f = region.logs.gstreamer.replace('{server}', '1').replace('{gpu}', '0').replace('{date}', '2025-03-25')
   mkdirSync(path.dirname(f), { recursive: true })
   execFileSync('mkfifo', ['-m', '644', f])
-  const address = await gw.app.listen({ host: '127.0.0.1', port: 0 })
+  const address = await gw.origin()
   const req = http.request(`${address}/api/gstreamer_log`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', cookie: b.cookieHeader() } })
   req.on('error', () => {})
   req.end(JSON.stringify({ inference_id: 'svr10', date: '2025-03-25', find_word: 'x' }))

@@ -36,6 +36,8 @@ export interface Gateway {
   browser: () => Browser
   /** Parsed log lines, when started with `captureLogs`. */
   logs: Array<Record<string, any>>
+  /** Listens on loopback (once; later calls reuse it) and returns `http://127.0.0.1:<port>`. */
+  origin: () => Promise<string>
 }
 
 /**
@@ -72,7 +74,9 @@ export async function startGateway (t: Test, opts: { regions?: Array<Partial<Sim
   opts.extend?.(fastify)
   await fastify.ready()
   const instance = fastify
-  return { app: instance, regions: sims, openssh: real, browser: () => new Browser(instance), logs }
+  let listening: Promise<string> | undefined
+  const origin = async (): Promise<string> => await (listening ??= instance.listen({ host: '127.0.0.1', port: 0 }))
+  return { app: instance, regions: sims, openssh: real, browser: () => new Browser(instance), logs, origin }
 }
 
 export interface Reply {
