@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import pLimit from 'p-limit'
 import { findContainer } from './containers.js'
 import { probe } from './ffprobe.js'
+import { STATUSES, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
 import { parseInferenceId } from './inference-id.js'
 import { readInventory, type Camera } from './inventory.js'
 import { logPath, searchLog } from './log-search.js'
@@ -9,34 +10,8 @@ import { maskSecrets } from './mask.js'
 import type { ServerConfig } from './regions.js'
 import type { SiteSession } from './site-session.js'
 
-export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'error'
-export const STATUSES: HealthStatus[] = ['online', 'offline', 'auth_failed', 'not_found', 'timeout', 'error']
-
-export interface CameraHealth {
-  cctv_ID: number | string
-  cctv_name: string | null
-  inference_id: string | null
-  server: number | null
-  L2: string | null
-  L3: string | null
-  status: HealthStatus
-  /** Up now, but reconnected at least `flapMin` times today. */
-  flapping: boolean
-  codec: string | null
-  width: number | null
-  height: number | null
-  fps: number | null
-  /** ffprobe's (or the gateway's) reason, credentials masked; null when online. */
-  error: string | null
-  probe_ms: number
-  reconnects_today: number
-  last_reconnect: string | null
-}
-
 /** A camera with where it runs, parsed once from its inference_id. */
 interface Target { camera: Camera, server: ServerConfig | null, gpu: number | null }
-
-export interface SweepFilter { servers?: number[], l2?: string, l3?: string, ids?: Array<number | string> }
 
 export interface SweepOptions {
   concurrency: number

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import pLimit, { type LimitFunction } from 'p-limit'
-import { HealthSweep, perServerLimit, toCsv, type CameraHealth, type SweepFilter } from '../../lib/health-sweep.js'
+import { HealthSweep, perServerLimit, toCsv } from '../../lib/health-sweep.js'
+import { byUrgency, type CameraHealth, type SweepFilter } from '../../lib/health-rows.js'
 import { CameraNotFoundError, NoSweepError, RemoteError, SweepRunningError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site-session.js'
 import { kstDay } from '../../lib/log-search.js'
@@ -36,7 +37,7 @@ function latestComplete (site: SiteSession): HealthSweep {
 
 /** Down first, then flapping, then the rest; by ID within each. */
 function ordered (s: HealthSweep): CameraHealth[] {
-  return [...s.results].sort((a, b) => rank(a) - rank(b) || Number(a.cctv_ID) - Number(b.cctv_ID))
+  return [...s.results].sort(byUrgency)
 }
 
 function report (s: HealthSweep): Record<string, unknown> {
@@ -50,9 +51,6 @@ function report (s: HealthSweep): Record<string, unknown> {
     summary: s.summary(),
     results: ordered(s)
   }
-}
-function rank (r: { status: string, flapping: boolean }): number {
-  return r.status === 'online' ? (r.flapping ? 1 : 2) : 0
 }
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {

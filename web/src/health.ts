@@ -1,31 +1,8 @@
 import { reactive, watch } from 'vue'
 import { api, ApiFailure, errorText, FFPROBE_TIMEOUT_MS } from './api'
 import { session } from './session'
+import type { CameraHealth, SweepFilter } from '../../lib/health-rows'
 
-export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'error'
-export const STATUSES: HealthStatus[] = ['offline', 'auth_failed', 'not_found', 'timeout', 'error', 'online']
-
-/** One camera's row, as GET /api/cctv_health and the events stream send it. */
-export interface CameraHealth {
-  cctv_ID: number | string
-  cctv_name: string | null
-  inference_id: string | null
-  server: number | null
-  L2: string | null
-  L3: string | null
-  status: HealthStatus
-  flapping: boolean
-  codec: string | null
-  width: number | null
-  height: number | null
-  fps: number | null
-  error: string | null
-  probe_ms: number
-  reconnects_today: number
-  last_reconnect: string | null
-}
-
-export interface SweepFilter { servers?: number[], l2?: string, l3?: string }
 type SweepState = 'none' | 'running' | 'done' | 'cancelled' | 'failed'
 
 /**

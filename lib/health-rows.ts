@@ -1,0 +1,38 @@
+/**
+ * A health sweep's rows as the API sends them, and the order operators read them in. No
+ * imports: the console (web/) shares this file with the gateway.
+ */
+export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'error'
+export const STATUSES: HealthStatus[] = ['online', 'offline', 'auth_failed', 'not_found', 'timeout', 'error']
+
+export interface CameraHealth {
+  cctv_ID: number | string
+  cctv_name: string | null
+  inference_id: string | null
+  server: number | null
+  L2: string | null
+  L3: string | null
+  status: HealthStatus
+  /** Up now, but reconnected at least `flapMin` times today. */
+  flapping: boolean
+  codec: string | null
+  width: number | null
+  height: number | null
+  fps: number | null
+  /** ffprobe's (or the gateway's) reason, credentials masked; null when online. */
+  error: string | null
+  probe_ms: number
+  reconnects_today: number
+  last_reconnect: string | null
+}
+
+export interface SweepFilter { servers?: number[], l2?: string, l3?: string, ids?: Array<number | string> }
+
+function rank (r: CameraHealth): number {
+  return r.status === 'online' ? (r.flapping ? 1 : 2) : 0
+}
+
+/** Down first, then flapping, then the rest; by ID within each. */
+export function byUrgency (a: CameraHealth, b: CameraHealth): number {
+  return rank(a) - rank(b) || Number(a.cctv_ID) - Number(b.cctv_ID)
+}
