@@ -1,5 +1,4 @@
 import t from 'tap'
-import http from 'node:http'
 import type { Test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -47,10 +46,7 @@ t.test('the client disconnects mid-request: the remote process is stopped, not l
   plantHang(gw)
   const b = gw.browser()
   await b.connect(gw.regions[0])
-  const address = await gw.origin()
-  const req = http.request(`${address}/api/gstreamer_log`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', cookie: b.cookieHeader() } })
-  req.on('error', () => {})
-  req.end(JSON.stringify({ inference_id: 'svr10', date: HANG_DAY, find_word: 'x' }))
+  const req = await gw.postThenLeave(b, '/api/gstreamer_log', { inference_id: 'svr10', date: HANG_DAY, find_word: 'x' })
   const site = gw.regions[0].server1
   t.ok(await eventually(() => site.runningProcesses > 0, 5000), 'the search is running on the site')
   const abortedAt = Date.now()

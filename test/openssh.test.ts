@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { eventually, startGateway } from './helpers/app.js'
 import { OPENSSH_USER } from '../sim/openssh.js'
-import { behaviourOf } from '../sim/inventory.js'
+import { expectedStatus } from './helpers/health.js'
 
 // Hardening 6: the contract against real OpenSSH. Every analysis server is Debian's sshd
 // (own config and host key on 127.0.0.x, MaxSessions 10, password auth), the login user's
@@ -96,8 +96,7 @@ t.test('a health sweep through real sshd, sudo and the hops: every camera probed
   t.equal((await b.post('/api/cctv_health', { ids })).status, 202)
   let report: any
   t.ok(await eventually(async () => { report = await b.get('/api/cctv_health'); return report.status === 200 }, 60_000, 250), 'the sweep completes')
-  const expected = { live: 'online', auth: 'online', wrong_password: 'auth_failed', wrong_path: 'not_found', refused: 'offline', silent: 'timeout' } as const
-  t.same(report.body.results.map((r: any) => [r.cctv_ID, r.status]).sort((a: number[], b: number[]) => a[0] - b[0]), ids.map(id => [id, expected[behaviourOf(id)!]]))
+  t.same(report.body.results.map((r: any) => [r.cctv_ID, r.status]).sort((a: number[], b: number[]) => a[0] - b[0]), ids.map(id => [id, expectedStatus(id)]))
   t.same([...new Set(report.body.results.map((r: any) => r.server))].sort(), [1, 2, 3], 'servers 1, 2 (hop) and 3 (hop with its own login)')
 
   const silent = region.inventory.find(c => c.cctv_ID === 6)!
@@ -108,11 +107,7 @@ t.test('a health sweep through real sshd, sudo and the hops: every camera probed
   t.ok(await eventually(() => site.runningProcesses === 0, 5000), 'stopped: nothing left running on the real server (the probe alone would run 11 s)')
 
   // Re-probing it, then leaving before the answer: the probe goes with the client.
-  const http = await import('node:http')
-  const address = await gw.origin()
-  const req = http.request(`${address}/api/cctv_health/reprobe`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', cookie: b.cookieHeader() } })
-  req.on('error', () => {})
-  req.end(JSON.stringify({ id: 6 }))
+  const req = await gw.postThenLeave(b, '/api/cctv_health/reprobe', { id: 6 })
   t.ok(await eventually(() => site.runningProcesses > 0, 10_000), 'the re-probe runs on its server')
   req.destroy()
   t.ok(await eventually(() => site.runningProcesses === 0, 5000), 'the client left: the re-probe is gone from the real server')
@@ -143,14 +138,10 @@ t.test('docker without sudo is refused by the real daemon-permission text; sudo 
 t.test('a client that goes away mid-request: the remote process group is killed on the real server', async t => {
   const { execFileSync } = await import('node:child_process')
   const { mkdirSync } = await import('node:fs')
-  const http = await import('node:http')
   const f = region.logs.gstreamer.replace('{server}', '1').replace('{gpu}', '0').replace('{date}', '2025-03-25')
   mkdirSync(path.dirname(f), { recursive: true })
   execFileSync('mkfifo', ['-m', '644', f])
-  const address = await gw.origin()
-  const req = http.request(`${address}/api/gstreamer_log`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', cookie: b.cookieHeader() } })
-  req.on('error', () => {})
-  req.end(JSON.stringify({ inference_id: 'svr10', date: '2025-03-25', find_word: 'x' }))
+  const req = await gw.postThenLeave(b, '/api/gstreamer_log', { inference_id: 'svr10', date: '2025-03-25', find_word: 'x' })
   const s1 = region.servers.get(1)!
   t.ok(await eventually(() => s1.runningProcesses > 0, 5000), 'the search runs on the site')
   req.destroy()

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { Writable } from 'node:stream'
 import { mkdtempSync } from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { Test } from 'tap'
@@ -38,6 +39,8 @@ export interface Gateway {
   logs: Array<Record<string, any>>
   /** Listens on loopback (once; later calls reuse it) and returns `http://127.0.0.1:<port>`. */
   origin: () => Promise<string>
+  /** A JSON POST over a real socket whose client can leave before the answer (`req.destroy()`). */
+  postThenLeave: (b: Browser, url: string, body: unknown) => Promise<http.ClientRequest>
 }
 
 /**
@@ -76,7 +79,13 @@ export async function startGateway (t: Test, opts: { regions?: Array<Partial<Sim
   const instance = fastify
   let listening: Promise<string> | undefined
   const origin = async (): Promise<string> => await (listening ??= instance.listen({ host: '127.0.0.1', port: 0 }))
-  return { app: instance, regions: sims, openssh: real, browser: () => new Browser(instance), logs, origin }
+  const postThenLeave = async (b: Browser, url: string, body: unknown): Promise<http.ClientRequest> => {
+    const req = http.request(`${await origin()}${url}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', cookie: b.cookieHeader() } })
+    req.on('error', () => {})
+    req.end(JSON.stringify(body))
+    return req
+  }
+  return { app: instance, regions: sims, openssh: real, browser: () => new Browser(instance), logs, origin, postThenLeave }
 }
 
 export interface Reply {
