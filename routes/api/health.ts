@@ -55,8 +55,9 @@ function report (s: HealthSweep): Record<string, unknown> {
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config
+  const limit = perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS)
   const newSweep = (site: SiteSession, filter: SweepFilter): HealthSweep => new HealthSweep(site, filter, {
-    concurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS),
+    concurrency: limit,
     probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
     commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
     logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
@@ -160,7 +161,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     // A client that leaves before the answer takes the probe with it, like a stop.
     const gone = (): void => { if (!reply.raw.writableEnded) one.cancel() }
     reply.raw.once('close', gone)
-    s.reprobes ??= pLimit(perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS))
+    s.reprobes ??= pLimit(limit)
     try {
       await s.reprobes(async () => { if (one.state === 'running') await one.run() })
     } finally {
