@@ -4,18 +4,28 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { eventually, startGateway, type Gateway } from './helpers/app.js'
+import { eventually, startGateway, type Browser, type Gateway } from './helpers/app.js'
 
 // Hardening 5: faults end in the documented error, nothing is left running on the site,
 // and the gateway keeps serving other sessions.
 
 const HANG_DAY = '2025-03-20'
+const regions = [{ name: '대구', servers: 2, logs: ['2025-03-13'] }, { name: '부산', host: '127.0.0.2', logs: ['2025-03-13'] }]
 
 /** A log "file" that is a FIFO with no writer: grep blocks opening it, as on a hung NFS mount. */
 function plantHang (gw: Gateway, region = 0, server = 1): void {
   const f = gw.regions[region].logs.gstreamer.replace('{server}', String(server)).replace('{gpu}', '0').replace('{date}', HANG_DAY)
   mkdirSync(path.dirname(f), { recursive: true })
   execFileSync('mkfifo', [f])
+}
+
+/** Two regions, a hang planted on the first's server 1, a session connected to it. */
+async function hungSession (t: Test, logSearchTimeoutSec: number): Promise<{ gw: Gateway, b: Browser }> {
+  const gw = await startGateway(t, { regions, env: { LOG_SEARCH_TIMEOUT_SECONDS: String(logSearchTimeoutSec) } })
+  plantHang(gw)
+  const b = gw.browser()
+  await b.connect(gw.regions[0])
+  return { gw, b }
 }
 
 async function otherSessionWorks (t: Test, gw: Gateway): Promise<void> {
@@ -26,13 +36,8 @@ async function otherSessionWorks (t: Test, gw: Gateway): Promise<void> {
   await other.post('/api/ssh_disconnect')
 }
 
-const regions = [{ name: '대구', servers: 2, logs: ['2025-03-13'] }, { name: '부산', host: '127.0.0.2', logs: ['2025-03-13'] }]
-
 t.test('a command that hangs: 500 "… Timeout" at the limit, and nothing is left running', async t => {
-  const gw = await startGateway(t, { regions, env: { LOG_SEARCH_TIMEOUT_SECONDS: '1' } })
-  plantHang(gw)
-  const b = gw.browser()
-  await b.connect(gw.regions[0])
+  const { gw, b } = await hungSession(t, 1)
   const r = await b.post('/api/gstreamer_log', { inference_id: 'svr10', date: HANG_DAY, find_word: 'x' })
   t.equal(r.status, 500)
   t.match(r.body.message, /Timeout/)
@@ -42,10 +47,7 @@ t.test('a command that hangs: 500 "… Timeout" at the limit, and nothing is lef
 })
 
 t.test('the client disconnects mid-request: the remote process is stopped, not left to its timeout', async t => {
-  const gw = await startGateway(t, { regions, env: { LOG_SEARCH_TIMEOUT_SECONDS: '30' } })
-  plantHang(gw)
-  const b = gw.browser()
-  await b.connect(gw.regions[0])
+  const { gw, b } = await hungSession(t, 30)
   const req = await gw.postThenLeave(b, '/api/gstreamer_log', { inference_id: 'svr10', date: HANG_DAY, find_word: 'x' })
   const site = gw.regions[0].server1
   t.ok(await eventually(() => site.runningProcesses > 0, 5000), 'the search is running on the site')
@@ -60,10 +62,7 @@ t.test('the client disconnects mid-request: the remote process is stopped, not l
 })
 
 t.test('the site\'s SSH server dies mid-request: 500, the session reads disconnected, others keep working', async t => {
-  const gw = await startGateway(t, { regions, env: { LOG_SEARCH_TIMEOUT_SECONDS: '30' } })
-  plantHang(gw)
-  const b = gw.browser()
-  await b.connect(gw.regions[0])
+  const { gw, b } = await hungSession(t, 30)
   const pending = b.post('/api/gstreamer_log', { inference_id: 'svr10', date: HANG_DAY, find_word: 'x' })
   t.ok(await eventually(() => gw.regions[0].server1.runningProcesses > 0, 5000))
   gw.regions[0].server1.dropConnections()
