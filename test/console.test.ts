@@ -41,6 +41,14 @@ async function login (page: Page, password = PASSWORD): Promise<void> {
   await page.locator('[data-test=login] input[name=password]').press('Enter')
 }
 
+/** A fresh context, logged in with the right password, on the cameras screen. */
+async function loggedIn (t: Test, width?: number, height?: number): ReturnType<typeof open> {
+  const opened = await open(t, width, height)
+  await login(opened.page)
+  await opened.page.waitForURL(origin + '/cameras')
+  return opened
+}
+
 async function sshStatus (context: BrowserContext): Promise<Record<string, unknown>> {
   return await (await context.request.get(origin + '/api/ssh_status')).json()
 }
@@ -70,9 +78,7 @@ t.test('regions: the grid shows the region with a live reachability dot; wrong t
 })
 
 t.test('cameras: search, filter, count, masked URL revealed on click', async t => {
-  const { page } = await open(t)
-  await login(page)
-  await page.waitForURL(origin + '/cameras')
+  const { page } = await loggedIn(t)
   const count = page.locator('[data-test=camera-count]')
   await page.locator('[data-test=camera-table] tbody tr[data-cctv]').first().waitFor()
   t.equal(await count.textContent(), '60 / 60대')
@@ -99,9 +105,7 @@ t.test('cameras: search, filter, count, masked URL revealed on click', async t =
 })
 
 t.test('logs: gstreamer "Reconnect <id>" and ffmpeg URL searches highlight matches; a missing day says so', async t => {
-  const { page } = await open(t)
-  await login(page)
-  await page.waitForURL(origin + '/cameras')
+  const { page } = await loggedIn(t)
   await page.locator('tr[data-cctv="3"] [data-test=to-logs]').click()
   await page.waitForURL(/\/logs\?cctv=3$/)
   const word = page.locator('[data-test=word]')
@@ -133,9 +137,7 @@ t.test('logs: gstreamer "Reconnect <id>" and ffmpeg URL searches highlight match
 })
 
 t.test('ffprobe: a live camera shows codec/resolution/fps; a dead one the reason', async t => {
-  const { page } = await open(t)
-  await login(page)
-  await page.waitForURL(origin + '/cameras')
+  const { page } = await loggedIn(t)
   await page.goto(origin + '/ffprobe?cctv=1')
   await page.locator('[data-test=run]').click()
   const summary = page.locator('[data-test=summary]')
@@ -153,9 +155,7 @@ t.test('ffprobe: a live camera shows codec/resolution/fps; a dead one the reason
 })
 
 t.test('live: video plays; switching camera; reload and leaving leave no tunnel open', async t => {
-  const { page, context } = await open(t)
-  await login(page)
-  await page.waitForURL(origin + '/cameras')
+  const { page, context } = await loggedIn(t)
   await page.locator('tr[data-cctv="1"] [data-test=to-live]').click()
   await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1.5, undefined, { timeout: 30_000 })
   const t1 = await page.evaluate(() => (document.querySelector('[data-test=video]') as HTMLVideoElement).currentTime)
@@ -194,9 +194,7 @@ t.test('live: video plays; switching camera; reload and leaving leave no tunnel 
 })
 
 t.test('health: a sweep streams progress to the total, down cameras first, status filter, re-probe one, jump to its logs, CSV', async t => {
-  const { page, context } = await open(t)
-  await login(page)
-  await page.waitForURL(origin + '/cameras')
+  const { page, context } = await loggedIn(t)
   await page.locator('[data-test=nav-health]').click()
   await page.waitForURL(origin + '/health')
   await page.locator('[data-test=health-empty]').waitFor()
@@ -242,9 +240,7 @@ t.test('health: a sweep streams progress to the total, down cameras first, statu
 })
 
 t.test('English toggle, and a 2560-wide control-room screen', async t => {
-  const { page } = await open(t, 2560, 1440)
-  await login(page)
-  await page.waitForURL(origin + '/cameras')
+  const { page } = await loggedIn(t, 2560, 1440)
   await page.locator('[data-test=camera-table] tbody tr[data-cctv]').first().waitFor()
   await page.getByRole('button', { name: 'English' }).click()
   t.equal(await page.locator('[data-test=camera-count]').textContent(), '60 of 60 cameras')
@@ -256,9 +252,7 @@ t.test('English toggle, and a 2560-wide control-room screen', async t => {
 })
 
 t.test('logout returns to the regions with a message and closes the SSH session', async t => {
-  const { page, context } = await open(t)
-  await login(page)
-  await page.waitForURL(origin + '/cameras')
+  const { page, context } = await loggedIn(t)
   await page.locator('[data-test=logout]').click()
   await page.waitForURL(origin + '/')
   t.equal(await page.locator('[data-test=notice]').textContent(), '로그아웃했습니다.')
