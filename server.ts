@@ -21,6 +21,10 @@ try {
       name: '데모',
       host: env.DEMO_SSH_HOST,
       port: env.DEMO_SSH_PORT,
+      // Another program on the demo's SSH port must not stop a first `npm start`.
+      portFallback: true,
+      // The demo's "FireWatcher page" is the console itself, wherever the gateway listens.
+      pageUrl: '/',
       root: env.DEMO_ROOT === '' ? undefined : env.DEMO_ROOT,
       authFailDelayMs: 1000,
       servers: 3,
@@ -35,6 +39,9 @@ try {
       // Without GStreamer's RTSP server or ffmpeg the demo still works; only live video is missing.
       log.warn(`demo: live cameras unavailable (${(err as Error).message.split('\n')[0]}); install ffmpeg gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-{base,good,ugly} python3-gi for them`)
       demo = await startSimRegion({ ...demoOptions, rtsp: false, hls: false })
+    }
+    if (env.DEMO_SSH_PORT !== 0 && demo.server1.port !== env.DEMO_SSH_PORT) {
+      log.warn(`demo: port ${env.DEMO_SSH_PORT} is taken by another program; the simulated site listens on ${demo.server1.port} instead (set DEMO_SSH_PORT to choose)`)
     }
     regions = parseRegions({ regions: { [demo.name]: demo.entry } }, 'built-in demo region')
     // The simulated site makes new host keys when its folder is new: keep its identities with it.

@@ -71,3 +71,7 @@ export class NoSweepError extends ApiError {
 export class CameraNotFoundError extends ApiError {
   constructor () { super(404, 'camera not found') }
 }
+
+export class TooManyLoginsError extends ApiError {
+  constructor (wait: string) { super(429, `Too many login attempts for this region; try again in ${wait}`) }
+}

@@ -69,6 +69,8 @@ export class HealthSweep extends EventEmitter {
   total = 0
   readonly results: CameraHealth[] = []
   private readonly abort = new AbortController()
+  /** The cameras to probe, once the inventory has been read (see prepare). */
+  private targets: Target[] | undefined
   private followers = 0
   private abandonTimer: NodeJS.Timeout | undefined
 
@@ -111,12 +113,24 @@ export class HealthSweep extends EventEmitter {
     return i !== -1
   }
 
-  /** Reads the inventory and runs the sweep; resolves when it has ended, whatever the outcome. */
+  /**
+   * Reads the inventory and picks the sweep's cameras; resolves with how many, before any
+   * probe runs (a filter that matches nothing is the caller's 400, not an empty result).
+   */
+  async prepare (): Promise<number> {
+    if (this.targets === undefined) {
+      const inventory = await readInventory(this.site, { commandTimeoutSec: this.opts.commandTimeoutSec, timeoutMs: this.opts.mongoTimeoutMs, maxCameras: this.opts.maxCameras })
+      this.targets = this.select(inventory.map(camera => ({ camera, ...this.target(camera) })))
+      this.total = this.targets.length
+    }
+    return this.total
+  }
+
+  /** Reads the inventory (unless prepared) and runs the sweep; resolves when it has ended, whatever the outcome. */
   async run (): Promise<void> {
     try {
-      const inventory = await readInventory(this.site, { commandTimeoutSec: this.opts.commandTimeoutSec, timeoutMs: this.opts.mongoTimeoutMs, maxCameras: this.opts.maxCameras })
-      const cameras = this.select(inventory.map(camera => ({ camera, ...this.target(camera) })))
-      this.total = cameras.length
+      await this.prepare()
+      const cameras = this.targets ?? []
       this.emit('progress')
       const byServer = new Map<ServerConfig | null, Target[]>()
       for (const t of cameras) {

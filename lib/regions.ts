@@ -43,7 +43,7 @@ const ContainerSelector = Type.Object({
 
 export const RegionSchema = Type.Object({
   ssh: Type.Object({ host: NonEmpty, port: Port, fingerprint: Type.Optional(Fingerprint) }, { additionalProperties: false }),
-  page_url: Type.String({ pattern: '^https?://' }),
+  page_url: Type.String({ pattern: '^(https?://|/)', description: 'http(s) URL of the FireWatcher page, or a path on the gateway itself' }),
   docker: Type.Optional(DockerSchema),
   mongo: Type.Optional(Type.Object({
     container: Type.Optional(ContainerSelector),

@@ -14,6 +14,8 @@ export interface SimRegionOptions {
   /** Loopback address for server 1 (several regions can use 127.0.0.2, .3, …). */
   host?: string
   port?: number
+  /** When `port` is taken, server 1 listens on a free port instead. */
+  portFallback?: boolean
   /** Folder holding every server's files (a temp dir, removed on close, when unset). */
   root?: string
   users?: SimUser[]
@@ -140,6 +142,7 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       const site = await SimSite.start({
         host: n === 1 ? host : '127.0.0.1',
         port: n === 1 ? (opts.port ?? 0) : 0,
+        portFallback: n === 1 ? opts.portFallback : undefined,
         root: siteRoot,
         users: opts.hopUsers?.[n] !== undefined ? [opts.hopUsers[n]] : users,
         maxSessions: opts.maxSessions,

@@ -24,6 +24,8 @@ export interface SimSiteOptions {
   /** Loopback only: the simulated site never listens elsewhere. */
   host?: string
   port?: number
+  /** When `port` is taken, listen on a free port instead (the demo; the caller says so). */
+  portFallback?: boolean
   /** The site's file system root (its logs, state, container bins). A temp dir when unset. */
   root?: string
   users: SimUser[]
@@ -130,10 +132,16 @@ export class SimSite {
 
   static async start (opts: SimSiteOptions): Promise<SimSite> {
     const site = new SimSite(opts)
-    await new Promise<void>((resolve, reject) => {
+    const listen = async (port: number): Promise<void> => { await new Promise<void>((resolve, reject) => {
       site.listener.once('error', reject)
-      site.listener.listen(opts.port ?? 0, site.host, () => { resolve() })
-    })
+      site.listener.listen(port, site.host, () => { site.listener.off('error', reject); resolve() })
+    }) }
+    try {
+      await listen(opts.port ?? 0)
+    } catch (err) {
+      if (opts.portFallback !== true || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+      await listen(0)
+    }
     site.port = (site.listener.address() as net.AddressInfo).port
     return site
   }

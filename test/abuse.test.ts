@@ -21,6 +21,34 @@ t.test('repeated wrong passwords get 429 after LOGIN_RATE_MAX, per client and re
   t.equal((await login(b, 'wrong', '10.9.9.1')).status, 401, 'the same client on another region is not limited')
 })
 
+t.test('the existing client\'s login sequence never meets 429: connect → 400 already connected → disconnect → connect, 20 times', async t => {
+  // Only wrong passwords count (LOGIN_RATE_MAX at its default of 10): reconnecting is not guessing.
+  const gw = await startGateway(t, { regions: [{ name: 'a' }], env: { LOGIN_RATE_MAX: '10' } })
+  const b = gw.browser()
+  t.equal((await b.connect(gw.regions[0])).status, 200, 'first login')
+  const codes: number[] = []
+  for (let i = 0; i < 20; i++) {
+    codes.push((await b.connect(gw.regions[0])).status)
+    codes.push((await b.post('/api/ssh_disconnect')).status)
+    codes.push((await b.connect(gw.regions[0])).status)
+  }
+  t.same(codes, Array.from({ length: 20 }, () => [400, 200, 200]).flat(), 'already connected, disconnected, connected: every round')
+})
+
+t.test('11 wrong passwords from one client: 10 × 401, then 429; a right password before that clears the count', async t => {
+  const gw = await startGateway(t, { regions: [{ name: 'a' }], env: { LOGIN_RATE_MAX: '10' } })
+  const b = gw.browser()
+  for (let i = 0; i < 9; i++) t.equal((await b.connect(gw.regions[0], 'demo', 'wrong')).status, 401)
+  t.equal((await b.connect(gw.regions[0])).status, 200, 'the operator remembers the password at the 10th try')
+  await b.post('/api/ssh_disconnect')
+  const codes: number[] = []
+  for (let i = 0; i < 11; i++) codes.push((await b.connect(gw.regions[0], 'demo', 'wrong')).status)
+  t.same(codes, [...Array.from({ length: 10 }, () => 401), 429], 'the count started again after the success')
+  const r = await b.connect(gw.regions[0])
+  t.same([r.status, Object.keys(r.body)], [429, ['message']], 'then even the right password waits out the window')
+  t.match(r.body.message, /^Too many login attempts for this region; try again in (10 minutes|9 minutes)$/)
+})
+
 t.test('field types and lengths: a 1 MB find_word, a 10,000-character URL, arrays, nulls, numbers as strings → 400', async t => {
   const gw = await startGateway(t, { regions: [{ name: 'a', logs: ['2025-03-13'] }] })
   const b = gw.browser()

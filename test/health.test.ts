@@ -228,3 +228,22 @@ t.test('a reload within HEALTH_ABANDON_SECONDS: the listener is back, the sweep 
   t.same(evs.find(e => e.event === 'end')?.data.state, 'done')
   t.match(evs.find(e => e.event === 'result')?.data, { cctv_ID: 6, status: 'timeout' })
 })
+
+t.test('the body is optional (no body = the whole region); a filter that matches nothing is a 400 that keeps the last result', async t => {
+  const b = await session(t)
+  t.equal((await b.post('/api/cctv_health', { ids: [5] })).status, 202)
+  await events(b)
+  const before = (await b.get('/api/cctv_health')).body
+  t.match(before.results, [{ cctv_ID: 5, status: 'offline' }])
+  for (const filter of [{ l2: 'no such district' }, { ids: [99999] }, { servers: [3] }]) {
+    const r = await b.post('/api/cctv_health', filter)
+    t.same([r.status, r.body], [400, { message: 'no camera matches the filter (servers, l2, l3, ids)' }], JSON.stringify(filter))
+  }
+  t.same((await b.get('/api/cctv_health')).body, before, 'the last complete result is still the answer')
+  t.same((await events(b)).find(e => e.event === 'end')?.data.total, 1, 'and the events stream still replays that sweep')
+  const all = await b.post('/api/cctv_health')
+  t.same([all.status, all.body], [202, { message: 'health sweep started', state: 'running' }], 'POST with no body at all')
+  const first = (await events(b, (e, _d, req) => { if (e === 'progress') req.destroy() }))
+  t.equal(first.find(e => e.event === 'progress')?.data.total, region.inventory.length, 'every camera of the region')
+  await b.post('/api/cctv_health/stop')
+})

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { eventually } from './helpers/app.js'
 
@@ -9,7 +10,12 @@ import { eventually } from './helpers/app.js'
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 t.test('with no regions file the server starts on the demo region "데모" and says so; SIGTERM closes it cleanly', async t => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DEMO_SSH_PORT: '0', LOG_LEVEL: 'info', REGIONS_FILE: '' }
+  // Another program holds the demo's SSH port: the demo falls back to a free one and says so.
+  const squatter = net.createServer(s => s.destroy())
+  await new Promise<void>(resolve => squatter.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { squatter.close() })
+  const taken = (squatter.address() as net.AddressInfo).port
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DEMO_SSH_PORT: String(taken), LOG_LEVEL: 'info', REGIONS_FILE: '' }
   delete env.NODE_OPTIONS // the test runner's loaders are not the server's
   delete env.SESSION_SECRET
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -26,6 +32,9 @@ t.test('with no regions file the server starts on the demo region "데모" and s
   const list = await (await fetch(`${base}/api/db_list`)).json() as Record<string, { ip: string, port: number }>
   const demo = list['데모']
   t.ok(demo, 'db_list shows 데모')
+  t.not(demo.port, taken, 'not on the taken port')
+  t.match(out, new RegExp(`demo: port ${taken} is taken by another program; the simulated site listens on ${demo.port} instead`), 'and says where it went')
+  t.notMatch(out, /live cameras unavailable/, 'a taken port is not blamed on ffmpeg')
   const check = await (await fetch(`${base}/api/ssh_status_check?ip=${demo.ip}&port=${demo.port}`)).json()
   t.same(check, { ip: demo.ip, port: demo.port, status: true })
   const login = await fetch(`${base}/api/ssh_connect`, {
@@ -38,7 +47,7 @@ t.test('with no regions file the server starts on the demo region "데모" and s
   const status = await (await fetch(`${base}/api/ssh_status`, { headers: { cookie } })).json() as { status: string }
   t.equal(status.status, 'connected')
   const page = await (await fetch(`${base}/api/page_url`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ region: '데모' }) })).json()
-  t.match(page, { message: /^http:\/\// })
+  t.same(page, { message: `${base}/` }, 'the demo\'s FireWatcher link is the gateway\'s own origin, whatever PORT is')
 
   const stopAt = Date.now()
   child.kill('SIGTERM')

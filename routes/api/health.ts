@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import pLimit, { type LimitFunction } from 'p-limit'
 import { HealthSweep, perServerLimit, toCsv } from '../../lib/health-sweep.js'
 import { byUrgency, type CameraHealth, type SweepFilter } from '../../lib/health-rows.js'
-import { CameraNotFoundError, NoSweepError, RemoteError, SweepRunningError } from '../../lib/errors.js'
+import { BadRequestError, CameraNotFoundError, NoSweepError, RemoteError, SweepRunningError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site-session.js'
 import { kstDay } from '../../lib/log-search.js'
 import { errors } from './schemas.js'
@@ -68,6 +68,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/cctv_health', {
+    // The body is optional: no body is the whole region, like {}.
+    preValidation: async (request) => { request.body ??= {} },
     schema: {
       summary: 'Start a health sweep of the session\'s region (one per session at a time)',
       body: Type.Object({
@@ -83,7 +85,16 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const s = sweeps(site)
     if (s.current?.state === 'running') throw new SweepRunningError(s.current.done, s.current.total)
     const sweep = newSweep(site, request.body)
+    const previous = s.current
     s.current = sweep
+    try {
+      // The inventory is read before answering: a filter that matches nothing keeps the last result.
+      if (await sweep.prepare() === 0) throw new BadRequestError('no camera matches the filter (servers, l2, l3, ids)')
+    } catch (err) {
+      sweep.cancel()
+      if (s.current === sweep) s.current = previous
+      throw err
+    }
     const log = request.log
     sweep.once('end', () => {
       if (sweep.state === 'done') s.complete = sweep

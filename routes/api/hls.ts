@@ -1,16 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { parseInferenceId } from '../../lib/inference-id.js'
 import { openLiveView, stopLiveView } from '../../lib/live-view.js'
 import { BadRequestError } from '../../lib/errors.js'
 import { InferenceId } from './logs.js'
 import { MessageReply, errors } from './schemas.js'
-
-/** The absolute origin the browser reaches the gateway at (the client needs an absolute URL). */
-export function publicBase (request: FastifyRequest, configured: string): string {
-  if (configured !== '') return configured.replace(/\/+$/, '')
-  return `${request.protocol}://${request.host}`
-}
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config
@@ -40,7 +33,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     })
     request.log.info({ region: site.region.name, server: server.n, cctv_id: cctvId, mode: live.kind }, 'hls tunnel opened')
     if (live.kind === 'gateway') {
-      return { message: `${publicBase(request, env.PUBLIC_BASE_URL)}/hls/${live.tunnel.token}${live.tunnel.playlistPath}` }
+      return { message: `${request.publicOrigin()}/hls/${live.tunnel.token}${live.tunnel.playlistPath}` }
     }
     const host = env.HLS_PUBLIC_HOST !== '' ? env.HLS_PUBLIC_HOST : request.hostname
     return { message: `http://${host}:${live.tunnel.port}${live.playlistPath}` }

@@ -53,7 +53,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const region = regions.get(request.body.region)
     if (region === undefined) throw new RegionNotFoundError()
-    return { message: region.pageUrl }
+    // A path ("/" for the demo) is a page on the gateway itself, wherever it listens.
+    return { message: region.pageUrl.startsWith('/') ? request.publicOrigin() + region.pageUrl : region.pageUrl }
   })
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AlreadyConnectedError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError } from '../../lib/errors.js'
+import { AlreadyConnectedError, AuthFailedError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError, TooManyLoginsError } from '../../lib/errors.js'
+import { LoginAttempts, waitInWords } from '../../lib/login-attempts.js'
 import { SshConnection } from '../../lib/ssh-connection.js'
 import { SiteSession } from '../../lib/site-session.js'
 import { sessionTag } from '../../lib/audit.js'
@@ -30,7 +31,9 @@ const ConnectBody = Type.Object({
 })
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { regions } = fastify.config
+  const { regions, env } = fastify.config
+  // Wrong passwords per client and region (not a request rate: reconnecting is not guessing).
+  const attempts = new LoginAttempts(env.LOGIN_RATE_MAX, env.LOGIN_RATE_WINDOW_SECONDS * 1000)
 
   fastify.get('/ssh_status', {
     schema: { summary: 'Is this browser session connected to a site?', response: { 200: StatusReply } }
@@ -51,19 +54,6 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/ssh_connect', {
-    config: {
-      rateLimit: {
-        max: fastify.config.env.LOGIN_RATE_MAX,
-        timeWindow: fastify.config.env.LOGIN_RATE_WINDOW_SECONDS * 1000,
-        // After validation, so the region is known: per client and region.
-        hook: 'preHandler',
-        keyGenerator: (request) => `login|${request.ip}|${String((request.body as { region?: unknown } | undefined)?.region)}`,
-        errorResponseBuilder: (_request, context) => ({
-          statusCode: 429,
-          message: `Too many login attempts for this region; try again in ${context.after}`
-        })
-      }
-    },
     schema: {
       summary: 'Open this browser session\'s SSH connection to a registered region',
       body: ConnectBody,
@@ -77,6 +67,9 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const region = regions.get(regionName)
     if (region === undefined) throw new RegionNotFoundError()
     if (region.ssh.host !== host || region.ssh.port !== port) throw new NotRegisteredEndpointError()
+    const client = `${request.ip}|${region.name}`
+    const wait = attempts.retryAfter(client)
+    if (wait > 0) throw new TooManyLoginsError(waitInWords(wait))
 
     fastify.sites.connecting.add(browserSession)
     const started = Date.now()
@@ -90,10 +83,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       const who = { session: sessionTag(request.session.sessionId), user: id, client: request.ip }
       site.audit = rec => { fastify.audit.write({ ...who, ...rec }) }
       fastify.sites.add(site)
+      attempts.succeeded(client)
       request.session.siteId = siteId
       request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started }, 'ssh connected')
       return { message: 'SSH connect success' }
     } catch (err) {
+      if (err instanceof AuthFailedError) attempts.failed(client)
       request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started, cause: (err as Error).message }, 'ssh connect failed')
       throw err
     } finally {
