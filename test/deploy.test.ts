@@ -1,6 +1,6 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -25,4 +25,16 @@ t.test('its sandbox: dedicated user, NoNewPrivileges, ProtectSystem=strict, stat
   const report = execFileSync('systemd-analyze', ['security', '--offline=yes', path.join(dir, 'fwmaint.service')], { encoding: 'utf8' })
   const score = Number(/Overall exposure level for fwmaint\.service: ([\d.]+)/.exec(report)![1])
   t.ok(score <= 2.0, `systemd-analyze security: ${score}`)
+})
+
+t.test('npm start builds only what is stale: nothing changed → no tsc; a source touched → compiled again', async t => {
+  const root = new URL('..', import.meta.url).pathname
+  const build = (): string => execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: root, encoding: 'utf8' })
+  build()
+  t.match(build(), /^gateway: dist\/ is up to date$/m, 'second run: up to date, no compiler')
+  const src = path.join(root, 'lib', 'errors.ts')
+  const now = new Date()
+  utimesSync(src, now, now)
+  t.match(build(), /^gateway: compiled into dist\/ in [\d.]+ s$/m, 'a newer source is compiled')
+  t.match(build(), /up to date/, 'and then up to date again')
 })
