@@ -8,9 +8,10 @@
  * password travels on stdin (see `stdinFor`).
  */
 
-export class UnsafeArgumentError extends Error {
-  override name = 'UnsafeArgumentError'
-}
+import { BadRequestError } from './errors.js'
+
+/** A value no remote command can carry (NUL, a password with a line break): the client's 400, never a 500. */
+export class UnsafeArgumentError extends BadRequestError {}
 
 /** Quotes one argument for POSIX sh. NUL cannot be carried by any exec, so it is refused. */
 export function shQuote (arg: string): string {

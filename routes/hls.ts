@@ -26,9 +26,11 @@ const routes: FastifyPluginAsync = async (fastify) => {
       return await reply.code(404).send({ message: 'HLS tunnel not found' })
     }
     const tunnel = live.tunnel
-    const qs = request.url.indexOf('?')
-    const path = '/' + request.params['*'] + (qs === -1 ? '' : request.url.slice(qs))
-    if (!tunnel.allows(path)) return await reply.code(404).send({ message: 'not part of this camera\'s stream' })
+    // The path as the client sent it (still percent-encoded), not the router's decoded copy:
+    // it goes upstream on a request line, which takes printable ASCII only.
+    const prefix = `/hls/${tunnel.token}`
+    const path = request.url.startsWith(prefix + '/') ? request.url.slice(prefix.length) : ''
+    if (!/^[\x21-\x7e]+$/.test(path) || !tunnel.allows(path)) return await reply.code(404).send({ message: 'not part of this camera\'s stream' })
 
     const headers: Record<string, string> = {}
     for (const h of UP) { const v = request.headers[h]; if (typeof v === 'string') headers[h] = v }
