@@ -41,16 +41,30 @@ export function classify (reachable: boolean, message: string): HealthStatus {
   return 'offline'
 }
 
-/** Per camera id: how many `Reconnect <id>` lines today's controller log has, and the last one's time. */
-export function countReconnects (lines: string[]): Map<string, { count: number, last: string }> {
+/**
+ * Per camera id: how many of today's controller-log `Reconnect` lines are its own, and the last
+ * one's time. The production controller writes `Reconnect stream_<k> : <url>` (k is the
+ * pipeline's stream index, not the cctv_ID), older builds `Reconnect <id>`: a line is a
+ * camera's when it names its ID (`Reconnect 156` not followed by a digit) or ends with
+ * ` : <its URL>`; one line counts once per camera. `urls`: camera URL → its cctv_ID(s).
+ */
+export function countReconnects (lines: string[], urls: ReadonlyMap<string, string[]> = new Map()): Map<string, { count: number, last: string }> {
   const out = new Map<string, { count: number, last: string }>()
   for (const line of lines) {
-    const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[,.]?\d*\s.*?\bReconnect (\d+)(?!\d)/.exec(line)
+    const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[,.]?\d*\s.*?\bReconnect (\S+)/.exec(line)
     if (m === null) continue
-    const e = out.get(m[2]) ?? { count: 0, last: '' }
-    e.count++
-    e.last = m[1]
-    out.set(m[2], e)
+    const ids = new Set<string>()
+    const byId = /^(\d+)$/.exec(m[2])
+    if (byId !== null) ids.add(String(Number(byId[1])))
+    // The URL is what follows the last " : " after the word that follows "Reconnect".
+    const sep = line.lastIndexOf(' : ')
+    if (sep >= m[0].length - m[2].length) for (const id of urls.get(line.slice(sep + 3).trimEnd()) ?? []) ids.add(id)
+    for (const id of ids) {
+      const e = out.get(id) ?? { count: 0, last: '' }
+      e.count++
+      e.last = m[1]
+      out.set(id, e)
+    }
   }
   return out
 }
@@ -180,7 +194,7 @@ export class HealthSweep extends EventEmitter {
     let reconnects = new Map<string, { count: number, last: string }>()
     try {
       container = await this.site.onServer(server, async () => await findContainer(this.site, server, this.site.region.firewatcher.container, this.opts.commandTimeoutSec))
-      reconnects = await this.reconnects(server, new Set(targets.map(t => t.gpu ?? 0)))
+      reconnects = await this.reconnects(server, targets)
     } catch (err) {
       if (signal.aborted) return
       // The whole server is unreachable (hop refused, container stopped): every camera says why.
@@ -218,10 +232,10 @@ export class HealthSweep extends EventEmitter {
     })))
   }
 
-  /** Today's `Reconnect <id>` lines of each of the server's pipelines (one grep per GPU log). */
-  private async reconnects (server: ServerConfig, gpus: Set<number>): Promise<Map<string, { count: number, last: string }>> {
+  /** Today's `Reconnect` lines of each of the server's pipelines (one grep per GPU log), per camera. */
+  private async reconnects (server: ServerConfig, targets: Target[]): Promise<Map<string, { count: number, last: string }>> {
     const lines: string[] = []
-    for (const gpu of gpus) {
+    for (const gpu of new Set(targets.map(t => t.gpu ?? 0))) {
       const path = logPath(server.logs.gstreamer, server.n, gpu, this.opts.today)
       try {
         const r = await this.site.onServer(server, async () => await searchLog(this.site, server, path, 'Reconnect ', { maxLines: 200_000, maxBytes: 32 * 1024 * 1024, timeoutSec: this.opts.logTimeoutSec, signal: this.abort.signal }))
@@ -231,7 +245,9 @@ export class HealthSweep extends EventEmitter {
         if (!/No such file or directory/.test((err as Error).message)) throw err
       }
     }
-    return countReconnects(lines)
+    const urls = new Map<string, string[]>()
+    for (const { camera: c } of targets) if (c.url !== null && c.url !== '') urls.set(c.url, [...urls.get(c.url) ?? [], String(c.cctv_ID)])
+    return countReconnects(lines, urls)
   }
 
   private record (c: Camera, server: ServerConfig | null, r: Partial<CameraHealth> & { status: HealthStatus }): void {

@@ -38,8 +38,13 @@ export function controllerLog (day: string, gpu: number, cams: SimCamera[], seed
   rec(t, 'INFO', '[' + cams.map(c => `{'cctv_id': ${c.cctv_ID}, 'info': True, 'cctv_name': '${c.cctv_name}', 'url': '${c.url}'}`).join(', ') + ']')
   rec(t += 8, 'INFO', 'Starting pipeline')
   for (const c of cams) rec(t += r() * 0.01, 'INFO', `stream_${c.cctv_ID} : add success`)
-  // Some cameras flap (reconnect now and then), the known-bad ones fail all day.
-  const flapping = cams.filter((c, i) => failing(c) || i % 7 === 3)
+  // Some cameras flap (reconnect now and then), the known-bad ones fail all day, and the
+  // cameras behind credentials (up, as every "auth" camera is) reconnect all day too.
+  const flapping = cams.filter((c, i) => failing(c) || i % 7 === 3 || behaviourOf(c.cctv_ID) === 'auth')
+  // Even IDs in the production controller's format (the camera only by URL, "stream_<k>" its
+  // index in this pipeline), odd IDs in the older "Reconnect <cctv_ID> : <url>".
+  const stream = new Map(cams.map((c, k) => [c.cctv_ID, k]))
+  const reconnect = (c: SimCamera): string => c.cctv_ID % 2 === 0 ? `Reconnect stream_${stream.get(c.cctv_ID)!} : ${c.url}` : `Reconnect ${c.cctv_ID} : ${c.url}`
   while (t < 86_000 && cams.length > 0) {
     t += 20 + r() * 60
     const roll = r()
@@ -50,7 +55,7 @@ export function controllerLog (day: string, gpu: number, cams: SimCamera[], seed
       for (const c of failed) lines.push(`No supported authentication protocol was found - ${c.url}`)
     } else if (roll < 0.55 && flapping.length > 0) {
       const c = pick(r, flapping)
-      rec(t, 'WARNING', `Reconnect ${c.cctv_ID} : ${c.url}`)
+      rec(t, 'WARNING', reconnect(c))
     } else if (roll < 0.6) {
       const c = pick(r, cams)
       rec(t, 'INFO', `stream_${c.cctv_ID} : 감지 결과 화재 없음 (${c.cctv_name}), fps ${(8 + r() * 2).toFixed(1)}`)

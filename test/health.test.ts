@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import { eventually, startGateway, type Browser } from './helpers/app.js'
 import { classify, countReconnects, perServerLimit, toCsv } from '../lib/health-sweep.js'
@@ -80,6 +80,32 @@ t.test('countReconnects: count and last time per camera, "Reconnect 1" is not "R
   t.same(m.get('10'), { count: 1, last: '2025-03-13 00:02:00' })
 })
 
+t.test('countReconnects in the production format: a line is a camera\'s by its URL at the end or "Reconnect <id>", once', async t => {
+  const urls = new Map([['rtsp://h/a', ['7']], ['rtsp://h/b', ['19']], ['rtsp://h/dup', ['30', '31']]])
+  const m = countReconnects([
+    '2025-03-13 00:01:00,1 - controller_logger - 0 - WARNING - Reconnect stream_1 : rtsp://h/a',
+    '2025-03-13 00:02:00,1 - controller_logger - 0 - WARNING - Reconnect stream_1 : rtsp://h/a ',
+    '2025-03-13 00:03:00,1 - controller_logger - 0 - WARNING - Reconnect 7 : rtsp://h/a',
+    '2025-03-13 00:04:00,1 - controller_logger - 0 - WARNING - Reconnect 1 : rtsp://h/b',
+    '2025-03-13 00:05:00,1 - controller_logger - 0 - WARNING - Reconnect stream_2 : rtsp://h/dup',
+    '2025-03-13 00:06:00,1 - controller_logger - 0 - WARNING - Connect failed list : rtsp://h/a',
+    '2025-03-13 00:07:00,1 - controller_logger - 0 - WARNING - Reconnect stream_3 : rtsp://h/ab'
+  ], urls)
+  t.same(m.get('7'), { count: 3, last: '2025-03-13 00:03:00' }, 'by URL twice, then by ID and URL: that line once')
+  t.same(m.get('19'), { count: 1, last: '2025-03-13 00:04:00' }, 'by URL ("Reconnect 1" is camera 1\'s by ID)')
+  t.same(m.get('1'), { count: 1, last: '2025-03-13 00:04:00' })
+  t.same([m.get('30')?.count, m.get('31')?.count], [1, 1], 'two cameras sharing a URL both count it')
+  t.equal(m.size, 5, 'a "Connect failed" line and a longer URL are nobody\'s reconnect')
+
+  // The real controller log: every "Reconnect stream_<k> : <url>" line is its camera's.
+  const fixture = readFileSync(new URL('../sim/fixtures/controller-2025-03-13_0.log', import.meta.url), 'utf8').split('\n')
+  const url = 'rtsp://192.168.10.201:8554/57ea349e-6d7f-4dbd-88c0-3633fbe0d62f'
+  const expected = fixture.filter(l => l.includes(`Reconnect stream_1 : ${url}`))
+  t.ok(expected.length > 0)
+  t.same(countReconnects(fixture, new Map([[url, ['156']]])).get('156'), { count: expected.length, last: expected[expected.length - 1].slice(0, 19) }, `${expected.length} lines of the fixture`)
+  t.notOk(countReconnects(fixture).size, 'without URLs the fixture names no camera: it has no "Reconnect <cctv_ID>"')
+})
+
 t.test('CSV: quoted where needed, formulas neutralised, UTF-8 with BOM', async t => {
   const csv = toCsv([{ cctv_ID: 1, cctv_name: '우경, "정문"', inference_id: 'svr10', server: 1, L2: '수성구', L3: '=HYPERLINK("x")', status: 'online', flapping: false, codec: 'h264', width: 320, height: 240, fps: 10, error: null, probe_ms: 5, reconnects_today: 0, last_reconnect: null }])
   t.ok(csv.startsWith('\uFEFFcctv_ID,cctv_name,'))
@@ -122,7 +148,14 @@ t.test('a sweep: every status from the matching camera, SSE progress reaches tot
   const by = new Map(results.map((r: any) => [r.cctv_ID, r]))
   t.match(by.get(1), { status: 'online', codec: 'h264', flapping: true }, 'camera 1: online, and flapping')
   t.ok(by.get(1).reconnects_today >= 4 && by.get(1).last_reconnect === `${today} 23:59:03`, 'reconnect count and last time from today\'s log')
-  t.match(by.get(2), { status: 'online', codec: 'h264' }, 'camera 2: online behind credentials')
+  t.match(by.get(2), { status: 'online', codec: 'h264', flapping: true }, 'camera 2: online behind credentials, and flapping')
+  // Camera 2's Reconnect lines are in the production format: "Reconnect stream_<k> : <url>", never its ID.
+  const cam2 = region.inventory.find(c => c.cctv_ID === 2)!
+  const cam2Log = file.gstreamer.replace('{server}', cam2.inference_id.slice(3, -1)).replace('{date}', today).replace('{gpu}', cam2.inference_id.slice(-1))
+  const production = readFileSync(cam2Log, 'utf8').split('\n').filter(l => / - WARNING - Reconnect stream_\d+ : /.test(l) && l.endsWith(` : ${cam2.url}`))
+  t.ok(production.length >= 3, `the simulated site wrote ${production.length} production-format lines for camera 2`)
+  t.equal(by.get(2).reconnects_today, production.length, 'each of them counted, exactly once')
+  t.equal(by.get(2).last_reconnect, production[production.length - 1].slice(0, 19), 'the last one\'s time')
   t.match(by.get(3), { status: 'auth_failed' }, 'camera 3: wrong password')
   t.notMatch(by.get(3).error, /wrong%21pw|wrong!pw/, 'its password is not in the error line')
   t.match(by.get(4), { status: 'not_found' }, 'camera 4: wrong path')
@@ -138,7 +171,7 @@ t.test('a sweep: every status from the matching camera, SSE progress reaches tot
   const full = await b.get('/api/cctv_health')
   t.equal(full.status, 200)
   t.equal(full.body.summary.by_status.online, 2)
-  t.equal(full.body.summary.flapping, 1)
+  t.equal(full.body.summary.flapping, 2, 'camera 1 (older format) and camera 2 (production format)')
   t.same(Object.keys(full.body.summary.by_server).sort(), ['1', '2'])
   t.not(full.body.results[0].status, 'online', 'down cameras first')
   const csv = await b.get('/api/cctv_health.csv')
