@@ -32,6 +32,17 @@ function matches (c: ContainerInfo, sel: ContainerSelectorConfig): boolean {
   return false
 }
 
+/** The last `docker ps` of each server, per session: enough to find where services listen. */
+const lastListing = new WeakMap<SiteSession, Map<number, ContainerInfo[]>>()
+
+/**
+ * The server's containers as this session last listed them; lists them (once) when it has not.
+ * For discovery only (where a service listens): whether a container runs now is `findContainer`'s.
+ */
+export async function knownContainers (site: SiteSession, server: ServerConfig, timeoutSec: number): Promise<ContainerInfo[]> {
+  return lastListing.get(site)?.get(server.n) ?? await listContainers(site, server, timeoutSec)
+}
+
 /** Lists the server's containers (`docker ps -a`, through sudo when the region says so). */
 export async function listContainers (site: SiteSession, server: ServerConfig, timeoutSec: number): Promise<ContainerInfo[]> {
   const r = await site.run(server, {
@@ -50,6 +61,9 @@ export async function listContainers (site: SiteSession, server: ServerConfig, t
       throw new RemoteError('docker ps: unexpected output')
     }
   }
+  let byServer = lastListing.get(site)
+  if (byServer === undefined) { byServer = new Map(); lastListing.set(site, byServer) }
+  byServer.set(server.n, out)
   return out
 }
 
@@ -64,8 +78,39 @@ export async function findContainer (site: SiteSession, server: ServerConfig, se
   return running
 }
 
+export interface Published { host: string, port: number, containerPort: number }
+
+/**
+ * What a container publishes, from docker ps's Ports column: "192.168.1.5:27017->27017/tcp",
+ * "0.0.0.0:8888->8888/tcp, :::8888->8888/tcp", "[::]:80->80/tcp"; an exposed port without
+ * "->" is not published. Every interface (0.0.0.0, ::, no address) is reached at 127.0.0.1.
+ */
+export function published (c: ContainerInfo): Published[] {
+  const out: Published[] = []
+  for (const entry of c.ports.split(',')) {
+    const m = /^\s*(?:(\[[^\]]*\]|[^\s]*):)?(\d+)(?:-\d+)?->(\d+)(?:-\d+)?\/tcp\s*$/.exec(entry)
+    if (m === null) continue
+    const raw = (m[1] ?? '').replace(/^\[|\]$/g, '')
+    const host = raw === '' || raw === '0.0.0.0' || raw === '::' || raw === ':' ? '127.0.0.1' : raw
+    out.push({ host, port: Number(m[2]), containerPort: Number(m[3]) })
+  }
+  return out
+}
+
 /** The host port a container publishes for `containerPort` ("0.0.0.0:27017->27017/tcp" → 27017). */
 export function publishedPort (c: ContainerInfo, containerPort: number): number | undefined {
-  const m = new RegExp(`:(\\d+)->${containerPort}/tcp`).exec(c.ports)
-  return m === null ? undefined : Number(m[1])
+  return published(c).find(p => p.containerPort === containerPort)?.port
+}
+
+/**
+ * Where a server reaches the service a running container publishes on host port `port`: the
+ * address docker ps shows (127.0.0.1 for every interface), or undefined when none publishes it.
+ */
+export function publisherOf (containers: ContainerInfo[], port: number): string | undefined {
+  for (const c of containers) {
+    if (c.state !== 'running') continue
+    const p = published(c).find(x => x.port === port)
+    if (p !== undefined) return p.host
+  }
+  return undefined
 }

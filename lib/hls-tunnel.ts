@@ -16,7 +16,7 @@ class SshHttpAgent extends http.Agent {
   readonly channels = new Set<Duplex>()
   /** Most channels open at once (for tests and benches). */
   peak = 0
-  constructor (private readonly conn: SshConnection, private readonly port: number, maxSockets: number) {
+  constructor (private readonly conn: SshConnection, private readonly host: string, private readonly port: number, maxSockets: number) {
     // Node counts a socket toward maxSockets only once createConnection calls back; ours waits
     // for forwardOut, so a burst would still open one channel per request. HlsTunnel bounds the
     // requests in flight instead (see `slots`); these limits only shape reuse.
@@ -24,7 +24,7 @@ class SshHttpAgent extends http.Agent {
   }
 
   override createConnection (_options: unknown, cb: (err: Error | null, s?: Duplex) => void): undefined {
-    this.conn.forwardOut('127.0.0.1', this.port).then(ch => {
+    this.conn.forwardOut(this.host, this.port).then(ch => {
       // What http expects of a net.Socket, as ssh2's own HTTPAgent does it.
       const s = ch as unknown as Record<string, unknown>
       s.setKeepAlive = noop; s.setNoDelay = noop; s.setTimeout = noop; s.ref = noop; s.unref = noop
@@ -67,10 +67,11 @@ export class HlsTunnel {
   private active = 0
   private readonly waiting: Array<() => void> = []
 
-  constructor (readonly conn: SshConnection, readonly server: ServerConfig, readonly cctvId: string, private readonly opts: TunnelOptions) {
+  /** `host`: where the HLS server listens as the analysis server reaches it (see hlsHost). */
+  constructor (readonly conn: SshConnection, readonly server: ServerConfig, readonly cctvId: string, private readonly opts: TunnelOptions, readonly host = '127.0.0.1') {
     this.playlistPath = server.hls.path.replaceAll('{cctv_id}', cctvId)
     this.allowedPrefix = this.playlistPath.slice(0, this.playlistPath.lastIndexOf('/') + 1)
-    this.agent = new SshHttpAgent(conn, server.hls.port, opts.maxSockets)
+    this.agent = new SshHttpAgent(conn, host, server.hls.port, opts.maxSockets)
   }
 
   get openChannels (): number { return this.agent.channels.size }
@@ -80,9 +81,10 @@ export class HlsTunnel {
   async check (): Promise<void> {
     let ch
     try {
-      ch = await this.conn.forwardOut('127.0.0.1', this.server.hls.port)
+      ch = await this.conn.forwardOut(this.host, this.server.hls.port)
     } catch (err) {
-      throw new RemoteError(`HLS server (server ${this.server.n}, port ${this.server.hls.port}): ${(err as Error).message}`)
+      const where = this.host === '127.0.0.1' ? `port ${this.server.hls.port}` : `${this.host} port ${this.server.hls.port}`
+      throw new RemoteError(`HLS server (server ${this.server.n}, ${where}): ${(err as Error).message}`)
     }
     ch.destroy()
   }
@@ -144,11 +146,11 @@ export class HlsTunnel {
     return new Promise((resolve, reject) => {
       const req = http.request({
         agent: this.agent,
-        host: '127.0.0.1',
+        host: this.host,
         port: this.server.hls.port,
         method,
         path,
-        headers: { ...headers, host: `127.0.0.1:${this.server.hls.port}` },
+        headers: { ...headers, host: `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.server.hls.port}` },
         signal,
         timeout: this.opts.responseTimeoutMs
       }, res => { this.lastUsed = Date.now(); resolve(res) })

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb'
 import { RemoteError } from './errors.js'
-import { findContainer, publishedPort } from './containers.js'
+import { findContainer, published } from './containers.js'
 import { plain } from './plain-json.js'
 import { SshTunnel } from './ssh-tunnel.js'
 import type { SiteSession } from './site-session.js'
@@ -51,14 +51,18 @@ function byId (a: Camera, b: Camera): number {
 async function mongoFor (site: SiteSession, opts: { commandTimeoutSec: number, timeoutMs: number }): Promise<MongoClient> {
   const server1 = site.region.servers.get(1)!
   const container = await findContainer(site, server1, site.region.mongo.container, opts.commandTimeoutSec)
-  const port = site.region.mongo.container.publish ?? publishedPort(container, 27017)
-  if (port === undefined) throw new RemoteError('the Mongo container publishes no port for 27017')
-  const target = `127.0.0.1:${port}`
+  // Where docker publishes it: a site may publish on one interface only ("192.168.1.5:27017->…").
+  const { publish } = site.region.mongo.container
+  const entry = published(container).find(p => publish !== undefined ? p.port === publish : p.containerPort === 27017)
+  if (entry === undefined) throw new RemoteError(`the Mongo container publishes no port for ${publish ?? 27017}`)
+  const host = site.region.mongo.host ?? entry.host
+  const port = entry.port
+  const target = `${host}:${port}`
   const existing = site.resources.get(RESOURCE) as MongoHandle | undefined
   if (existing !== undefined && existing.target === target) return existing.client
   if (existing !== undefined) { site.resources.delete(RESOURCE); await closeHandle(existing) }
 
-  const tunnel = await SshTunnel.open(site.conn, '127.0.0.1', port)
+  const tunnel = await SshTunnel.open(site.conn, host, port)
   const client = new MongoClient(`mongodb://127.0.0.1:${tunnel.port}/?directConnection=true`, {
     appName: 'fwmaint',
     serverSelectionTimeoutMS: opts.timeoutMs,

@@ -3,6 +3,21 @@ import type { SiteSession } from './site-session.js'
 import { HlsTunnel } from './hls-tunnel.js'
 import { SshTunnel } from './ssh-tunnel.js'
 import { RemoteError } from './errors.js'
+import { knownContainers, publisherOf } from './containers.js'
+
+/**
+ * Where `server` reaches its HLS server: the configured `hls.host`, else the address of the
+ * container that publishes `hls.port` (this session's docker ps of that server, listed once),
+ * else 127.0.0.1. A failed listing is not fatal: the HLS server may run outside docker.
+ */
+export async function hlsHost (site: SiteSession, server: ServerConfig, timeoutSec: number): Promise<string> {
+  if (server.hls.host !== undefined) return server.hls.host
+  try {
+    return publisherOf(await site.onServer(server, async () => await knownContainers(site, server, timeoutSec)), server.hls.port) ?? '127.0.0.1'
+  } catch {
+    return '127.0.0.1'
+  }
+}
 
 export interface LiveViewOptions {
   mode: 'gateway' | 'port'
@@ -11,6 +26,8 @@ export interface LiveViewOptions {
   responseTimeoutMs: number
   bindHost: string
   portRange: [number, number]
+  /** Limit of the one `docker ps` that finds where the server's HLS server listens. */
+  commandTimeoutSec: number
 }
 
 /** What a session's live view is: a token served by the gateway, or a listening port. */
@@ -40,9 +57,10 @@ function forget (site: SiteSession, t: LiveTunnel, why: string): void {
  */
 export async function openLiveView (site: SiteSession, server: ServerConfig, cctvId: string, opts: LiveViewOptions): Promise<LiveTunnel> {
   const conn = await site.connection(server)
+  const host = await hlsHost(site, server, opts.commandTimeoutSec)
   let live: LiveTunnel
   if (opts.mode === 'gateway') {
-    const tunnel = new HlsTunnel(conn, server, cctvId, { maxSockets: opts.maxSockets, responseTimeoutMs: opts.responseTimeoutMs })
+    const tunnel = new HlsTunnel(conn, server, cctvId, { maxSockets: opts.maxSockets, responseTimeoutMs: opts.responseTimeoutMs }, host)
     await tunnel.check()
     live = { kind: 'gateway', tunnel, createdAt: tunnel.createdAt, close: () => { tunnel.close() } }
   } else {
@@ -50,7 +68,7 @@ export async function openLiveView (site: SiteSession, server: ServerConfig, cct
     const ports = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i)
     let tunnel: SshTunnel
     try {
-      tunnel = await SshTunnel.open(conn, '127.0.0.1', server.hls.port, { bindHost: opts.bindHost, ports })
+      tunnel = await SshTunnel.open(conn, host, server.hls.port, { bindHost: opts.bindHost, ports })
     } catch (err) {
       throw new RemoteError(`HLS port mode: ${(err as Error).message}`)
     }

@@ -17,7 +17,9 @@ const LogsSchema = Type.Object({
   gstreamer: Type.Optional(NonEmpty),
   ffmpeg: Type.Optional(NonEmpty)
 }, { additionalProperties: false })
+const HostOverride = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:_-]+$', description: 'address as the site server reaches it; overrides discovery from docker ps' })
 const HlsSchema = Type.Object({
+  host: Type.Optional(HostOverride),
   port: Type.Optional(Port),
   path: Type.Optional(Type.String({ pattern: '^/' }))
 }, { additionalProperties: false })
@@ -46,6 +48,7 @@ export const RegionSchema = Type.Object({
   page_url: Type.String({ pattern: '^(https?://|/)', description: 'http(s) URL of the FireWatcher page, or a path on the gateway itself' }),
   docker: Type.Optional(DockerSchema),
   mongo: Type.Optional(Type.Object({
+    host: Type.Optional(HostOverride),
     container: Type.Optional(ContainerSelector),
     database: Type.Optional(NonEmpty),
     collection: Type.Optional(NonEmpty)
@@ -80,14 +83,16 @@ export interface ServerConfig {
   fingerprint?: string
   docker: { sudo: boolean }
   logs: { gstreamer: string, ffmpeg: string }
-  hls: { port: number, path: string }
+  /** `host`: where the HLS server listens as this server reaches it; unset = found with docker ps. */
+  hls: { host?: string, port: number, path: string }
 }
 
 export interface RegionConfig {
   name: string
   ssh: { host: string, port: number, fingerprint?: string }
   pageUrl: string
-  mongo: { container: ContainerSelectorConfig, database: string, collection: string }
+  /** `host`: where Mongo listens as server 1 reaches it; unset = the address its container publishes on. */
+  mongo: { host?: string, container: ContainerSelectorConfig, database: string, collection: string }
   firewatcher: { container: ContainerSelectorConfig }
   servers: Map<number, ServerConfig>
 }
@@ -154,6 +159,7 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
         ffmpeg: s.logs?.ffmpeg ?? raw.logs?.ffmpeg ?? REGION_DEFAULTS.logs.ffmpeg
       },
       hls: {
+        host: s.hls?.host ?? raw.hls?.host,
         port: s.hls?.port ?? raw.hls?.port ?? REGION_DEFAULTS.hls.port,
         path: s.hls?.path ?? raw.hls?.path ?? REGION_DEFAULTS.hls.path
       }
@@ -179,6 +185,7 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
     ssh: { host: raw.ssh.host, port: raw.ssh.port, fingerprint: raw.ssh.fingerprint },
     pageUrl: raw.page_url,
     mongo: {
+      host: raw.mongo?.host,
       container: { ...mongoContainer },
       database: raw.mongo?.database ?? REGION_DEFAULTS.mongo.database,
       collection: raw.mongo?.collection ?? REGION_DEFAULTS.mongo.collection

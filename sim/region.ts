@@ -36,7 +36,16 @@ export interface SimRegionOptions {
   logs?: boolean | string[]
   /** Run an HLS server on every analysis server, with a live ffmpeg test stream. */
   hls?: boolean
+  /**
+   * 'own-address': every server's containers publish on that server's own address
+   * (server n: 192.168.1.(4+n), as `docker ps` shows it) and nothing answers on its 127.0.0.1,
+   * as on sites whose docker binds one interface. Default 'all': 0.0.0.0, as before.
+   */
+  publishOn?: 'all' | 'own-address'
 }
+
+/** Server n's own address in a region started with publishOn 'own-address' (never dialled: the simulator maps it). */
+export function ownAddress (n: number): string { return `192.168.1.${4 + n}` }
 
 export interface SimRegion {
   name: string
@@ -133,10 +142,13 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       const siteRoot = path.join(root, `svr${n}`)
       mkdirSync(siteRoot, { recursive: true })
       const forwards: Record<string, { host: string, port: number }> = {}
+      const own = opts.publishOn === 'own-address'
+      const bind = own ? ownAddress(n) : '0.0.0.0'
+      const reach = own ? ownAddress(n) : '127.0.0.1'
       const origin = hls.get(n)
-      if (origin !== undefined) forwards['127.0.0.1:8888'] = { host: '127.0.0.1', port: origin.port }
+      if (origin !== undefined) forwards[`${reach}:8888`] = { host: '127.0.0.1', port: origin.port }
       if (n === 1) {
-        if (mongo !== undefined) forwards['127.0.0.1:27017'] = { host: mongo.host, port: mongo.port }
+        if (mongo !== undefined) forwards[`${reach}:27017`] = { host: mongo.host, port: mongo.port }
         for (const [m, s] of servers) forwards[`${hopHost(m)}:22`] = { host: s.host, port: s.port }
       }
       const site = await SimSite.start({
@@ -148,15 +160,16 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
         maxSessions: opts.maxSessions,
         authFailDelayMs: opts.authFailDelayMs,
         forwards,
+        loopbackForwards: !own,
         containers: n === 1
           ? (opts.containers ?? [
-              { name: 'mongo', image: 'mongo:6.0', state: 'running', ports: '0.0.0.0:27017->27017/tcp' },
+              { name: 'mongo', image: 'mongo:6.0', state: 'running', ports: `${bind}:27017->27017/tcp` },
               { name: 'firewatcher', image: 'firewatcher:v2.1', state: 'running', ports: '' },
-              { name: 'hls-server', image: 'bluenviron/mediamtx:1.9', state: 'running', ports: '0.0.0.0:8888->8888/tcp' }
+              { name: 'hls-server', image: 'bluenviron/mediamtx:1.9', state: 'running', ports: `${bind}:8888->8888/tcp` }
             ])
           : [
               { name: 'firewatcher', image: 'firewatcher:v2.1', state: 'running', ports: '' },
-              { name: 'hls-server', image: 'bluenviron/mediamtx:1.9', state: 'running', ports: '0.0.0.0:8888->8888/tcp' }
+              { name: 'hls-server', image: 'bluenviron/mediamtx:1.9', state: 'running', ports: `${bind}:8888->8888/tcp` }
             ]
       })
       started.push(site)

@@ -41,6 +41,11 @@ export interface SimSiteOptions {
    * the real loopback address that plays it (hop servers, Mongo on 27017, HLS origins).
    */
   forwards?: Record<string, { host: string, port: number }>
+  /**
+   * false: only the `forwards` above answer; nothing listens on the server's own loopback
+   * (a site whose containers publish on one interface, e.g. 192.168.1.5:27017).
+   */
+  loopbackForwards?: boolean
 }
 
 export interface SimStats {
@@ -247,7 +252,8 @@ export class SimSite {
 
   private forward (accept: () => ssh2.ServerChannel, reject: () => void, destIP: string, destPort: number): void {
     const mapped = this.opts.forwards?.[`${destIP}:${destPort}`]
-    const target = mapped ?? (isLoopback(destIP) ? { host: destIP === 'localhost' ? '127.0.0.1' : destIP, port: destPort } : undefined)
+    const loopback = this.opts.loopbackForwards !== false && isLoopback(destIP)
+    const target = mapped ?? (loopback ? { host: destIP === 'localhost' ? '127.0.0.1' : destIP, port: destPort } : undefined)
     // A real server would try the network; the simulator only ever dials loopback.
     if (target === undefined || !isLoopback(target.host)) { reject(); return }
     const sock = net.connect(target.port, target.host)

@@ -29,7 +29,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       maxSockets: env.HLS_MAX_SOCKETS,
       responseTimeoutMs: env.HLS_RESPONSE_TIMEOUT_MS,
       bindHost: env.HOST,
-      portRange: [from, to]
+      portRange: [from, to],
+      commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS
     })
     request.log.info({ region: site.region.name, server: server.n, cctv_id: cctvId, mode: live.kind }, 'hls tunnel opened')
     if (live.kind === 'gateway') {
