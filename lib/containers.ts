@@ -97,11 +97,6 @@ export function published (c: ContainerInfo): Published[] {
   return out
 }
 
-/** The host port a container publishes for `containerPort` ("0.0.0.0:27017->27017/tcp" → 27017). */
-export function publishedPort (c: ContainerInfo, containerPort: number): number | undefined {
-  return published(c).find(p => p.containerPort === containerPort)?.port
-}
-
 /**
  * Where a server reaches the service a running container publishes on host port `port`: the
  * address docker ps shows (127.0.0.1 for every interface), or undefined when none publishes it.

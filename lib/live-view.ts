@@ -13,7 +13,7 @@ import { knownContainers, publisherOf } from './containers.js'
 export async function hlsHost (site: SiteSession, server: ServerConfig, timeoutSec: number): Promise<string> {
   if (server.hls.host !== undefined) return server.hls.host
   try {
-    return publisherOf(await site.onServer(server, async () => await knownContainers(site, server, timeoutSec)), server.hls.port) ?? '127.0.0.1'
+    return publisherOf(await knownContainers(site, server, timeoutSec), server.hls.port) ?? '127.0.0.1'
   } catch {
     return '127.0.0.1'
   }
