@@ -28,7 +28,7 @@ export function remoteFailure (what: string, stderr: Buffer | string, code: numb
 function matches (c: ContainerInfo, sel: ContainerSelectorConfig): boolean {
   if (sel.name !== undefined) return c.name.split(',').includes(sel.name)
   if (sel.image !== undefined) return c.image === sel.image
-  if (sel.publish !== undefined) return new RegExp(`:${sel.publish}->`).test(c.ports)
+  if (sel.publish !== undefined) return published(c).some(p => p.port === sel.publish)
   return false
 }
 
