@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
 import AutoLoad from '@fastify/autoload'
 import type { Env } from './lib/env.js'
-import type { RegionConfig } from './lib/regions.js'
+import type { RegionConfig } from './lib/site/regions.js'
 import { maskSecrets } from './lib/mask.js'
 
 const dirname = path.dirname(fileURLToPath(import.meta.url))

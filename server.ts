@@ -4,7 +4,7 @@ import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import app, { serverOptions } from './app.js'
 import { loadEnv } from './lib/env.js'
-import { loadRegionsFile, parseRegions, type RegionConfig } from './lib/regions.js'
+import { loadRegionsFile, parseRegions, type RegionConfig } from './lib/site/regions.js'
 import { DEMO_USER, startSimRegion, type SimRegion } from './sim/region.js'
 
 const env = loadEnv()

@@ -8,7 +8,7 @@
  * gateway keeps the identities it loaded.
  */
 import { loadEnv } from '../lib/env.js'
-import { KnownHosts } from '../lib/known-hosts.js'
+import { KnownHosts } from '../lib/ssh/known-hosts.js'
 
 const env = loadEnv()
 const store = new KnownHosts(env.KNOWN_HOSTS_FILE)

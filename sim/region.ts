@@ -51,7 +51,7 @@ export interface SimRegion {
   name: string
   /** The folder holding every server's files. */
   root: string
-  /** The regions-file entry for this simulated region (validated by lib/regions.ts like any other). */
+  /** The regions-file entry for this simulated region (validated by lib/site/regions.ts like any other). */
   entry: Record<string, unknown>
   server1: SimSite
   /** Every analysis server by number (1 is server1). */

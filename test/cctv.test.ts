@@ -1,7 +1,7 @@
 import t from 'tap'
 import { startGateway } from './helpers/app.js'
 import { plain } from '../lib/plain-json.js'
-import { toCamera } from '../lib/inventory.js'
+import { toCamera } from '../lib/ops/inventory.js'
 import { Long, Int32, Double, Decimal128, ObjectId } from 'mongodb'
 
 // Route 6 of shared/api-contract.md: the camera inventory from the site's MongoDB.

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { startGateway } from './helpers/app.js'
-import { buildCommand, stdinFor } from '../lib/remote-command.js'
+import { buildCommand, stdinFor } from '../lib/ssh/remote-command.js'
 
 // "a limit on concurrent channels per connection (OpenSSH's MaxSessions is 10): excess work queues, it does not fail"
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { startGateway } from './helpers/app.js'
 import { CAMERA_PASSWORD } from '../sim/inventory.js'
-import { checkStreamUrl, summarize } from '../lib/ffprobe.js'
+import { checkStreamUrl, summarize } from '../lib/ops/ffprobe.js'
 import { maskSecrets } from '../lib/mask.js'
 
 // Route 9 of shared/api-contract.md: real ffprobe (Debian's) on real RTSP cameras (GStreamer),

@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { startGateway } from './helpers/app.js'
 import { SimSite } from '../sim/site.js'
-import { fingerprint } from '../lib/known-hosts.js'
+import { fingerprint } from '../lib/ssh/known-hosts.js'
 import ssh2 from 'ssh2'
 
 // Hardening 1: host identity is recorded on first use, a change refuses the connection.

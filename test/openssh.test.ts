@@ -30,7 +30,7 @@ t.test('ssh_connect with the real password (\' " $ inside): 200; a wrong one: 40
 
 t.test('60 concurrent remote commands on one session against sshd MaxSessions 10: all succeed', async t => {
   const [site] = gw.app.sites.all()
-  const { buildCommand } = await import('../lib/remote-command.js')
+  const { buildCommand } = await import('../lib/ssh/remote-command.js')
   const results = await Promise.all(Array.from({ length: 60 }, async (_, i) =>
     await site.conn.exec(buildCommand({ argv: ['sh', '-c', 'sleep 0.1; echo "$0"', `job-${i}`], timeoutSec: 30 }), { timeoutMs: 30_000 })))
   t.same(results.map(r => r.stdout.toString()), Array.from({ length: 60 }, (_, i) => `job-${i}\n`))
@@ -39,7 +39,7 @@ t.test('60 concurrent remote commands on one session against sshd MaxSessions 10
 t.test('fast commands keep their exit status (exec reply, exit-status and close in one read)', async t => {
   // Before the fix ~1 in 6 such commands against sshd came back with no exit status at all.
   const [site] = gw.app.sites.all()
-  const { buildCommand } = await import('../lib/remote-command.js')
+  const { buildCommand } = await import('../lib/ssh/remote-command.js')
   const codes = await Promise.all(Array.from({ length: 400 }, async (_, i) =>
     (await site.conn.exec(buildCommand({ argv: ['sh', '-c', `exit ${i % 3}`], timeoutSec: 10 }), { timeoutMs: 10_000 })).code))
   t.same(codes, Array.from({ length: 400 }, (_, i) => i % 3))
@@ -124,7 +124,7 @@ t.test('HLS through the gateway, via the hop to server 2', async t => {
 
 t.test('docker without sudo is refused by the real daemon-permission text; sudo with a wrong password is refused', async t => {
   const [site] = gw.app.sites.all()
-  const { buildCommand, stdinFor } = await import('../lib/remote-command.js')
+  const { buildCommand, stdinFor } = await import('../lib/ssh/remote-command.js')
   const plain = await site.conn.exec(buildCommand({ argv: ['docker', 'ps'], timeoutSec: 10 }), { timeoutMs: 10_000 })
   // Without sudo: the real docker CLI where one is installed, else none on PATH; never the containers.
   t.not(plain.code, 0)

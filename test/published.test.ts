@@ -1,7 +1,7 @@
 import t from 'tap'
 import { startGateway, type Browser } from './helpers/app.js'
-import { published, publisherOf, type ContainerInfo } from '../lib/containers.js'
-import { parseRegions } from '../lib/regions.js'
+import { published, publisherOf, type ContainerInfo } from '../lib/site/containers.js'
+import { parseRegions } from '../lib/site/regions.js'
 import { ownAddress } from '../sim/region.js'
 import { expectedStatus } from './helpers/health.js'
 

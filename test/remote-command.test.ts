@@ -1,6 +1,6 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { buildCommand, shQuote, stdinFor } from '../lib/remote-command.js'
+import { buildCommand, shQuote, stdinFor } from '../lib/ssh/remote-command.js'
 import { HOSTILE_VALUES } from './helpers/hostile.js'
 
 const HOSTILE = HOSTILE_VALUES()
@@ -68,7 +68,7 @@ t.test('every command first reports the PID of its process group on stderr (for 
   const m = /^fwmaint-pid (\d+)\n/.exec(r.stderr)
   t.ok(m, 'first stderr line')
   t.equal(Number(r.stdout.trim()), Number(m![1]), 'that PID leads the command\'s process group')
-  const { killCommand } = await import('../lib/remote-command.js')
+  const { killCommand } = await import('../lib/ssh/remote-command.js')
   t.equal(killCommand(1234), 'kill -TERM -1234 2>/dev/null; sleep 2; kill -KILL -1234 2>/dev/null; true')
   t.throws(() => killCommand(1), { name: 'UnsafeArgumentError' })
   t.throws(() => killCommand(Number.NaN), { name: 'UnsafeArgumentError' })
@@ -76,7 +76,7 @@ t.test('every command first reports the PID of its process group on stderr (for 
 
 t.test('the kill line really stops a running command\'s whole group, under dash', async t => {
   const { spawn, execFileSync: run } = await import('node:child_process')
-  const { killCommand } = await import('../lib/remote-command.js')
+  const { killCommand } = await import('../lib/ssh/remote-command.js')
   const c = spawn('/bin/sh', ['-c', buildCommand({ argv: ['sh', '-c', 'sleep 30 | cat'], timeoutSec: 60 })])
   const pid = await new Promise<number>(resolve => c.stderr.once('data', (d: Buffer) => { resolve(Number(/fwmaint-pid (\d+)/.exec(d.toString())![1])) }))
   const exited = new Promise(resolve => c.once('exit', resolve))

@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { SiteSession, SiteSessionRegistry } from '../../lib/site-session.js'
-import type { SshOptions } from '../../lib/ssh-connection.js'
+import { SiteSession, SiteSessionRegistry } from '../../lib/site/session.js'
+import type { SshOptions } from '../../lib/ssh/connection.js'
 import { NotConnectedError } from '../../lib/errors.js'
-import { KnownHosts } from '../../lib/known-hosts.js'
+import { KnownHosts } from '../../lib/ssh/known-hosts.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

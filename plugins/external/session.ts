@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
-import { ExpiringSessionStore } from '../../lib/session-store.js'
+import { ExpiringSessionStore } from '../../lib/http/session-store.js'
 
 declare module 'fastify' {
   interface Session {

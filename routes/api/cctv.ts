@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { readInventory } from '../../lib/inventory.js'
+import { readInventory } from '../../lib/ops/inventory.js'
 import { errors } from './schemas.js'
 
 const Camera = Type.Object({

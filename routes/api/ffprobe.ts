@@ -1,9 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { parseInferenceId } from '../../lib/inference-id.js'
-import { findContainer } from '../../lib/containers.js'
-import { checkStreamUrl, probe } from '../../lib/ffprobe.js'
-import { InferenceId } from './logs.js'
-import { errors } from './schemas.js'
+import { parseInferenceId } from '../../lib/site/inference-id.js'
+import { findContainer } from '../../lib/site/containers.js'
+import { checkStreamUrl, probe } from '../../lib/ops/ffprobe.js'
+import { InferenceId, errors } from './schemas.js'
 
 const Summary = Type.Object({
   format: Type.Union([Type.String(), Type.Null()]),

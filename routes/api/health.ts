@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import pLimit, { type LimitFunction } from 'p-limit'
-import { HealthSweep, perServerLimit, toCsv } from '../../lib/health-sweep.js'
-import { byUrgency, type CameraHealth, type SweepFilter } from '../../lib/health-rows.js'
+import { HealthSweep, perServerLimit, toCsv } from '../../lib/ops/health-sweep.js'
+import { byUrgency, type CameraHealth, type SweepFilter } from '../../lib/ops/health-rows.js'
 import { BadRequestError, CameraNotFoundError, NoSweepError, RemoteError, SweepRunningError } from '../../lib/errors.js'
-import type { SiteSession } from '../../lib/site-session.js'
-import { kstDay } from '../../lib/log-search.js'
+import type { SiteSession } from '../../lib/site/session.js'
+import { kstDay } from '../../lib/site/clock.js'
 import { errors } from './schemas.js'
 
 interface Sweeps {

@@ -1,9 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { parseInferenceId } from '../../lib/inference-id.js'
-import { logPath, searchLog, type LogKind } from '../../lib/log-search.js'
-import { errors } from './schemas.js'
+import { parseInferenceId } from '../../lib/site/inference-id.js'
+import { logPath, searchLog, type LogKind } from '../../lib/ops/log-search.js'
+import { InferenceId, errors } from './schemas.js'
 
-export const InferenceId = Type.String({ maxLength: 16, description: 'svr<server><gpu>, e.g. svr30' })
 
 const LogSearchBody = Type.Object({
   inference_id: InferenceId,

@@ -8,6 +8,8 @@ export const RegionName = Type.String({ minLength: 1, maxLength: 64, description
 
 export const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:_-]+$' })
 
+export const InferenceId = Type.String({ maxLength: 16, description: 'svr<server><gpu>, e.g. svr30' })
+
 export const Port = Type.Integer({ minimum: 1, maximum: 65535 })
 
 /** Standard error replies, so OpenAPI shows them and the serializer never strips `message`. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AlreadyConnectedError, AuthFailedError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError, TooManyLoginsError } from '../../lib/errors.js'
-import { LoginAttempts, waitInWords } from '../../lib/login-attempts.js'
-import { SshConnection } from '../../lib/ssh-connection.js'
-import { SiteSession } from '../../lib/site-session.js'
+import { LoginAttempts, waitInWords } from '../../lib/http/login-attempts.js'
+import { SshConnection } from '../../lib/ssh/connection.js'
+import { SiteSession } from '../../lib/site/session.js'
 import { sessionTag } from '../../lib/audit.js'
 import { Host, MessageReply, Port, RegionName, errors } from './schemas.js'
 

@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { Test } from 'tap'
 import app, { serverOptions } from '../../app.js'
 import { loadEnv, type Env } from '../../lib/env.js'
-import { parseRegions } from '../../lib/regions.js'
+import { parseRegions } from '../../lib/site/regions.js'
 import { startSimRegion, type SimRegion, type SimRegionOptions } from '../../sim/region.js'
 import { startOpenSshRegion, type OpenSshRegion } from '../../sim/openssh.js'
 

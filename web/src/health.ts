@@ -1,7 +1,7 @@
 import { reactive, watch } from 'vue'
 import { api, ApiFailure, errorText, FFPROBE_TIMEOUT_MS } from './api'
 import { session } from './session'
-import type { CameraHealth, SweepFilter } from '../../lib/health-rows'
+import type { CameraHealth, SweepFilter } from '../../lib/ops/health-rows'
 
 type SweepState = 'none' | 'running' | 'done' | 'cancelled' | 'failed'
 

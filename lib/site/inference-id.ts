@@ -1,4 +1,4 @@
-import { BadInferenceIdError } from './errors.js'
+import { BadInferenceIdError } from '../errors.js'
 import type { RegionConfig, ServerConfig } from './regions.js'
 
 export interface InferenceTarget {

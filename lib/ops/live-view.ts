@@ -1,9 +1,9 @@
-import type { ServerConfig } from './regions.js'
-import type { SiteSession } from './site-session.js'
+import type { ServerConfig } from '../site/regions.js'
+import type { SiteSession } from '../site/session.js'
 import { HlsTunnel } from './hls-tunnel.js'
-import { SshTunnel } from './ssh-tunnel.js'
-import { RemoteError } from './errors.js'
-import { knownContainers, publisherOf } from './containers.js'
+import { SshTunnel } from '../ssh/tunnel.js'
+import { RemoteError } from '../errors.js'
+import { knownContainers, publisherOf } from '../site/containers.js'
 
 /**
  * Where `server` reaches its HLS server: the configured `hls.host`, else the address of the

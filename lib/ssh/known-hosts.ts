@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { RemoteError } from './errors.js'
+import { RemoteError } from '../errors.js'
 
 /** OpenSSH's fingerprint format: "SHA256:" + unpadded base64 of the key blob's SHA-256. */
 export function fingerprint (key: Buffer): string {

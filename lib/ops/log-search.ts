@@ -1,7 +1,7 @@
-import { BadRequestError, LogNotFoundError } from './errors.js'
-import { remoteFailure } from './containers.js'
-import type { ServerConfig } from './regions.js'
-import type { SiteSession } from './site-session.js'
+import { BadRequestError, LogNotFoundError } from '../errors.js'
+import { remoteFailure } from '../site/remote-failure.js'
+import type { ServerConfig } from '../site/regions.js'
+import type { SiteSession } from '../site/session.js'
 
 export type LogKind = 'gstreamer' | 'ffmpeg'
 
@@ -12,11 +12,6 @@ export function isRealDate (s: string): boolean {
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
   const dt = new Date(Date.UTC(y, mo - 1, d))
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d
-}
-
-/** The day (YYYY-MM-DD) in Korean time: the sites' clock, by which their log files are named. */
-export function kstDay (at = new Date()): string {
-  return new Date(at.getTime() + 9 * 3600_000).toISOString().slice(0, 10)
 }
 
 /**

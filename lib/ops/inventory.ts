@@ -1,9 +1,9 @@
 import { MongoClient } from 'mongodb'
-import { RemoteError } from './errors.js'
-import { findContainer, published } from './containers.js'
-import { plain } from './plain-json.js'
-import { SshTunnel } from './ssh-tunnel.js'
-import type { SiteSession } from './site-session.js'
+import { RemoteError } from '../errors.js'
+import { findContainer, published } from '../site/containers.js'
+import { plain } from '../plain-json.js'
+import { SshTunnel } from '../ssh/tunnel.js'
+import type { SiteSession } from '../site/session.js'
 
 export interface Camera {
   cctv_ID: number | string | null

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RegionConfig, ServerConfig } from './regions.js'
-import { SshConnection, type ExecOptions, type ExecResult, type SshOptions } from './ssh-connection.js'
-import { ApiError, RemoteError } from './errors.js'
-import { buildCommand, stdinFor, type RemoteCommand } from './remote-command.js'
-import { HostKeyMismatchError, type KnownHosts } from './known-hosts.js'
-import { auditCommand, type AuditRecord } from './audit.js'
+import { SshConnection, type ExecOptions, type ExecResult, type SshOptions } from '../ssh/connection.js'
+import { ApiError, RemoteError } from '../errors.js'
+import { buildCommand, stdinFor, type RemoteCommand } from '../ssh/remote-command.js'
+import { HostKeyMismatchError, type KnownHosts } from '../ssh/known-hosts.js'
+import { auditCommand, type AuditRecord } from '../audit.js'
 
 type Cleanup = () => void | Promise<void>
 

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import { NodeSSH } from 'node-ssh'
 import type { Client, ClientChannel } from 'ssh2'
 import pLimit, { type LimitFunction } from 'p-limit'
-import { AuthFailedError, RemoteError } from './errors.js'
+import { AuthFailedError, RemoteError } from '../errors.js'
 import type { KnownHosts } from './known-hosts.js'
 import { PID_MARK, killCommand } from './remote-command.js'
 
@@ -187,7 +187,7 @@ export class SshConnection extends EventEmitter {
   }
 
   /**
-   * Runs one command line (built by lib/remote-command.ts) on its own channel.
+   * Runs one command line (built by lib/ssh/remote-command.ts) on its own channel.
    * At most `maxChannels` run at once; the rest queue. A server that still refuses a
    * channel (its MaxSessions is lower than ours) is retried briefly rather than failed.
    */
@@ -219,7 +219,7 @@ export class SshConnection extends EventEmitter {
       let errLen = 0
       let truncated = false
       let settled = false
-      // The first stderr line of a built command names its process group (lib/remote-command.ts).
+      // The first stderr line of a built command names its process group (lib/ssh/remote-command.ts).
       let pid: number | undefined
       let head: string | undefined = ''
       // Aborted before the PID line arrived: kill as soon as it does.

@@ -1,9 +1,9 @@
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
-import type { SshConnection } from './ssh-connection.js'
-import type { ServerConfig } from './regions.js'
-import { RemoteError } from './errors.js'
+import type { SshConnection } from '../ssh/connection.js'
+import type { ServerConfig } from '../site/regions.js'
+import { RemoteError } from '../errors.js'
 
 function noop (): void {}
 

@@ -1,8 +1,9 @@
-import { BadRequestError, ContainerNotFoundError } from './errors.js'
-import { SUDO_REFUSED, remoteFailure, type ContainerInfo } from './containers.js'
-import { maskKnown } from './mask.js'
-import type { ServerConfig } from './regions.js'
-import type { SiteSession } from './site-session.js'
+import { BadRequestError, ContainerNotFoundError } from '../errors.js'
+import type { ContainerInfo } from '../site/containers.js'
+import { SUDO_REFUSED, remoteFailure } from '../site/remote-failure.js'
+import { maskKnown } from '../mask.js'
+import type { ServerConfig } from '../site/regions.js'
+import type { SiteSession } from '../site/session.js'
 
 export const STREAM_SCHEMES = ['rtsp', 'rtsps', 'rtmp', 'http', 'https', 'srt', 'udp'] as const
 

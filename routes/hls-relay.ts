@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyPluginAsync } from 'fastify'
-import { currentTunnel } from '../lib/live-view.js'
+import { currentTunnel } from '../lib/ops/live-view.js'
 
 /** Request headers worth passing to the HLS server, and response headers worth passing back. */
 const UP = ['accept', 'range', 'if-none-match', 'if-modified-since', 'if-range']

@@ -8,7 +8,7 @@
  * password travels on stdin (see `stdinFor`).
  */
 
-import { BadRequestError } from './errors.js'
+import { BadRequestError } from '../errors.js'
 
 /** A value no remote command can carry (NUL, a password with a line break): the client's 400, never a 500. */
 export class UnsafeArgumentError extends BadRequestError {}

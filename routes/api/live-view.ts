@@ -1,9 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { parseInferenceId } from '../../lib/inference-id.js'
-import { openLiveView, stopLiveView } from '../../lib/live-view.js'
+import { parseInferenceId } from '../../lib/site/inference-id.js'
+import { openLiveView, stopLiveView } from '../../lib/ops/live-view.js'
 import { BadRequestError } from '../../lib/errors.js'
-import { InferenceId } from './logs.js'
-import { MessageReply, errors } from './schemas.js'
+import { InferenceId, MessageReply, errors } from './schemas.js'
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config

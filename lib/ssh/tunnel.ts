@@ -1,5 +1,5 @@
 import net from 'node:net'
-import type { SshConnection } from './ssh-connection.js'
+import type { SshConnection } from './connection.js'
 
 /**
  * A loopback listener on the gateway whose every connection is carried to host:port as

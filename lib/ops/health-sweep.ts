@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events'
 import pLimit from 'p-limit'
-import { findContainer } from './containers.js'
+import { findContainer } from '../site/containers.js'
 import { probe } from './ffprobe.js'
 import { STATUSES, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
-import { parseInferenceId } from './inference-id.js'
+import { parseInferenceId } from '../site/inference-id.js'
 import { readInventory, type Camera } from './inventory.js'
 import { logPath, searchLog } from './log-search.js'
-import { maskSecrets } from './mask.js'
-import type { ServerConfig } from './regions.js'
-import type { SiteSession } from './site-session.js'
+import { maskSecrets } from '../mask.js'
+import type { ServerConfig } from '../site/regions.js'
+import type { SiteSession } from '../site/session.js'
 
 /** A camera with where it runs, parsed once from its inference_id. */
 interface Target { camera: Camera, server: ServerConfig | null, gpu: number | null }
