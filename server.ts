@@ -5,18 +5,43 @@ import closeWithGrace from 'close-with-grace'
 import app, { serverOptions } from './app.js'
 import { loadEnv } from './lib/env.js'
 import { loadRegionsFile, parseRegions, type RegionConfig } from './lib/site/regions.js'
-import { DEMO_USER, startSimRegion, type SimRegion } from './sim/region.js'
+
+/** What server.ts uses of the simulator (sim/region.ts; test/server.test.ts checks that it fits). */
+export interface DemoSite {
+  name: string
+  root: string
+  entry: Record<string, unknown>
+  server1: { host: string, port: number }
+  close: () => Promise<void>
+}
+export interface DemoModule {
+  DEMO_USER: { username: string, password: string }
+  startSimRegion: (opts: { name: string, host?: string, port?: number, portFallback?: boolean, pageUrl?: string, root?: string, authFailDelayMs?: number, servers?: number, cameras?: number, logs?: boolean, rtsp?: boolean, hls?: boolean }) => Promise<DemoSite>
+}
+const DEMO_MODULE = './sim/region.js'
 
 const env = loadEnv()
 const fastify = Fastify(serverOptions(env))
 const log = fastify.log
 
 let regions: Map<string, RegionConfig>
-let demo: SimRegion | undefined
+/** The demo's simulated site, closed on the way out. */
+let demo: { close: () => Promise<void> } | undefined
 try {
   if (env.REGIONS_FILE !== '') {
     regions = loadRegionsFile(env.REGIONS_FILE)
   } else {
+    // The simulated site is a development tool: loaded only here, and absent from a production
+    // build (npm run build leaves sim/ out; npm start builds it when dev dependencies are there).
+    // The specifier is a variable so that tsc does not pull sim/ into the production build.
+    let sim: DemoModule
+    try {
+      sim = await import(DEMO_MODULE) as DemoModule
+    } catch (err) {
+      throw new Error(`REGIONS_FILE is not set, and this build has no demo site (${(err as Error).message.split('\n')[0]}). Set REGIONS_FILE to your regions file, or install the dev dependencies (npm install) and run npm start for the demo.`)
+    }
+    const { DEMO_USER, startSimRegion } = sim
+    let site: DemoSite
     const demoOptions = {
       name: '데모',
       host: env.DEMO_SSH_HOST,
@@ -34,19 +59,20 @@ try {
       hls: true
     }
     try {
-      demo = await startSimRegion(demoOptions)
+      site = await startSimRegion(demoOptions)
     } catch (err) {
       // Without GStreamer's RTSP server or ffmpeg the demo still works; only live video is missing.
       log.warn(`demo: live cameras unavailable (${(err as Error).message.split('\n')[0]}); install ffmpeg gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-{base,good,ugly} python3-gi for them`)
-      demo = await startSimRegion({ ...demoOptions, rtsp: false, hls: false })
+      site = await startSimRegion({ ...demoOptions, rtsp: false, hls: false })
     }
-    if (env.DEMO_SSH_PORT !== 0 && demo.server1.port !== env.DEMO_SSH_PORT) {
-      log.warn(`demo: port ${env.DEMO_SSH_PORT} is taken by another program; the simulated site listens on ${demo.server1.port} instead (set DEMO_SSH_PORT to choose)`)
+    demo = site
+    if (env.DEMO_SSH_PORT !== 0 && site.server1.port !== env.DEMO_SSH_PORT) {
+      log.warn(`demo: port ${env.DEMO_SSH_PORT} is taken by another program; the simulated site listens on ${site.server1.port} instead (set DEMO_SSH_PORT to choose)`)
     }
-    regions = parseRegions({ regions: { [demo.name]: demo.entry } }, 'built-in demo region')
+    regions = parseRegions({ regions: { [site.name]: site.entry } }, 'built-in demo region')
     // The simulated site makes new host keys when its folder is new: keep its identities with it.
-    if (process.env.KNOWN_HOSTS_FILE === undefined) env.KNOWN_HOSTS_FILE = path.join(demo.root, 'known_hosts.json')
-    log.warn(`REGIONS_FILE is not set: serving the built-in demo region ${demo.name} backed by a simulated site at ${demo.server1.host}:${demo.server1.port}. Log in with SSH id: ${DEMO_USER.username} password: ${DEMO_USER.password}`)
+    if (process.env.KNOWN_HOSTS_FILE === undefined) env.KNOWN_HOSTS_FILE = path.join(site.root, 'known_hosts.json')
+    log.warn(`REGIONS_FILE is not set: serving the built-in demo region ${site.name} backed by a simulated site at ${site.server1.host}:${site.server1.port}. Log in with SSH id: ${DEMO_USER.username} password: ${DEMO_USER.password}`)
   }
 } catch (err) {
   log.fatal((err as Error).message)

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/test-deps.sh || { echo "test-deps failed: cannot install what the suite needs"; echo "0 passed, 1 failed"; exit 1; }
 npx tsc -p tsconfig.json --noEmit || { echo "type check failed"; echo "0 passed, 1 failed"; exit 1; }
+# The layers (docs/architecture.md): an upward import fails the suite here.
+npx depcruise --config .dependency-cruiser.cjs app.ts server.ts bin lib plugins routes sim || { echo "dependency check failed: an import points up a layer (see .dependency-cruiser.cjs)"; echo "0 passed, 1 failed"; exit 1; }
 npx vue-tsc -p web/tsconfig.json || { echo "console type check failed"; echo "0 passed, 1 failed"; exit 1; }
 # The browser tests drive the built console (dist/web); rebuilt only when web/ changed.
 node scripts/build-web.mjs || { echo "console build failed"; echo "0 passed, 1 failed"; exit 1; }

@@ -4,6 +4,13 @@ import { once } from 'node:events'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { eventually } from './helpers/app.js'
+import type { DemoModule } from '../server.js'
+import * as simRegion from '../sim/region.js'
+
+// server.ts loads the simulator by a specifier tsc does not follow (so production builds leave
+// sim/ out): this line is the type check that the simulator still gives it what it uses.
+const demoFits: DemoModule = simRegion
+void demoFits
 
 // `npm start` with no configuration: the demo region on a simulated site, and the README's curl session.
 
