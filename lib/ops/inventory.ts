@@ -15,7 +15,12 @@ export interface Camera {
 
 interface MongoHandle { tunnel: SshTunnel, client: MongoClient, target: string }
 
-const RESOURCE = 'mongo'
+declare module '../site/session.js' {
+  interface SiteSession {
+    /** The session's MongoDB client and the SSH forward under it (made on first use, reused). */
+    mongo?: MongoHandle
+  }
+}
 
 function str (v: unknown): string | null {
   return v === null || v === undefined ? null : typeof v === 'string' ? v : String(v)
@@ -58,9 +63,9 @@ async function mongoFor (site: SiteSession, opts: { commandTimeoutSec: number, t
   const host = site.region.mongo.host ?? entry.host
   const port = entry.port
   const target = `${host}:${port}`
-  const existing = site.resources.get(RESOURCE) as MongoHandle | undefined
+  const existing = site.mongo
   if (existing !== undefined && existing.target === target) return existing.client
-  if (existing !== undefined) { site.resources.delete(RESOURCE); await closeHandle(existing) }
+  if (existing !== undefined) { site.mongo = undefined; await closeHandle(existing) }
 
   const tunnel = await SshTunnel.open(site.conn, host, port)
   const client = new MongoClient(`mongodb://127.0.0.1:${tunnel.port}/?directConnection=true`, {
@@ -73,7 +78,7 @@ async function mongoFor (site: SiteSession, opts: { commandTimeoutSec: number, t
     retryReads: false
   })
   const handle: MongoHandle = { tunnel, client, target }
-  site.resources.set(RESOURCE, handle)
+  site.mongo = handle
   site.onClose(async () => { await closeHandle(handle) })
   return client
 }
@@ -95,8 +100,8 @@ export async function readInventory (site: SiteSession, opts: { commandTimeoutSe
       .toArray()
   } catch (err) {
     // A broken client is not reused: the next request builds a new one.
-    const h = site.resources.get(RESOURCE) as MongoHandle | undefined
-    if (h !== undefined) { site.resources.delete(RESOURCE); void closeHandle(h) }
+    const h = site.mongo
+    if (h !== undefined) { site.mongo = undefined; void closeHandle(h) }
     const msg = (err as Error).message
     throw new RemoteError(/timed out|Server selection/i.test(msg) ? 'MongoDB: Timeout' : `MongoDB: ${msg}`)
   }

@@ -35,10 +35,15 @@ export type LiveTunnel =
   | { kind: 'gateway', tunnel: HlsTunnel, createdAt: number, close: () => void }
   | { kind: 'port', tunnel: SshTunnel, playlistPath: string, createdAt: number, close: () => void }
 
-const KEY = 'hls'
+declare module '../site/session.js' {
+  interface SiteSession {
+    /** The session's live view; null once one was open (its closer is registered), undefined before. */
+    liveView?: LiveTunnel | null
+  }
+}
 
 export function currentTunnel (site: SiteSession): LiveTunnel | undefined {
-  return site.resources.get(KEY) as LiveTunnel | undefined
+  return site.liveView ?? undefined
 }
 
 function lastUsed (t: LiveTunnel): number {
@@ -48,7 +53,7 @@ function lastUsed (t: LiveTunnel): number {
 function forget (site: SiteSession, t: LiveTunnel, why: string): void {
   site.audit({ event: 'hls_close', region: site.region.name, outcome: 'ok', ms: Date.now() - t.createdAt, detail: why })
   t.close()
-  if (site.resources.get(KEY) === t) site.resources.delete(KEY)
+  if (site.liveView === t) site.liveView = null
 }
 
 /**
@@ -75,19 +80,17 @@ export async function openLiveView (site: SiteSession, server: ServerConfig, cct
     const playlistPath = server.hls.path.replaceAll('{cctv_id}', cctvId)
     live = { kind: 'port', tunnel, playlistPath, createdAt: Date.now(), close: () => { void tunnel.close() } }
   }
+  if (site.liveView === undefined) {
+    // Once per session, not per tunnel: a session may switch cameras hundreds of times.
+    site.onClose(() => { const t = currentTunnel(site); if (t !== undefined) forget(site, t, 'session closed') })
+  }
   const previous = currentTunnel(site)
   if (previous !== undefined) forget(site, previous, 'replaced')
-  site.resources.set(KEY, live)
-  site.tunnelOpen = () => currentTunnel(site) !== undefined
+  site.liveView = live
   const idle = setInterval(() => {
     if (currentTunnel(site) !== live) { clearInterval(idle); return }
     if (Date.now() - lastUsed(live) > opts.idleMs) { clearInterval(idle); forget(site, live, 'idle') }
   }, Math.min(5000, Math.max(50, Math.floor(opts.idleMs / 4)))).unref()
-  if (!site.resources.has(KEY + ':cleanup')) {
-    // Once per session, not per tunnel: a session may switch cameras hundreds of times.
-    site.resources.set(KEY + ':cleanup', true)
-    site.onClose(() => { const t = currentTunnel(site); if (t !== undefined) forget(site, t, 'session closed') })
-  }
   return live
 }
 

@@ -18,15 +18,12 @@ function matches (c: ContainerInfo, sel: ContainerSelectorConfig): boolean {
   return false
 }
 
-/** The last `docker ps` of each server, per session: enough to find where services listen. */
-const lastListing = new WeakMap<SiteSession, Map<number, ContainerInfo[]>>()
-
 /**
  * The server's containers as this session last listed them; lists them (once) when it has not.
  * For discovery only (where a service listens): whether a container runs now is `findContainer`'s.
  */
 export async function knownContainers (site: SiteSession, server: ServerConfig, timeoutSec: number): Promise<ContainerInfo[]> {
-  return lastListing.get(site)?.get(server.n) ?? await listContainers(site, server, timeoutSec)
+  return site.containerListings.get(server.n) ?? await listContainers(site, server, timeoutSec)
 }
 
 /** Lists the server's containers (`docker ps -a`, through sudo when the region says so). */
@@ -47,9 +44,7 @@ export async function listContainers (site: SiteSession, server: ServerConfig, t
       throw new RemoteError('docker ps: unexpected output')
     }
   }
-  let byServer = lastListing.get(site)
-  if (byServer === undefined) { byServer = new Map(); lastListing.set(site, byServer) }
-  byServer.set(server.n, out)
+  site.containerListings.set(server.n, out)
   return out
 }
 

@@ -1,16 +1,24 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { RegionConfig, ServerConfig } from './regions.js'
 import { SshConnection, type ExecOptions, type ExecResult, type SshOptions } from '../ssh/connection.js'
-import { ApiError, RemoteError } from '../errors.js'
+import { AlreadyConnectedError, ApiError, RemoteError } from '../errors.js'
 import { buildCommand, stdinFor, type RemoteCommand } from '../ssh/remote-command.js'
 import { HostKeyMismatchError, type KnownHosts } from '../ssh/known-hosts.js'
 import { auditCommand, type AuditRecord } from '../audit.js'
+import type { ContainerInfo } from './containers.js'
 
 type Cleanup = () => void | Promise<void>
 
+/** Where a session's remote commands and closing are recorded. */
+export type AuditSink = (rec: Omit<AuditRecord, 'ts'>) => void
+
 /**
  * What one browser session holds on a site: its SSH connection to server 1 and
- * everything opened through it later (hops, tunnels), all closed together.
+ * everything opened through it later (hops, tunnels), all closed together by one path
+ * (`onClose`, newest first). Each remote operation keeps what it owns for the session in its
+ * own typed member, declared next to the operation (lib/ops/*: `declare module` adds it here,
+ * as Fastify plugins add decorators), so this layer knows none of them.
  */
 export class SiteSession {
   readonly connectedAt = Date.now()
@@ -19,15 +27,17 @@ export class SiteSession {
   private closed = false
   /** Connections to servers 2, 3, … carried inside `conn`, opened on first use. */
   private readonly hops = new Map<number, Promise<SshConnection>>()
-  /** Per-session resources of features (e.g. the Mongo client), closed with the session. */
-  readonly resources = new Map<string, unknown>()
+  /** Each server's last `docker ps` in this session (lib/site/containers.ts), for discovery. */
+  readonly containerListings = new Map<number, ContainerInfo[]>()
 
   constructor (
     readonly id: string,
     readonly region: RegionConfig,
     readonly conn: SshConnection,
     ttlMs: number,
-    private readonly sshOptions: SshOptions & { knownHosts?: KnownHosts }
+    private readonly sshOptions: SshOptions & { knownHosts?: KnownHosts },
+    /** Where this session's remote commands and closing are recorded. */
+    readonly audit: AuditSink = () => {}
   ) {
     this.expiresAt = this.connectedAt + ttlMs
     this.onClose(async () => {
@@ -123,14 +133,6 @@ export class SiteSession {
     }
   }
 
-  /** Where this session's remote commands and closing are recorded (set by whoever opens it). */
-  audit: (rec: Omit<AuditRecord, 'ts'>) => void = () => {}
-
-  /** Set by the live-view feature while this session has an HLS tunnel open. */
-  tunnelOpen: () => boolean = () => false
-
-  hasTunnel (): boolean { return this.alive && this.tunnelOpen() }
-
   get alive (): boolean {
     return !this.closed && this.conn.alive && Date.now() < this.expiresAt
   }
@@ -169,7 +171,16 @@ function hopError (n: number, err: unknown): Error {
 export interface RegistryOptions {
   ttlMs: number
   log: FastifyBaseLogger
+  /** Connection options for server 1 and every hop. */
+  ssh: SshOptions
+  /** Host identities seen (trust on first use). */
+  knownHosts?: KnownHosts
+  /** Where every session's records go; each record is signed with who opened the session. */
+  audit: AuditSink
 }
+
+/** Who opens a site session, as the audit log names them. */
+export interface Opener { session?: string, user: string, client: string }
 
 /**
  * All live site sessions of this gateway, keyed by an id that only the owning
@@ -182,6 +193,28 @@ export class SiteSessionRegistry {
   readonly connecting = new Set<string>()
 
   constructor (private readonly opts: RegistryOptions) {}
+
+  /**
+   * Logs in to `region`'s server 1 and keeps the new session under a fresh id. `key` names the
+   * browser session: a second connect of it while the first is in flight is "already connected".
+   */
+  async open (key: string, region: RegionConfig, login: { username: string, password: string }, who: Opener): Promise<SiteSession> {
+    if (this.connecting.has(key)) throw new AlreadyConnectedError()
+    this.connecting.add(key)
+    try {
+      const { host, port, fingerprint } = region.ssh
+      const { ssh, knownHosts } = this.opts
+      const conn = await SshConnection.connect({ host, port, ...login }, {
+        ...ssh,
+        identity: knownHosts === undefined ? undefined : { knownHosts, hostId: `${host}:${port}`, pinned: fingerprint }
+      })
+      const site = new SiteSession(randomUUID(), region, conn, this.opts.ttlMs, { ...ssh, knownHosts }, rec => { this.opts.audit({ ...who, ...rec }) })
+      this.add(site)
+      return site
+    } finally {
+      this.connecting.delete(key)
+    }
+  }
 
   get size (): number { return this.sessions.size }
 

@@ -45,4 +45,4 @@ export default fp(async (fastify) => {
     })
   })
   fastify.addHook('onClose', async () => { await audit.close() })
-}, { name: 'audit', dependencies: ['ssh-session'] })
+}, { name: 'audit' })

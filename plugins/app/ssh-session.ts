@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { SiteSession, SiteSessionRegistry } from '../../lib/site/session.js'
-import type { SshOptions } from '../../lib/ssh/connection.js'
 import { NotConnectedError } from '../../lib/errors.js'
 import { KnownHosts } from '../../lib/ssh/known-hosts.js'
 
@@ -9,8 +8,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every browser session's SSH side. */
     sites: SiteSessionRegistry
-    /** Connection options from the environment, for server 1 and hops alike. */
-    sshOptions: () => SshOptions
     /** Host identities seen (trust on first use), on disk. */
     knownHosts: KnownHosts
   }
@@ -26,15 +23,21 @@ declare module 'fastify' {
 
 export default fp(async (fastify) => {
   const { env } = fastify.config
-  const sites = new SiteSessionRegistry({ ttlMs: env.SSH_TTL_SECONDS * 1000, log: fastify.log })
+  const knownHosts = new KnownHosts(env.KNOWN_HOSTS_FILE)
+  fastify.decorate('knownHosts', knownHosts)
+  const sites = new SiteSessionRegistry({
+    ttlMs: env.SSH_TTL_SECONDS * 1000,
+    log: fastify.log,
+    ssh: {
+      readyTimeoutMs: env.SSH_READY_TIMEOUT_MS,
+      keepaliveIntervalMs: env.SSH_KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: env.SSH_KEEPALIVE_COUNT_MAX,
+      maxChannels: env.SSH_MAX_CHANNELS
+    },
+    knownHosts,
+    audit: rec => { fastify.audit.write(rec) }
+  })
   fastify.decorate('sites', sites)
-  fastify.decorate('knownHosts', new KnownHosts(env.KNOWN_HOSTS_FILE))
-  fastify.decorate('sshOptions', (): SshOptions => ({
-    readyTimeoutMs: env.SSH_READY_TIMEOUT_MS,
-    keepaliveIntervalMs: env.SSH_KEEPALIVE_INTERVAL_MS,
-    keepaliveCountMax: env.SSH_KEEPALIVE_COUNT_MAX,
-    maxChannels: env.SSH_MAX_CHANNELS
-  }))
 
   fastify.decorateRequest('site', function (this: FastifyRequest) {
     return sites.get(this.session.siteId)
@@ -67,4 +70,4 @@ export default fp(async (fastify) => {
   })
 
   fastify.addHook('onClose', async () => { await sites.closeAll('gateway shutting down') })
-}, { name: 'ssh-session', dependencies: ['session'] })
+}, { name: 'ssh-session', dependencies: ['session', 'audit'] })

@@ -1,39 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import pLimit, { type LimitFunction } from 'p-limit'
-import { HealthSweep, perServerLimit, toCsv } from '../../lib/ops/health-sweep.js'
-import { byUrgency, type CameraHealth, type SweepFilter } from '../../lib/ops/health-rows.js'
-import { BadRequestError, CameraNotFoundError, NoSweepError, RemoteError, SweepRunningError } from '../../lib/errors.js'
+import { perServerLimit, toCsv, type HealthSweep } from '../../lib/ops/health-sweep.js'
+import { byUrgency, type CameraHealth } from '../../lib/ops/health-rows.js'
+import { InMemorySweepHistory, Sweeps, type SweepsOptions } from '../../lib/ops/sweeps.js'
+import { NoSweepError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site/session.js'
 import { kstDay } from '../../lib/site/clock.js'
 import { errors } from './schemas.js'
-
-interface Sweeps {
-  current?: HealthSweep
-  complete?: HealthSweep
-  /** Re-probes of single cameras, queued so that many clicks cannot flood a server either. */
-  reprobes?: LimitFunction
-}
-const KEY = 'health'
-
-/** The session's sweeps: the running (or last) one and the last complete one. */
-function sweeps (site: SiteSession): Sweeps {
-  let s = site.resources.get(KEY) as Sweeps | undefined
-  if (s === undefined) {
-    const created: Sweeps = {}
-    site.resources.set(KEY, created)
-    // Logout, the SSH TTL or shutdown: the sweep's remote processes go with the session.
-    site.onClose(() => { created.current?.cancel() })
-    s = created
-  }
-  return s
-}
-
-/** The session's last complete sweep, or the 404 that says there is none yet. */
-function latestComplete (site: SiteSession): HealthSweep {
-  const done = sweeps(site).complete
-  if (done === undefined) throw new NoSweepError()
-  return done
-}
 
 /** Down first, then flapping, then the rest; by ID within each. */
 function ordered (s: HealthSweep): CameraHealth[] {
@@ -56,16 +28,21 @@ function report (s: HealthSweep): Record<string, unknown> {
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config
   const limit = perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS)
-  const newSweep = (site: SiteSession, filter: SweepFilter): HealthSweep => new HealthSweep(site, filter, {
-    concurrency: limit,
-    probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
-    commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
-    logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
-    mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
-    maxCameras: env.CCTV_MAX_CAMERAS,
-    flapMin: env.HEALTH_FLAP_MIN,
-    today: kstDay()
-  })
+  const options: SweepsOptions = {
+    sweep: () => ({
+      concurrency: limit,
+      probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
+      commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
+      logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
+      mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
+      maxCameras: env.CCTV_MAX_CAMERAS,
+      flapMin: env.HEALTH_FLAP_MIN,
+      today: kstDay()
+    }),
+    reprobeLimit: limit,
+    history: () => new InMemorySweepHistory()
+  }
+  const sweeps = (site: SiteSession): Sweeps => Sweeps.of(site, options)
 
   fastify.post('/cctv_health', {
     // The body is optional: no body is the whole region, like {}.
@@ -82,26 +59,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const site = request.requireSite()
-    const s = sweeps(site)
-    if (s.current?.state === 'running') throw new SweepRunningError(s.current.done, s.current.total)
-    const sweep = newSweep(site, request.body)
-    const previous = s.current
-    s.current = sweep
-    try {
-      // The inventory is read before answering: a filter that matches nothing keeps the last result.
-      if (await sweep.prepare() === 0) throw new BadRequestError('no camera matches the filter (servers, l2, l3, ids)')
-    } catch (err) {
-      sweep.cancel()
-      if (s.current === sweep) s.current = previous
-      throw err
-    }
     const log = request.log
-    sweep.once('end', () => {
-      if (sweep.state === 'done') s.complete = sweep
-      site.audit({ event: 'health_sweep', region: site.region.name, outcome: sweep.state === 'failed' ? 'error' : 'ok', ms: Date.now() - sweep.startedAt.getTime(), detail: `${sweep.state} ${sweep.done}/${sweep.total}` })
+    await sweeps(site).start(request.body, sweep => {
       log.info({ region: site.region.name, state: sweep.state, done: sweep.done, total: sweep.total, summary: sweep.summary().by_status }, 'health sweep ended')
     })
-    void sweep.run()
     return await reply.code(202).send({ message: 'health sweep started', state: 'running' })
   })
 
@@ -109,7 +70,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { summary: 'Server-Sent Events of the session\'s sweep: progress {done,total}, result per camera, end' }
   }, async (request, reply) => {
     const site = request.requireSite()
-    const sweep = sweeps(site).current
+    const sweep = site.sweeps?.current
     if (sweep === undefined) throw new NoSweepError()
     reply.hijack()
     const out = reply.raw
@@ -143,13 +104,13 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/cctv_health', {
     schema: { summary: 'The latest complete sweep: summary per status and server, every camera (down first)' }
-  }, async (request) => report(latestComplete(request.requireSite())))
+  }, async (request) => report(sweeps(request.requireSite()).latestComplete()))
 
   fastify.get('/cctv_health.csv', {
     schema: { summary: 'The latest complete sweep as CSV' }
   }, async (request, reply) => {
     const site = request.requireSite()
-    const done = latestComplete(site)
+    const done = sweeps(site).latestComplete()
     const name = `fwmaint-health-${encodeURIComponent(site.region.name)}-${done.startedAt.toISOString().slice(0, 16).replace(/[-:T]/g, '')}.csv`
     return await reply
       .type('text/csv; charset=utf-8')
@@ -165,33 +126,23 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const site = request.requireSite()
-    const s = sweeps(site)
-    // Its probe would come on top of the running sweep's per-server limit.
-    if (s.current?.state === 'running') throw new SweepRunningError(s.current.done, s.current.total)
-    const one = newSweep(site, { ids: [request.body.id] })
     // A client that leaves before the answer takes the probe with it, like a stop.
-    const gone = (): void => { if (!reply.raw.writableEnded) one.cancel() }
+    const left = new AbortController()
+    const gone = (): void => { if (!reply.raw.writableEnded) left.abort() }
     reply.raw.once('close', gone)
-    s.reprobes ??= pLimit(limit)
+    let item: CameraHealth
     try {
-      await s.reprobes(async () => { if (one.state === 'running') await one.run() })
+      item = await sweeps(site).reprobe(request.body.id, left.signal)
     } finally {
       reply.raw.off('close', gone)
     }
-    if (one.state === 'failed') throw new RemoteError(one.failure ?? 'health probe failed')
-    const item = one.results[0]
-    if (item === undefined) throw new CameraNotFoundError()
-    s.complete?.replace(item)
     return { message: 'camera probed', result: item }
   })
 
   fastify.post('/cctv_health/stop', {
     schema: { summary: 'Cancel the session\'s running sweep (its remote processes are killed)', response: { 200: Type.Object({ message: Type.String(), stopped: Type.Boolean() }) } }
   }, async (request) => {
-    const site = request.site()
-    const current = site === undefined ? undefined : sweeps(site).current
-    const stopped = current?.state === 'running'
-    current?.cancel()
+    const stopped = request.site()?.sweeps?.stop() ?? false
     return { message: 'health sweep stopped', stopped }
   })
 }

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AlreadyConnectedError, AuthFailedError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError, TooManyLoginsError } from '../../lib/errors.js'
 import { LoginAttempts, waitInWords } from '../../lib/http/login-attempts.js'
-import { SshConnection } from '../../lib/ssh/connection.js'
-import { SiteSession } from '../../lib/site/session.js'
+import { currentTunnel } from '../../lib/ops/live-view.js'
 import { sessionTag } from '../../lib/audit.js'
 import { Host, MessageReply, Port, RegionName, errors } from './schemas.js'
 
@@ -44,7 +42,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       status: 'connected' as const,
       host: s.conn.host,
       port: s.conn.port,
-      hls_server: s.hasTunnel(),
+      hls_server: currentTunnel(s) !== undefined,
       region: s.region.name,
       user: s.conn.username,
       connected_at: new Date(s.connectedAt).toISOString(),
@@ -71,28 +69,17 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const wait = attempts.retryAfter(client)
     if (wait > 0) throw new TooManyLoginsError(waitInWords(wait))
 
-    fastify.sites.connecting.add(browserSession)
     const started = Date.now()
     try {
-      const conn = await SshConnection.connect({ host, port, username: id, password }, {
-        ...fastify.sshOptions(),
-        identity: { knownHosts: fastify.knownHosts, hostId: `${host}:${port}`, pinned: region.ssh.fingerprint }
-      })
-      const siteId = randomUUID()
-      const site = new SiteSession(siteId, region, conn, fastify.config.env.SSH_TTL_SECONDS * 1000, { ...fastify.sshOptions(), knownHosts: fastify.knownHosts })
-      const who = { session: sessionTag(request.session.sessionId), user: id, client: request.ip }
-      site.audit = rec => { fastify.audit.write({ ...who, ...rec }) }
-      fastify.sites.add(site)
+      const site = await fastify.sites.open(browserSession, region, { username: id, password }, { session: sessionTag(browserSession), user: id, client: request.ip })
       attempts.succeeded(client)
-      request.session.siteId = siteId
+      request.session.siteId = site.id
       request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started }, 'ssh connected')
       return { message: 'SSH connect success' }
     } catch (err) {
       if (err instanceof AuthFailedError) attempts.failed(client)
       request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started, cause: (err as Error).message }, 'ssh connect failed')
       throw err
-    } finally {
-      fastify.sites.connecting.delete(browserSession)
     }
   })
 
