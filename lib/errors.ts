@@ -3,7 +3,7 @@
  * (plugins/app/error-handler.ts) maps them to `{message}` with their status;
  * anything else is a 500 "Internal server error" and gets logged.
  *
- * Messages are part of the client contract (shared/api-contract.md): keep them exact.
+ * Messages are part of the client contract (docs/api-contract.md): keep them exact.
  */
 export class ApiError extends Error {
   readonly statusCode: number

@@ -4,7 +4,7 @@ import { plain } from '../lib/plain-json.js'
 import { toCamera } from '../lib/ops/inventory.js'
 import { Long, Int32, Double, Decimal128, ObjectId } from 'mongodb'
 
-// Route 6 of shared/api-contract.md: the camera inventory from the site's MongoDB.
+// Route 6 of docs/api-contract.md: the camera inventory from the site's MongoDB.
 
 t.test('POST /api/cctv_data without a session: 400 "not connected"', async t => {
   const gw = await startGateway(t)

@@ -5,7 +5,7 @@ import { CAMERA_PASSWORD } from '../sim/inventory.js'
 import { checkStreamUrl, summarize } from '../lib/ops/ffprobe.js'
 import { maskSecrets } from '../lib/mask.js'
 
-// Route 9 of shared/api-contract.md: real ffprobe (Debian's) on real RTSP cameras (GStreamer),
+// Route 9 of docs/api-contract.md: real ffprobe (Debian's) on real RTSP cameras (GStreamer),
 // run inside the simulated FireWatcher container of each camera's analysis server.
 
 const gw = await startGateway(t, {

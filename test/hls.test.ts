@@ -3,7 +3,7 @@ import http from 'node:http'
 import type { Test } from 'tap'
 import { eventually, startGateway, type Browser } from './helpers/app.js'
 
-// Routes 11 and 12 of shared/api-contract.md and the hls_server flag of route 1.
+// Routes 11 and 12 of docs/api-contract.md and the hls_server flag of route 1.
 
 const gw = await startGateway(t, {
   regions: [{ name: '대구', servers: 2, hls: true }],

@@ -6,7 +6,7 @@ import { startGateway } from './helpers/app.js'
 import { HOSTILE_VALUES } from './helpers/hostile.js'
 import { FIXTURE_DAY, ROTATED_DAY } from '../sim/logs.js'
 
-// Routes 7 and 8 of shared/api-contract.md, against a simulated region with three
+// Routes 7 and 8 of docs/api-contract.md, against a simulated region with three
 // analysis servers (2 and 3 only through server 1) and real log files.
 
 const DAYS = [ROTATED_DAY, FIXTURE_DAY, '2025-03-14']

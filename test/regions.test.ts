@@ -2,7 +2,7 @@ import t from 'tap'
 import { startGateway } from './helpers/app.js'
 import { closedPort, silentServer } from './helpers/net.js'
 
-// Routes 2, 3 and 10 of shared/api-contract.md.
+// Routes 2, 3 and 10 of docs/api-contract.md.
 
 t.test('GET /api/db_list: every registered region with its ip and port', async t => {
   const gw = await startGateway(t, { regions: [{ name: '대구' }, { name: '창원', host: '127.0.0.2' }] })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { eventually, startGateway } from './helpers/app.js'
 import { closedPort, silentServer } from './helpers/net.js'
 
-// Routes 1, 4 and 5 of shared/api-contract.md, one t.test per rule.
+// Routes 1, 4 and 5 of docs/api-contract.md, one t.test per rule.
 
 t.test('GET /api/ssh_status without a session: 200 disconnected', async t => {
   const gw = await startGateway(t)

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml'
 
 /*
  * The regions file: exactly the shape of the "Configuration" section of
- * shared/api-contract.md. Validated at start-up; a bad file stops the server with
+ * docs/api-contract.md. Validated at start-up; a bad file stops the server with
  * a message naming the region and the field.
  */
 

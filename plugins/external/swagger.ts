@@ -7,7 +7,7 @@ export default fp(async (fastify) => {
     openapi: {
       info: {
         title: 'fwmaint',
-        description: 'FireWatcher maintenance gateway API (see shared/api-contract.md)',
+        description: 'FireWatcher maintenance gateway API (see docs/api-contract.md)',
         version: '0.1.0'
       }
     }
