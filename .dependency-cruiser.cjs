@@ -1,7 +1,7 @@
 /**
  * The layers (docs/architecture.md), checked by `npm test` (scripts/test.sh): imports point
  * down only. lib/*.ts (errors, mask, audit, env, …) ← lib/ssh ← lib/site ← lib/ops ← routes,
- * plugins; lib/http is HTTP plumbing used by plugins and routes. Nothing in lib/ knows the
+ * plugins; lib/store (the history database) sits on base only; lib/http is HTTP plumbing. Nothing in lib/ knows the
  * routes, the plugins or the simulator, and production code loads the simulator only through
  * server.ts's dynamic import of the demo.
  */
@@ -12,6 +12,7 @@ module.exports = {
     { name: 'ssh-below-site', comment: 'the SSH transport knows nothing of sites, operations or HTTP', severity: 'error', from: { path: '^lib/ssh/' }, to: { path: '^lib/(site|ops|http)/' } },
     { name: 'site-below-ops', comment: 'the site session knows no remote operation and no HTTP', severity: 'error', from: { path: '^lib/site/' }, to: { path: '^lib/(ops|http)/' } },
     { name: 'ops-below-http', comment: 'remote operations know no HTTP', severity: 'error', from: { path: '^lib/ops/' }, to: { path: '^lib/http/' } },
+    { name: 'store-below-ops', comment: 'the history store is data access only: it knows base modules, not SSH, sites, operations or HTTP', severity: 'error', from: { path: '^lib/store/' }, to: { path: '^lib/(ssh|site|ops|http)/' } },
     { name: 'no-simulator-in-production', comment: 'the simulator is for tests, benches and the demo (server.ts imports it dynamically)', severity: 'error', from: { path: '^(lib|routes|plugins|bin)/|^app\\.ts$' }, to: { path: '^sim/' } },
     { name: 'demo-only-dynamically', comment: 'server.ts loads the demo site on demand, so a production build can leave sim/ out', severity: 'error', from: { path: '^server\\.ts$' }, to: { path: '^sim/', dependencyTypesNot: ['dynamic-import', 'type-import'] } },
     { name: 'routes-share-only-schemas', comment: 'a route file imports no sibling route; shared schemas live in routes/api/schemas.ts', severity: 'error', from: { path: '^routes/' }, to: { path: '^routes/', pathNot: '^routes/api/schemas\\.ts$' } },

@@ -9,7 +9,7 @@
  *
  * BENCH_HEALTH_CAMERAS (2000), BENCH_HEALTH_LIMITS (1,2,4,8), HEALTH_PROBE_TIMEOUT_SECONDS (8).
  */
-import { kstDay } from '../lib/site/clock.js'
+import { kstDay } from '../lib/clock.js'
 import { behaviourOf } from '../sim/inventory.js'
 import { startSimRegion } from '../sim/region.js'
 import os from 'node:os'

@@ -58,6 +58,11 @@ export const EnvSchema = Type.Object({
   HEALTH_FLAP_MIN: Type.Integer({ minimum: 1, default: 3 }),
   HEALTH_ABANDON_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 15 }),
 
+  HISTORY_DB: Type.String({ minLength: 1, default: 'var/history.sqlite' }),
+  DATABASE_URL: Type.String({ default: '' }),
+  HISTORY_RAW_DAYS: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
+  HISTORY_DAYS: Type.Integer({ minimum: 1, maximum: 3660, default: 400 }),
+
   DEMO_SSH_HOST: Type.String({ default: '127.0.0.1' }),
   DEMO_SSH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),
   DEMO_ROOT: Type.String({ default: '' })

@@ -24,6 +24,8 @@ need 'command -v pgrep' procps
 need 'command -v mkfifo' coreutils
 # The systemd unit is checked with systemd-analyze.
 need 'command -v systemd-analyze' systemd
+# The history store's suite runs on a real PostgreSQL too (a cluster of its own in a temp folder).
+need 'ls /usr/lib/postgresql/*/bin/postgres' postgresql
 # Headless browser tests (playwright-core drives Debian's Chromium; Korean text needs a font).
 need 'test -x /usr/bin/chromium' chromium
 need 'fc-list | grep -qi nanum' fonts-nanum

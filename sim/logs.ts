@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { kstDay } from '../lib/site/clock.js'
+import { kstDay } from '../lib/clock.js'
 import { packageRoot } from './paths.js'
 import { pick, rng } from './random.js'
 import { behaviourOf, type SimCamera } from './inventory.js'

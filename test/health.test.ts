@@ -4,7 +4,7 @@ import { appendFileSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import { eventually, startGateway, type Browser } from './helpers/app.js'
 import { classify, countReconnects, perServerLimit, toCsv } from '../lib/ops/health-sweep.js'
-import { kstDay } from '../lib/site/clock.js'
+import { kstDay } from '../lib/clock.js'
 import { behaviourOf } from '../sim/inventory.js'
 import { expectedStatus } from './helpers/health.js'
 
@@ -279,4 +279,17 @@ t.test('the body is optional (no body = the whole region); a filter that matches
   const first = (await events(b, (e, _d, req) => { if (e === 'progress') req.destroy() }))
   t.equal(first.find(e => e.event === 'progress')?.data.total, region.inventory.length, 'every camera of the region')
   await b.post('/api/cctv_health/stop')
+})
+
+t.test('an operator\'s sweep is kept in the history store: manual, by its SSH user, every camera\'s state', async t => {
+  const b = await session(t)
+  t.equal((await b.post('/api/cctv_health', { ids: [1, 5] })).status, 202)
+  await events(b)
+  let kept: Awaited<ReturnType<typeof gw.app.history.sweeps>> = []
+  t.ok(await eventually(async () => { kept = await gw.app.history.sweeps(region.name); return kept.some(s => s.total === 2) }), 'the sweep is in the store')
+  t.match(kept.find(s => s.total === 2), { trigger: 'manual', started_by: 'demo', state: 'done', done: 2, online: 1, down: 1 })
+  const cams = new Map((await gw.app.history.cameras(region.name)).map(c => [c.cctv_id, c]))
+  t.match(cams.get('1'), { status: 'online', name: region.inventory.find(c => c.cctv_ID === 1)!.cctv_name })
+  t.match(cams.get('5'), { status: 'offline' })
+  t.ok((await gw.app.history.changes(region.name, 0)).some(c => c.cctv_id === '5' && c.kind === 'down'), 'camera 5 first seen down: a change')
 })

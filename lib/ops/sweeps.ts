@@ -3,14 +3,15 @@ import { BadRequestError, CameraNotFoundError, NoSweepError, RemoteError, SweepR
 import type { SiteSession } from '../site/session.js'
 import { HealthSweep, type SweepOptions } from './health-sweep.js'
 import type { CameraHealth, SweepFilter } from './health-rows.js'
+import type { HistoryStore } from '../store/history.js'
 
 /**
  * Where complete sweeps are kept and found again. The in-memory history below is one
  * session's latest sweep (lost with the session); a persistent store plugs in here.
  */
 export interface SweepHistory {
-  /** A sweep that ended `done`: the latest complete result from now on. */
-  completed: (sweep: HealthSweep) => void
+  /** A sweep that has ended, whatever the outcome; one that ended `done` is the latest complete result from now on. */
+  ended: (sweep: HealthSweep) => void
   /** The latest complete sweep, or undefined when there is none yet. */
   latest: () => HealthSweep | undefined
   /** One camera probed again: its row replaces the one in the latest result (none is added). */
@@ -19,9 +20,33 @@ export interface SweepHistory {
 
 export class InMemorySweepHistory implements SweepHistory {
   private last: HealthSweep | undefined
-  completed (sweep: HealthSweep): void { this.last = sweep }
+  ended (sweep: HealthSweep): void { if (sweep.state === 'done') this.last = sweep }
   latest (): HealthSweep | undefined { return this.last }
   replaced (row: CameraHealth): void { this.last?.replace(row) }
+}
+
+/**
+ * Today's in-memory history, and every ended sweep kept in the history store as well: an
+ * operator's sweep counts like a scheduled one, marked manual, with the SSH user who started it.
+ * A store that fails is logged by `onError`, never the operator's problem.
+ */
+export class RecordingSweepHistory extends InMemorySweepHistory {
+  constructor (private readonly site: SiteSession, private readonly store: HistoryStore, private readonly onError: (err: Error) => void) { super() }
+
+  override ended (sweep: HealthSweep): void {
+    super.ended(sweep)
+    this.store.recordSweep({
+      region: this.site.region.name,
+      trigger: 'manual',
+      startedBy: this.site.conn.username,
+      startedAt: sweep.startedAt.getTime(),
+      finishedAt: (sweep.finishedAt ?? new Date()).getTime(),
+      state: sweep.state === 'running' ? 'cancelled' : sweep.state,
+      failure: sweep.failure,
+      total: sweep.total,
+      results: sweep.results
+    }).catch(this.onError)
+  }
 }
 
 export interface SweepsOptions {
@@ -29,7 +54,7 @@ export interface SweepsOptions {
   sweep: () => SweepOptions
   /** Re-probes queued at once per session (the per-server limit). */
   reprobeLimit: number
-  history: () => SweepHistory
+  history: (site: SiteSession) => SweepHistory
 }
 
 declare module '../site/session.js' {
@@ -56,7 +81,7 @@ export class Sweeps {
 
   /** The session's sweeps, made on first use. */
   static of (site: SiteSession, opts: SweepsOptions): Sweeps {
-    return site.sweeps ??= new Sweeps(site, opts, opts.history())
+    return site.sweeps ??= new Sweeps(site, opts, opts.history(site))
   }
 
   /**
@@ -77,7 +102,7 @@ export class Sweeps {
       throw err
     }
     sweep.once('end', () => {
-      if (sweep.state === 'done') this.history.completed(sweep)
+      this.history.ended(sweep)
       this.site.audit({ event: 'health_sweep', region: this.site.region.name, outcome: sweep.state === 'failed' ? 'error' : 'ok', ms: Date.now() - sweep.startedAt.getTime(), detail: `${sweep.state} ${sweep.done}/${sweep.total}` })
       onEnd?.(sweep)
     })

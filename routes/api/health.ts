@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { perServerLimit, toCsv, type HealthSweep } from '../../lib/ops/health-sweep.js'
 import { byUrgency, type CameraHealth } from '../../lib/ops/health-rows.js'
-import { InMemorySweepHistory, Sweeps, type SweepsOptions } from '../../lib/ops/sweeps.js'
+import { RecordingSweepHistory, Sweeps, type SweepsOptions } from '../../lib/ops/sweeps.js'
 import { NoSweepError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site/session.js'
-import { kstDay } from '../../lib/site/clock.js'
+import { kstDay } from '../../lib/clock.js'
 import { errors } from './schemas.js'
 
 /** Down first, then flapping, then the rest; by ID within each. */
@@ -40,7 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       today: kstDay()
     }),
     reprobeLimit: limit,
-    history: () => new InMemorySweepHistory()
+    history: site => new RecordingSweepHistory(site, fastify.history, err => { fastify.log.warn({ err: { message: err.message }, region: site.region.name }, 'health sweep not kept in the history') })
   }
   const sweeps = (site: SiteSession): Sweeps => Sweeps.of(site, options)
 

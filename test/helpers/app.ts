@@ -23,6 +23,7 @@ export function testEnv (overrides: Record<string, string> = {}): Env {
     SSH_READY_TIMEOUT_MS: '3000',
     KNOWN_HOSTS_FILE: path.join(state, 'known_hosts.json'),
     AUDIT_LOG: path.join(state, 'audit.log'),
+    HISTORY_DB: path.join(state, 'history.sqlite'),
     LOGIN_RATE_MAX: '1000',
     ...overrides
   }, false)

@@ -1,0 +1,195 @@
+import { sql } from 'kysely'
+import { kstDay } from '../clock.js'
+import type { Database } from './db.js'
+
+/** One camera's result in a sweep, as the health sweep reports it (lib/ops/health-rows.ts). */
+export interface CameraResult {
+  cctv_ID: number | string
+  cctv_name: string | null
+  inference_id: string | null
+  server: number | null
+  status: string
+  flapping: boolean
+  error: string | null
+  probe_ms: number
+  reconnects_today: number
+}
+
+/** A sweep to keep: when, by whom, how it ended, and what each camera said. */
+export interface SweepRecord {
+  region: string
+  trigger: 'scheduled' | 'manual'
+  startedBy: string | null
+  startedAt: number
+  finishedAt: number
+  state: 'done' | 'cancelled' | 'failed' | 'skipped'
+  failure: string | null
+  total: number
+  results: CameraResult[]
+}
+
+export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string }
+
+/** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500
+const DAY_MS = 86_400_000
+
+/**
+ * The monitor's memory: sweeps, each camera's latest state and when it changed, raw results
+ * for a few days and daily uptime for a year, on SQLite or PostgreSQL (lib/store/db.ts). Every
+ * query is built by Kysely with bound parameters; a sweep is written in one transaction.
+ */
+export class HistoryStore {
+  constructor (private readonly database: Database) {}
+
+  private get db (): Database['db'] { return this.database.db }
+
+  /** Keeps a sweep: its row, every result, status changes against the last state, daily uptime. Returns its id. */
+  async recordSweep (s: SweepRecord): Promise<number> {
+    const at = s.finishedAt
+    const day = kstDay(new Date(at))
+    const online = s.results.filter(r => r.status === 'online').length
+    return await this.db.transaction().execute(async tx => {
+      const { id } = await tx.insertInto('sweeps').values({
+        region: s.region,
+        trigger: s.trigger,
+        started_by: s.startedBy,
+        started_at: s.startedAt,
+        finished_at: s.finishedAt,
+        state: s.state,
+        total: s.total,
+        done: s.results.length,
+        online,
+        down: s.results.length - online,
+        flapping: s.results.filter(r => r.flapping).length,
+        failure: s.failure
+      }).returning('id').executeTakeFirstOrThrow()
+      const sweepId = Number(id)
+      if (s.results.length === 0) return sweepId
+
+      const before = new Map((await tx.selectFrom('camera_state').select(['cctv_id', 'status', 'flapping', 'since']).where('region', '=', s.region).execute()).map(r => [r.cctv_id, r]))
+      const changes: Array<{ region: string, cctv_id: string, at: number, sweep_id: number, kind: string, from_status: string | null, to_status: string }> = []
+      const states = s.results.map(r => {
+        const cctv = String(r.cctv_ID)
+        const prev = before.get(cctv)
+        const flapping = r.flapping ? 1 : 0
+        let since = prev?.since ?? at
+        if (prev === undefined) {
+          // A camera first seen down is news; first seen up is not.
+          if (r.status !== 'online') changes.push({ region: s.region, cctv_id: cctv, at, sweep_id: sweepId, kind: 'down', from_status: null, to_status: r.status })
+        } else if (prev.status !== r.status) {
+          since = at
+          const kind = r.status === 'online' ? 'up' : prev.status === 'online' ? 'down' : 'status'
+          changes.push({ region: s.region, cctv_id: cctv, at, sweep_id: sweepId, kind, from_status: prev.status, to_status: r.status })
+        }
+        if (prev !== undefined && prev.flapping !== flapping) {
+          changes.push({ region: s.region, cctv_id: cctv, at, sweep_id: sweepId, kind: flapping === 1 ? 'flapping' : 'steady', from_status: prev.status, to_status: r.status })
+        }
+        return {
+          region: s.region,
+          cctv_id: cctv,
+          name: r.cctv_name,
+          inference_id: r.inference_id,
+          server: r.server,
+          status: r.status,
+          flapping,
+          since,
+          last_seen: at,
+          last_sweep_id: sweepId,
+          error: r.error,
+          reconnects_today: r.reconnects_today
+        }
+      })
+      for (let i = 0; i < states.length; i += CHUNK) {
+        await tx.insertInto('camera_state').values(states.slice(i, i + CHUNK))
+          .onConflict(oc => oc.columns(['region', 'cctv_id']).doUpdateSet(eb => ({
+            name: eb.ref('excluded.name'),
+            inference_id: eb.ref('excluded.inference_id'),
+            server: eb.ref('excluded.server'),
+            status: eb.ref('excluded.status'),
+            flapping: eb.ref('excluded.flapping'),
+            since: eb.ref('excluded.since'),
+            last_seen: eb.ref('excluded.last_seen'),
+            last_sweep_id: eb.ref('excluded.last_sweep_id'),
+            error: eb.ref('excluded.error'),
+            reconnects_today: eb.ref('excluded.reconnects_today')
+          }))).execute()
+      }
+      for (let i = 0; i < changes.length; i += CHUNK) await tx.insertInto('changes').values(changes.slice(i, i + CHUNK)).execute()
+      const results = s.results.map(r => ({ sweep_id: sweepId, region: s.region, cctv_id: String(r.cctv_ID), at, status: r.status, flapping: r.flapping ? 1 : 0, probe_ms: Math.round(r.probe_ms), error: r.error }))
+      for (let i = 0; i < results.length; i += CHUNK) await tx.insertInto('results').values(results.slice(i, i + CHUNK)).execute()
+      const daily = s.results.map(r => ({ region: s.region, cctv_id: String(r.cctv_ID), day, up: r.status === 'online' ? 1 : 0, total: 1 }))
+      for (let i = 0; i < daily.length; i += CHUNK) {
+        await tx.insertInto('daily').values(daily.slice(i, i + CHUNK))
+          .onConflict(oc => oc.columns(['region', 'cctv_id', 'day']).doUpdateSet(eb => ({
+            up: eb('daily.up', '+', eb.ref('excluded.up')),
+            total: eb('daily.total', '+', eb.ref('excluded.total'))
+          }))).execute()
+      }
+      return sweepId
+    })
+  }
+
+  /** The region's latest sweeps, newest first. */
+  async sweeps (region: string, limit = 20): Promise<Array<{ id: number, trigger: string, started_by: string | null, started_at: number, finished_at: number | null, state: string, total: number, done: number, online: number, down: number, flapping: number, failure: string | null }>> {
+    const rows = await this.db.selectFrom('sweeps').selectAll().where('region', '=', region).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
+    return rows.map(({ region: _r, ...r }) => ({ ...r, id: Number(r.id) }))
+  }
+
+  /** Every camera's latest state in the region, by ID. */
+  async cameras (region: string): Promise<Array<{ cctv_id: string, name: string | null, inference_id: string | null, server: number | null, status: string, flapping: boolean, since: number, last_seen: number, error: string | null, reconnects_today: number }>> {
+    const rows = await this.db.selectFrom('camera_state')
+      .select(['cctv_id', 'name', 'inference_id', 'server', 'status', 'flapping', 'since', 'last_seen', 'error', 'reconnects_today'])
+      .where('region', '=', region).execute()
+    return rows.map(r => ({ ...r, flapping: r.flapping === 1 })).sort((a, b) => byId(a.cctv_id, b.cctv_id))
+  }
+
+  /** What changed in the region since `since` (ms), newest first. */
+  async changes (region: string, since: number, limit = 10_000): Promise<Change[]> {
+    return await this.db.selectFrom('changes').select(['cctv_id', 'at', 'kind', 'from_status', 'to_status'])
+      .where('region', '=', region).where('at', '>=', since)
+      .orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute()
+  }
+
+  /** One camera between `from` and `to` (ms): its changes and its daily uptime. */
+  async camera (region: string, cctvId: string, from: number, to: number): Promise<{ changes: Change[], daily: Array<{ day: string, up: number, total: number }> }> {
+    const changes = await this.db.selectFrom('changes').select(['cctv_id', 'at', 'kind', 'from_status', 'to_status'])
+      .where('region', '=', region).where('cctv_id', '=', cctvId).where('at', '>=', from).where('at', '<=', to)
+      .orderBy('at', 'desc').orderBy('id', 'desc').execute()
+    const daily = await this.db.selectFrom('daily').select(['day', 'up', 'total'])
+      .where('region', '=', region).where('cctv_id', '=', cctvId).where('day', '>=', kstDay(new Date(from))).where('day', '<=', kstDay(new Date(to)))
+      .orderBy('day').execute()
+    return { changes, daily }
+  }
+
+  /** Share of online results per camera of the region over the last `days` KST days (today included). */
+  async uptime (region: string, days: number, now = Date.now()): Promise<Map<string, number>> {
+    const rows = await this.db.selectFrom('daily')
+      .select(['cctv_id', eb => eb.fn.sum<number>('up').as('up'), eb => eb.fn.sum<number>('total').as('total')])
+      .where('region', '=', region).where('day', '>', kstDay(new Date(now - days * DAY_MS)))
+      .groupBy('cctv_id').execute()
+    return new Map(rows.map(r => [r.cctv_id, Number(r.total) === 0 ? 0 : Number(r.up) / Number(r.total)]))
+  }
+
+  /** Drops raw results older than `rawDays` and daily rows older than `days`. */
+  async prune (rawDays: number, days: number, now = Date.now()): Promise<{ results: number, daily: number }> {
+    const r = await this.db.deleteFrom('results').where('at', '<', now - rawDays * DAY_MS).executeTakeFirst()
+    const d = await this.db.deleteFrom('daily').where('day', '<', kstDay(new Date(now - days * DAY_MS))).executeTakeFirst()
+    return { results: Number(r.numDeletedRows), daily: Number(d.numDeletedRows) }
+  }
+
+  /** Rows per table (for tests and benches). */
+  async counts (): Promise<Record<string, number>> {
+    const out: Record<string, number> = {}
+    for (const t of ['sweeps', 'camera_state', 'changes', 'results', 'daily'] as const) {
+      const { n } = await this.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+      out[t] = Number(n)
+    }
+    return out
+  }
+}
+
+function byId (a: string, b: string): number {
+  const x = Number(a); const y = Number(b)
+  return Number.isFinite(x) && Number.isFinite(y) ? x - y : a.localeCompare(b)
+}

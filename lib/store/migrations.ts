@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely'
+import type { Dialect } from './db.js'
+
+/**
+ * Numbered migrations, run in order by name on SQLite and PostgreSQL alike. Never edit one
+ * that has shipped: add the next number.
+ */
+export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> }> = [
+  {
+    name: '001-history',
+    up: async (db, dialect) => {
+      const id = dialect === 'postgres' ? 'bigserial' : 'integer'
+      await db.schema.createTable('sweeps')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('trigger', 'text', c => c.notNull())
+        .addColumn('started_by', 'text')
+        .addColumn('started_at', 'bigint', c => c.notNull())
+        .addColumn('finished_at', 'bigint')
+        .addColumn('state', 'text', c => c.notNull())
+        .addColumn('total', 'integer', c => c.notNull())
+        .addColumn('done', 'integer', c => c.notNull())
+        .addColumn('online', 'integer', c => c.notNull())
+        .addColumn('down', 'integer', c => c.notNull())
+        .addColumn('flapping', 'integer', c => c.notNull())
+        .addColumn('failure', 'text')
+        .execute()
+      await db.schema.createIndex('sweeps_region_started').on('sweeps').columns(['region', 'started_at']).execute()
+
+      await db.schema.createTable('camera_state')
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('inference_id', 'text')
+        .addColumn('server', 'integer')
+        .addColumn('status', 'text', c => c.notNull())
+        .addColumn('flapping', 'integer', c => c.notNull())
+        .addColumn('since', 'bigint', c => c.notNull())
+        .addColumn('last_seen', 'bigint', c => c.notNull())
+        .addColumn('last_sweep_id', 'bigint', c => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('reconnects_today', 'integer', c => c.notNull())
+        .addPrimaryKeyConstraint('camera_state_pk', ['region', 'cctv_id'])
+        .execute()
+
+      await db.schema.createTable('changes')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('at', 'bigint', c => c.notNull())
+        .addColumn('sweep_id', 'bigint', c => c.notNull())
+        .addColumn('kind', 'text', c => c.notNull())
+        .addColumn('from_status', 'text')
+        .addColumn('to_status', 'text', c => c.notNull())
+        .execute()
+      await db.schema.createIndex('changes_region_at').on('changes').columns(['region', 'at']).execute()
+      await db.schema.createIndex('changes_camera_at').on('changes').columns(['region', 'cctv_id', 'at']).execute()
+
+      await db.schema.createTable('results')
+        .addColumn('sweep_id', 'bigint', c => c.notNull())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('at', 'bigint', c => c.notNull())
+        .addColumn('status', 'text', c => c.notNull())
+        .addColumn('flapping', 'integer', c => c.notNull())
+        .addColumn('probe_ms', 'integer', c => c.notNull())
+        .addColumn('error', 'text')
+        .execute()
+      await db.schema.createIndex('results_camera_at').on('results').columns(['region', 'cctv_id', 'at']).execute()
+      await db.schema.createIndex('results_at').on('results').columns(['at']).execute()
+
+      await db.schema.createTable('daily')
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('day', 'text', c => c.notNull())
+        .addColumn('up', 'integer', c => c.notNull())
+        .addColumn('total', 'integer', c => c.notNull())
+        .addPrimaryKeyConstraint('daily_pk', ['region', 'cctv_id', 'day'])
+        .execute()
+      await db.schema.createIndex('daily_day').on('daily').columns(['day']).execute()
+    }
+  }
+]

@@ -1,0 +1,80 @@
+import type { Generated } from 'kysely'
+
+/*
+ * The history database's tables as Kysely sees them. Times are milliseconds since the epoch
+ * (BIGINT); days are KST calendar days 'YYYY-MM-DD' (the sites' clock); booleans are 0/1.
+ */
+
+export interface SweepsTable {
+  id: Generated<number>
+  region: string
+  /** 'scheduled' (the monitor) or 'manual' (an operator, from the console). */
+  trigger: string
+  /** The SSH user who started a manual sweep; null for scheduled ones. */
+  started_by: string | null
+  started_at: number
+  finished_at: number | null
+  /** done | cancelled | failed | skipped */
+  state: string
+  total: number
+  done: number
+  online: number
+  down: number
+  flapping: number
+  failure: string | null
+}
+
+export interface CameraStateTable {
+  region: string
+  cctv_id: string
+  name: string | null
+  inference_id: string | null
+  server: number | null
+  status: string
+  flapping: number
+  /** When the status (up/down class or the exact status) last changed. */
+  since: number
+  last_seen: number
+  last_sweep_id: number
+  error: string | null
+  reconnects_today: number
+}
+
+export interface ChangesTable {
+  id: Generated<number>
+  region: string
+  cctv_id: string
+  at: number
+  sweep_id: number
+  /** down | up | status (another down status) | flapping | steady */
+  kind: string
+  from_status: string | null
+  to_status: string
+}
+
+export interface ResultsTable {
+  sweep_id: number
+  region: string
+  cctv_id: string
+  at: number
+  status: string
+  flapping: number
+  probe_ms: number
+  error: string | null
+}
+
+export interface DailyTable {
+  region: string
+  cctv_id: string
+  day: string
+  up: number
+  total: number
+}
+
+export interface Schema {
+  sweeps: SweepsTable
+  camera_state: CameraStateTable
+  changes: ChangesTable
+  results: ResultsTable
+  daily: DailyTable
+}

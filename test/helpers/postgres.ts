@@ -1,0 +1,66 @@
+import { spawn, execFileSync } from 'node:child_process'
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import type { Test } from 'tap'
+import { closedPort } from './net.js'
+
+/** Debian's PostgreSQL binaries (scripts/test-deps.sh installs the package when missing). */
+function binDir (): string {
+  const base = '/usr/lib/postgresql'
+  const versions = readdirSync(base).filter(v => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+  if (versions.length === 0) throw new Error('PostgreSQL is not installed (scripts/test-deps.sh installs postgresql)')
+  return path.join(base, versions[0], 'bin')
+}
+
+/**
+ * A real PostgreSQL server for one test file: a new cluster in a temp folder, on a free
+ * loopback port, its socket in that folder (the machine's own cluster is never touched),
+ * stopped and removed at teardown. initdb and postgres refuse to run as root: as root they run
+ * as the `postgres` user. Resolves with a connection URL of a fresh database.
+ */
+export async function startPostgres (t: Test): Promise<{ url: string, newDatabase: () => Promise<string> }> {
+  const bin = binDir()
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fwpg-'))
+  const root = process.getuid?.() === 0
+  if (root) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim())
+    chownSync(dir, uid, gid)
+  }
+  chmodSync(dir, 0o700)
+  const as = (cmd: string, args: string[]): [string, string[]] => root ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]
+  const data = path.join(dir, 'data')
+  execFileSync(...as(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']), { stdio: 'ignore' })
+  const port = await closedPort()
+  const [cmd, args] = as(path.join(bin, 'postgres'), ['-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port), '-F', '-c', 'fsync=off', '-c', 'max_connections=100'])
+  const server = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  server.stderr.on('data', (d: Buffer) => { log += d.toString() })
+  t.teardown(async () => {
+    server.kill('SIGINT')
+    await new Promise(resolve => { server.once('exit', resolve); setTimeout(resolve, 5000) })
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const admin = `postgres://postgres@127.0.0.1:${port}/postgres`
+  const until = Date.now() + 20_000
+  for (;;) {
+    const c = new pg.Client({ connectionString: admin })
+    try { await c.connect(); await c.end(); break } catch (err) {
+      await c.end().catch(() => {})
+      if (Date.now() > until) throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`)
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
+  let n = 0
+  const newDatabase = async (): Promise<string> => {
+    const name = `fwmaint_${process.pid}_${n++}`
+    const c = new pg.Client({ connectionString: admin })
+    await c.connect()
+    await c.query(`CREATE DATABASE ${name}`)
+    await c.end()
+    return `postgres://postgres@127.0.0.1:${port}/${name}`
+  }
+  return { url: await newDatabase(), newDatabase }
+}

@@ -1,0 +1,151 @@
+import t from 'tap'
+import type { Test } from 'tap'
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { openDatabase, type Database } from '../lib/store/db.js'
+import { HistoryStore, type CameraResult, type SweepRecord } from '../lib/store/history.js'
+import { kstDay } from '../lib/clock.js'
+import { startPostgres } from './helpers/postgres.js'
+
+// Issue 15, 4: the history store. The same suite runs on SQLite (a file in a temp folder) and
+// on a real PostgreSQL (Debian's, a cluster of this test's own): one t.test per rule, twice.
+
+const pgServer = await startPostgres(t)
+
+const engines: Array<[string, () => Promise<Database>]> = [
+  ['sqlite', async () => await openDatabase({ file: path.join(mkdtempSync(path.join(os.tmpdir(), 'fwhist-')), 'history.sqlite') })],
+  ['postgres', async () => await openDatabase({ url: await pgServer.newDatabase(), file: '' })]
+]
+
+const T0 = Date.parse('2026-11-30T00:00:00Z')
+const MIN = 60_000
+
+function cam (id: number, status: string, extra: Partial<CameraResult> = {}): CameraResult {
+  return { cctv_ID: id, cctv_name: `카메라 ${id}`, inference_id: 'svr10', server: 1, status, flapping: false, error: status === 'online' ? null : `${status} reason`, probe_ms: 100 + id, reconnects_today: 0, ...extra }
+}
+
+function sweep (at: number, results: CameraResult[], extra: Partial<SweepRecord> = {}): SweepRecord {
+  return { region: '대구', trigger: 'scheduled', startedBy: null, startedAt: at - 30_000, finishedAt: at, state: 'done', failure: null, total: results.length, results, ...extra }
+}
+
+async function store (t: Test, open: () => Promise<Database>): Promise<{ h: HistoryStore, db: Database }> {
+  const db = await open()
+  t.teardown(db.close)
+  return { h: new HistoryStore(db), db }
+}
+
+for (const [engine, open] of engines) {
+  t.test(`${engine}: a sweep is kept whole: its row, every camera's state, raw results, daily counts`, async t => {
+    const { h } = await store(t, open)
+    const id = await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'offline'), cam(3, 'online', { flapping: true, reconnects_today: 4 })]))
+    t.ok(id > 0)
+    t.match(await h.sweeps('대구'), [{ id, trigger: 'scheduled', state: 'done', total: 3, done: 3, online: 2, down: 1, flapping: 1, started_at: T0 - 30_000, finished_at: T0 }])
+    const cams = await h.cameras('대구')
+    t.same(cams.map(c => [c.cctv_id, c.status, c.flapping, c.since]), [['1', 'online', false, T0], ['2', 'offline', false, T0], ['3', 'online', true, T0]])
+    t.equal(cams[2].reconnects_today, 4)
+    t.equal(cams[0].name, '카메라 1', 'Korean text round-trips')
+    t.same(await h.counts(), { sweeps: 1, camera_state: 3, changes: 1, results: 3, daily: 3 })
+    t.same(await h.cameras('부산'), [], 'regions are apart')
+  })
+
+  t.test(`${engine}: changes: went down, came back, another down status, started and stopped flapping; "since" is the last change`, async t => {
+    const { h } = await store(t, open)
+    await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'online'), cam(3, 'offline')]))
+    await h.recordSweep(sweep(T0 + 15 * MIN, [cam(1, 'timeout'), cam(2, 'online', { flapping: true }), cam(3, 'offline')]))
+    await h.recordSweep(sweep(T0 + 30 * MIN, [cam(1, 'auth_failed'), cam(2, 'online'), cam(3, 'online')]))
+    const all = await h.changes('대구', 0)
+    t.same(all.map(c => [c.cctv_id, c.kind, c.from_status, c.to_status, c.at]), [
+      ['3', 'up', 'offline', 'online', T0 + 30 * MIN],
+      ['2', 'steady', 'online', 'online', T0 + 30 * MIN],
+      ['1', 'status', 'timeout', 'auth_failed', T0 + 30 * MIN],
+      ['2', 'flapping', 'online', 'online', T0 + 15 * MIN],
+      ['1', 'down', 'online', 'timeout', T0 + 15 * MIN],
+      ['3', 'down', null, 'offline', T0]
+    ], 'newest first; a camera first seen down is a change, first seen up is not')
+    t.same((await h.changes('대구', T0 + 20 * MIN)).map(c => c.cctv_id), ['3', '2', '1'], '"since" filters')
+    const since = Object.fromEntries((await h.cameras('대구')).map(c => [c.cctv_id, c.since]))
+    t.same(since, { 1: T0 + 30 * MIN, 2: T0, 3: T0 + 30 * MIN }, 'a flapping change does not move "since"')
+  })
+
+  t.test(`${engine}: a manual sweep of a few cameras keeps who started it and leaves the others alone`, async t => {
+    const { h } = await store(t, open)
+    await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'online')]))
+    await h.recordSweep(sweep(T0 + MIN, [cam(2, 'offline')], { trigger: 'manual', startedBy: 'ops', total: 1 }))
+    t.match((await h.sweeps('대구'))[0], { trigger: 'manual', started_by: 'ops', total: 1 })
+    t.same((await h.cameras('대구')).map(c => [c.cctv_id, c.status, c.last_seen]), [['1', 'online', T0], ['2', 'offline', T0 + MIN]])
+  })
+
+  t.test(`${engine}: a failed sweep without results is kept with its reason`, async t => {
+    const { h } = await store(t, open)
+    await h.recordSweep(sweep(T0, [], { state: 'failed', failure: 'server 1: Authentication failed', total: 0 }))
+    t.match(await h.sweeps('대구'), [{ state: 'failed', failure: 'server 1: Authentication failed', done: 0 }])
+    t.same((await h.counts()).camera_state, 0)
+  })
+
+  t.test(`${engine}: daily uptime adds up per KST day; one camera's days and changes; uptime over N days`, async t => {
+    const { h } = await store(t, open)
+    // 14:59 UTC is 23:59 KST; 15:01 UTC is the next KST day.
+    const late = Date.parse('2026-11-29T14:59:00Z'); const next = Date.parse('2026-11-29T15:01:00Z')
+    await h.recordSweep(sweep(late, [cam(1, 'online')]))
+    await h.recordSweep(sweep(late + 30_000, [cam(1, 'offline')]))
+    await h.recordSweep(sweep(next, [cam(1, 'online')]))
+    const one = await h.camera('대구', '1', late - MIN, next + MIN)
+    t.same(one.daily, [{ day: '2026-11-29', up: 1, total: 2 }, { day: '2026-11-30', up: 1, total: 1 }])
+    t.same(one.changes.map(c => c.kind), ['up', 'down'])
+    const up = await h.uptime('대구', 2, next)
+    t.equal(up.get('1'), 2 / 3)
+    t.equal(kstDay(new Date(next)), '2026-11-30')
+  })
+
+  t.test(`${engine}: a 2,000-camera sweep in one transaction; a failure inside leaves nothing behind`, async t => {
+    const { h, db } = await store(t, open)
+    const many = Array.from({ length: 2000 }, (_, i) => cam(i + 1, i % 10 === 0 ? 'offline' : 'online'))
+    await h.recordSweep(sweep(T0, many))
+    t.match(await h.counts(), { sweeps: 1, camera_state: 2000, results: 2000, daily: 2000, changes: 200 })
+    // A result whose status is NULL violates NOT NULL half-way through the writes: all or nothing.
+    const broken = [...many.slice(0, 1500), cam(1501, null as unknown as string), ...many.slice(1501)]
+    await t.rejects(h.recordSweep(sweep(T0 + MIN, broken)))
+    t.match(await h.counts(), { sweeps: 1, results: 2000 }, 'the failed sweep wrote no row')
+    t.equal((await db.db.selectFrom('sweeps').select('id').execute()).length, 1)
+  })
+
+  t.test(`${engine}: prune drops raw results after HISTORY_RAW_DAYS and daily rows after HISTORY_DAYS`, async t => {
+    const { h } = await store(t, open)
+    const DAY = 86_400_000
+    await h.recordSweep(sweep(T0 - 10 * DAY, [cam(1, 'online')]))
+    await h.recordSweep(sweep(T0 - 3 * DAY, [cam(1, 'online')]))
+    await h.recordSweep(sweep(T0, [cam(1, 'online')]))
+    t.same(await h.prune(7, 5, T0), { results: 1, daily: 1 })
+    t.match(await h.counts(), { results: 2, daily: 2, sweeps: 3 })
+  })
+
+  t.test(`${engine}: values go in as parameters: quotes and SQL in names and errors are just text`, async t => {
+    const { h } = await store(t, open)
+    const evil = "x'); DROP TABLE sweeps; --"
+    await h.recordSweep(sweep(T0, [cam(1, 'offline', { cctv_name: evil, error: evil, inference_id: "svr1'0" })], { region: evil }))
+    const cams = await h.cameras(evil)
+    t.same([cams[0].name, cams[0].error, cams[0].inference_id], [evil, evil, "svr1'0"])
+    t.equal((await h.sweeps(evil)).length, 1, 'the sweeps table is still there')
+  })
+
+  t.test(`${engine}: reopening keeps the history and runs no migration twice`, async t => {
+    if (engine === 'sqlite') {
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwhist-')), 'h.sqlite')
+      const a = await openDatabase({ file })
+      await new HistoryStore(a).recordSweep(sweep(T0, [cam(1, 'online')]))
+      await a.close()
+      const b = await openDatabase({ file })
+      t.teardown(b.close)
+      t.same((await new HistoryStore(b).counts()).sweeps, 1)
+    } else {
+      const url = await pgServer.newDatabase()
+      const a = await openDatabase({ url, file: '' })
+      await new HistoryStore(a).recordSweep(sweep(T0, [cam(1, 'online')]))
+      await a.close()
+      const b = await openDatabase({ url, file: '' })
+      t.teardown(b.close)
+      t.same((await new HistoryStore(b).counts()).sweeps, 1)
+    }
+  })
+}
