@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events'
+import { kstDay } from '../clock.js'
+import type { Env } from '../env.js'
 import pLimit from 'p-limit'
 import { findContainer } from '../site/containers.js'
 import { probe } from './ffprobe.js'
@@ -23,6 +25,20 @@ export interface SweepOptions {
   flapMin: number
   /** Today as the sites name their log files (KST). */
   today: string
+}
+
+/** A sweep's settings from the environment, today's date read now (the sites' clock). */
+export function sweepOptions (env: Pick<Env, 'HEALTH_CONCURRENCY' | 'SSH_MAX_CHANNELS' | 'HEALTH_PROBE_TIMEOUT_SECONDS' | 'COMMAND_TIMEOUT_SECONDS' | 'LOG_SEARCH_TIMEOUT_SECONDS' | 'MONGO_TIMEOUT_MS' | 'CCTV_MAX_CAMERAS' | 'HEALTH_FLAP_MIN'>): SweepOptions {
+  return {
+    concurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS),
+    probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
+    commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
+    logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
+    mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
+    maxCameras: env.CCTV_MAX_CAMERAS,
+    flapMin: env.HEALTH_FLAP_MIN,
+    today: kstDay()
+  }
 }
 
 /** Probes at once per server: as configured, but one SSH channel per connection stays free for the operator's own requests. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
@@ -43,6 +43,14 @@ const ContainerSelector = Type.Object({
   image: Type.Optional(NonEmpty)
 }, { additionalProperties: false })
 
+const MonitorSchema = Type.Object({
+  every: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}(s|m|h)$', description: 'interval, e.g. 15m, 30s, 1h' })),
+  cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120, description: 'cron expression (seconds optional), Asia/Seoul unless TZ is set' })),
+  id: NonEmpty,
+  password_file: Type.Optional(NonEmpty),
+  password_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }))
+}, { additionalProperties: false })
+
 export const RegionSchema = Type.Object({
   ssh: Type.Object({ host: NonEmpty, port: Port, fingerprint: Type.Optional(Fingerprint) }, { additionalProperties: false }),
   page_url: Type.String({ pattern: '^(https?://|/)', description: 'http(s) URL of the FireWatcher page, or a path on the gateway itself' }),
@@ -58,7 +66,8 @@ export const RegionSchema = Type.Object({
   }, { additionalProperties: false })),
   servers: Type.Optional(Type.Record(Type.String(), ServerSchema)),
   logs: Type.Optional(LogsSchema),
-  hls: Type.Optional(HlsSchema)
+  hls: Type.Optional(HlsSchema),
+  monitor: Type.Optional(MonitorSchema)
 }, { additionalProperties: false })
 
 export const RegionsFileSchema = Type.Object({
@@ -87,8 +96,20 @@ export interface ServerConfig {
   hls: { host?: string, port: number, path: string }
 }
 
+/** The region's background sweeps: when, and the service identity they log in as. */
+export interface MonitorConfig {
+  /** Milliseconds between sweeps (`every`), or a cron expression (`cron`). */
+  everyMs?: number
+  cron?: string
+  id: string
+  /** Read from password_file or password_env at start-up; never logged or answered. */
+  password: string
+}
+
 export interface RegionConfig {
   name: string
+  /** Undefined: the region is not swept in the background. */
+  monitor?: MonitorConfig
   ssh: { host: string, port: number, fingerprint?: string }
   pageUrl: string
   /** `host`: where Mongo listens as server 1 reaches it; unset = the address its container publishes on. */
@@ -182,6 +203,7 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
   if (Object.keys(fwContainer).length !== 1) fail('firewatcher.container', 'give exactly one of publish, name, image')
   return {
     name,
+    monitor: raw.monitor === undefined ? undefined : monitorConfig(raw.monitor, fail),
     ssh: { host: raw.ssh.host, port: raw.ssh.port, fingerprint: raw.ssh.fingerprint },
     pageUrl: raw.page_url,
     mongo: {
@@ -192,6 +214,36 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
     },
     firewatcher: { container: { ...fwContainer } },
     servers
+  }
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const
+
+function monitorConfig (m: Static<typeof MonitorSchema>, fail: (field: string, message: string) => never): MonitorConfig {
+  if ((m.every === undefined) === (m.cron === undefined)) fail('monitor', 'give exactly one of every, cron')
+  if ((m.password_file === undefined) === (m.password_env === undefined)) fail('monitor', 'give exactly one of password_file, password_env')
+  let password: string
+  if (m.password_file !== undefined) {
+    let mode: number
+    try {
+      mode = statSync(m.password_file).mode
+      password = readFileSync(m.password_file, 'utf8').replace(/\r?\n$/, '')
+    } catch (err) {
+      return fail('monitor.password_file', `cannot read ${m.password_file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    }
+    // Like ssh with a private key: a secret others can read is refused, not used.
+    if ((mode & 0o077) !== 0) fail('monitor.password_file', `${m.password_file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`)
+  } else {
+    const v = process.env[m.password_env!]
+    if (v === undefined || v === '') fail('monitor.password_env', `environment variable ${m.password_env!} is not set`)
+    password = v!
+  }
+  const every = m.every === undefined ? undefined : /^(\d+)(s|m|h)$/.exec(m.every)!
+  return {
+    everyMs: every === undefined ? undefined : Number(every[1]) * UNIT_MS[every[2] as keyof typeof UNIT_MS],
+    cron: m.cron,
+    id: m.id,
+    password: password!
   }
 }
 

@@ -202,18 +202,26 @@ export class SiteSessionRegistry {
     if (this.connecting.has(key)) throw new AlreadyConnectedError()
     this.connecting.add(key)
     try {
-      const { host, port, fingerprint } = region.ssh
-      const { ssh, knownHosts } = this.opts
-      const conn = await SshConnection.connect({ host, port, ...login }, {
-        ...ssh,
-        identity: knownHosts === undefined ? undefined : { knownHosts, hostId: `${host}:${port}`, pinned: fingerprint }
-      })
-      const site = new SiteSession(randomUUID(), region, conn, this.opts.ttlMs, { ...ssh, knownHosts }, rec => { this.opts.audit({ ...who, ...rec }) })
+      const site = await this.connect(region, login, who)
       this.add(site)
       return site
     } finally {
       this.connecting.delete(key)
     }
+  }
+
+  /**
+   * A site session that no browser owns (the monitor's): connected like any other, audited as
+   * `who`, but not kept here — its owner closes it when its work is done.
+   */
+  async connect (region: RegionConfig, login: { username: string, password: string }, who: Opener): Promise<SiteSession> {
+    const { host, port, fingerprint } = region.ssh
+    const { ssh, knownHosts } = this.opts
+    const conn = await SshConnection.connect({ host, port, ...login }, {
+      ...ssh,
+      identity: knownHosts === undefined ? undefined : { knownHosts, hostId: `${host}:${port}`, pinned: fingerprint }
+    })
+    return new SiteSession(randomUUID(), region, conn, this.opts.ttlMs, { ...ssh, knownHosts }, rec => { this.opts.audit({ ...who, ...rec }) })
   }
 
   get size (): number { return this.sessions.size }

@@ -1,10 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { perServerLimit, toCsv, type HealthSweep } from '../../lib/ops/health-sweep.js'
+import { perServerLimit, sweepOptions, toCsv, type HealthSweep } from '../../lib/ops/health-sweep.js'
 import { byUrgency, type CameraHealth } from '../../lib/ops/health-rows.js'
 import { RecordingSweepHistory, Sweeps, type SweepsOptions } from '../../lib/ops/sweeps.js'
 import { NoSweepError } from '../../lib/errors.js'
 import type { SiteSession } from '../../lib/site/session.js'
-import { kstDay } from '../../lib/clock.js'
 import { errors } from './schemas.js'
 
 /** Down first, then flapping, then the rest; by ID within each. */
@@ -29,16 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config
   const limit = perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS)
   const options: SweepsOptions = {
-    sweep: () => ({
-      concurrency: limit,
-      probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
-      commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
-      logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
-      mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
-      maxCameras: env.CCTV_MAX_CAMERAS,
-      flapMin: env.HEALTH_FLAP_MIN,
-      today: kstDay()
-    }),
+    sweep: () => sweepOptions(env),
     reprobeLimit: limit,
     history: site => new RecordingSweepHistory(site, fastify.history, err => { fastify.log.warn({ err: { message: err.message }, region: site.region.name }, 'health sweep not kept in the history') })
   }

@@ -1,0 +1,77 @@
+import { maskSecrets } from '../mask.js'
+import type { RegionConfig } from '../site/regions.js'
+import type { Opener, SiteSession } from '../site/session.js'
+import type { HistoryStore } from '../store/history.js'
+import { HealthSweep, type SweepOptions } from './health-sweep.js'
+
+export interface MonitorDeps {
+  /** Logs in as the region's service identity on a connection of its own (never an operator's). */
+  connect: (region: RegionConfig, login: { username: string, password: string }, who: Opener) => Promise<SiteSession>
+  sweepOptions: () => SweepOptions
+  store: HistoryStore
+  /** What happened, for the gateway's log (no secret is ever in it). */
+  log: (outcome: { region: string, state: string, done: number, total: number, ms: number, failure?: string }) => void
+}
+
+/**
+ * One region's background sweeps: each tick logs in as the service identity, sweeps every
+ * camera, keeps the result (trigger `scheduled`) and logs out. Never two at once for the
+ * region: a tick that finds the previous sweep still running is kept as `skipped`. A sweep
+ * that cannot start (site unreachable, login refused, Mongo missing) is kept as `failed`
+ * with why. `stop()` cancels a running sweep (its remote processes are killed) and waits.
+ */
+export class RegionMonitor {
+  private running: Promise<void> | undefined
+  private sweep: HealthSweep | undefined
+  private stopped = false
+
+  constructor (readonly region: RegionConfig, private readonly deps: MonitorDeps) {
+    if (region.monitor === undefined) throw new Error(`region ${region.name} has no monitor block`)
+  }
+
+  get busy (): boolean { return this.running !== undefined }
+
+  /** One scheduled sweep; resolves when it has been kept (or skipped). */
+  async tick (): Promise<void> {
+    if (this.stopped) return
+    if (this.running !== undefined) {
+      const now = Date.now()
+      await this.keep({ startedAt: now, finishedAt: now, state: 'skipped', failure: 'the previous sweep was still running', total: 0, results: [] })
+      return
+    }
+    this.running = this.run().finally(() => { this.running = undefined })
+    await this.running
+  }
+
+  private async run (): Promise<void> {
+    const m = this.region.monitor!
+    const startedAt = Date.now()
+    let site: SiteSession | undefined
+    try {
+      site = await this.deps.connect(this.region, { username: m.id, password: m.password }, { user: m.id, client: 'monitor' })
+      if (this.stopped) return
+      const sweep = this.sweep = new HealthSweep(site, {}, this.deps.sweepOptions())
+      await sweep.run()
+      const state = sweep.state === 'running' ? 'cancelled' : sweep.state
+      await this.keep({ startedAt, finishedAt: (sweep.finishedAt ?? new Date()).getTime(), state, failure: sweep.failure, total: sweep.total, results: sweep.results })
+    } catch (err) {
+      if (this.stopped) return
+      await this.keep({ startedAt, finishedAt: Date.now(), state: 'failed', failure: maskSecrets((err as Error).message), total: 0, results: [] })
+    } finally {
+      this.sweep = undefined
+      await site?.close()
+    }
+  }
+
+  private async keep (s: { startedAt: number, finishedAt: number, state: 'done' | 'cancelled' | 'failed' | 'skipped', failure: string | null, total: number, results: HealthSweep['results'] }): Promise<void> {
+    await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, ...s })
+    this.deps.log({ region: this.region.name, state: s.state, done: s.results.length, total: s.total, ms: s.finishedAt - s.startedAt, ...(s.failure === null ? {} : { failure: s.failure }) })
+  }
+
+  /** No more ticks; a running sweep is cancelled (remote processes killed) and kept as cancelled. */
+  async stop (): Promise<void> {
+    this.stopped = true
+    this.sweep?.cancel()
+    await this.running?.catch(() => {})
+  }
+}

@@ -1,0 +1,51 @@
+import fp from 'fastify-plugin'
+import { Cron } from 'croner'
+import { sweepOptions } from '../../lib/ops/health-sweep.js'
+import { RegionMonitor } from '../../lib/ops/monitor.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The background monitor of each region that has a `monitor` block. */
+    monitors: Map<string, RegionMonitor>
+  }
+}
+
+/**
+ * Schedules each monitored region's sweeps (croner): `every` as an interval, `cron` in
+ * Asia/Seoul unless TZ says otherwise. Closing the gateway stops the schedule and cancels
+ * running sweeps (their remote processes are killed) before the history database closes.
+ */
+export default fp(async (fastify) => {
+  const { env, regions } = fastify.config
+  const monitors = new Map<string, RegionMonitor>()
+  const jobs: Cron[] = []
+  fastify.decorate('monitors', monitors)
+  for (const region of regions.values()) {
+    const m = region.monitor
+    if (m === undefined) continue
+    const monitor = new RegionMonitor(region, {
+      connect: async (r, login, who) => await fastify.sites.connect(r, login, who),
+      sweepOptions: () => sweepOptions(env),
+      store: fastify.history,
+      log: outcome => { fastify.log[outcome.state === 'failed' ? 'warn' : 'info'](outcome, 'scheduled health sweep') }
+    })
+    monitors.set(region.name, monitor)
+    const tick = (): void => {
+      monitor.tick().catch((err: Error) => { fastify.log.error({ region: region.name, err: { message: err.message } }, 'scheduled health sweep not kept') })
+    }
+    const timezone = process.env.TZ !== undefined && process.env.TZ !== '' ? process.env.TZ : 'Asia/Seoul'
+    try {
+      // `every`: the first sweep at start-up, then one per interval; `cron`: at its times.
+      jobs.push(m.everyMs !== undefined
+        ? new Cron('* * * * * *', { interval: m.everyMs / 1000, timezone, paused: true }, tick)
+        : new Cron(m.cron!, { timezone, paused: true }, tick))
+    } catch (err) {
+      throw new Error(`region "${region.name}": field "monitor.cron": ${(err as Error).message}`)
+    }
+  }
+  fastify.addHook('onReady', async () => { for (const j of jobs) j.resume() })
+  fastify.addHook('preClose', async () => {
+    for (const j of jobs) j.stop()
+    await Promise.all([...monitors.values()].map(async m => { await m.stop() }))
+  })
+}, { name: 'monitor', dependencies: ['history', 'ssh-session'] })
