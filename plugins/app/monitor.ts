@@ -20,6 +20,7 @@ export default fp(async (fastify) => {
   const monitors = new Map<string, RegionMonitor>()
   const jobs: Cron[] = []
   fastify.decorate('monitors', monitors)
+  const timezone = process.env.TZ !== undefined && process.env.TZ !== '' ? process.env.TZ : 'Asia/Seoul'
   for (const region of regions.values()) {
     const m = region.monitor
     if (m === undefined) continue
@@ -33,7 +34,6 @@ export default fp(async (fastify) => {
     const tick = (): void => {
       monitor.tick().catch((err: Error) => { fastify.log.error({ region: region.name, err: { message: err.message } }, 'scheduled health sweep not kept') })
     }
-    const timezone = process.env.TZ !== undefined && process.env.TZ !== '' ? process.env.TZ : 'Asia/Seoul'
     try {
       // `every`: the first sweep at start-up, then one per interval; `cron`: at its times.
       jobs.push(m.everyMs !== undefined
