@@ -28,11 +28,25 @@ export interface SweepRecord {
   results: CameraResult[]
 }
 
+export interface CameraState { cctv_id: string, name: string | null, inference_id: string | null, server: number | null, status: string, flapping: boolean, since: number, last_seen: number, error: string | null, reconnects_today: number }
+
+export interface SweepRow { id: number, trigger: string, started_by: string | null, started_at: number, finished_at: number | null, state: string, total: number, done: number, online: number, down: number, flapping: number, failure: string | null }
+
+export interface RegionSummary {
+  byStatus: Record<string, number>
+  flapping: number
+  /** The latest sweep that ran (skipped ticks are not sweeps). */
+  lastSweep: SweepRow | null
+  /** When the latest complete sweep ended: what the camera states are as of. */
+  lastDoneAt: number | null
+}
+
 export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string }
 
 /** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500
 const DAY_MS = 86_400_000
+const HOUR_MS = 3_600_000
 
 /**
  * The monitor's memory: sweeps, each camera's latest state and when it changed, raw results
@@ -118,26 +132,42 @@ export class HistoryStore {
       for (let i = 0; i < changes.length; i += CHUNK) await tx.insertInto('changes').values(changes.slice(i, i + CHUNK)).execute()
       const results = s.results.map(r => ({ sweep_id: sweepId, region: s.region, cctv_id: String(r.cctv_ID), at, status: r.status, flapping: r.flapping ? 1 : 0, probe_ms: Math.round(r.probe_ms), error: r.error }))
       for (let i = 0; i < results.length; i += CHUNK) await tx.insertInto('results').values(results.slice(i, i + CHUNK)).execute()
-      const daily = s.results.map(r => ({ region: s.region, cctv_id: String(r.cctv_ID), day, up: r.status === 'online' ? 1 : 0, total: 1 }))
+      const daily = s.results.map(r => ({ region: s.region, cctv_id: String(r.cctv_ID), day, up: r.status === 'online' ? 1 : 0, total: 1, reconnects: r.reconnects_today }))
       for (let i = 0; i < daily.length; i += CHUNK) {
         await tx.insertInto('daily').values(daily.slice(i, i + CHUNK))
           .onConflict(oc => oc.columns(['region', 'cctv_id', 'day']).doUpdateSet(eb => ({
             up: eb('daily.up', '+', eb.ref('excluded.up')),
-            total: eb('daily.total', '+', eb.ref('excluded.total'))
+            total: eb('daily.total', '+', eb.ref('excluded.total')),
+            // max() of two values is spelled differently on the two engines; CASE is not.
+            reconnects: sql<number>`case when excluded.reconnects > daily.reconnects then excluded.reconnects else daily.reconnects end`
           }))).execute()
       }
+      const hour = Math.floor(at / HOUR_MS) * HOUR_MS
+      const hourly = s.results.map(r => ({ region: s.region, cctv_id: String(r.cctv_ID), hour, up: r.status === 'online' ? 1 : 0, total: 1 }))
+      for (let i = 0; i < hourly.length; i += CHUNK) {
+        await tx.insertInto('hourly').values(hourly.slice(i, i + CHUNK))
+          .onConflict(oc => oc.columns(['region', 'hour', 'cctv_id']).doUpdateSet(eb => ({
+            up: eb('hourly.up', '+', eb.ref('excluded.up')),
+            total: eb('hourly.total', '+', eb.ref('excluded.total'))
+          }))).execute()
+      }
+      await tx.insertInto('region_daily').values({ region: s.region, day, up: online, total: s.results.length })
+        .onConflict(oc => oc.columns(['region', 'day']).doUpdateSet(eb => ({
+          up: eb('region_daily.up', '+', eb.ref('excluded.up')),
+          total: eb('region_daily.total', '+', eb.ref('excluded.total'))
+        }))).execute()
       return sweepId
     })
   }
 
   /** The region's latest sweeps, newest first. */
-  async sweeps (region: string, limit = 20): Promise<Array<{ id: number, trigger: string, started_by: string | null, started_at: number, finished_at: number | null, state: string, total: number, done: number, online: number, down: number, flapping: number, failure: string | null }>> {
+  async sweeps (region: string, limit = 20): Promise<SweepRow[]> {
     const rows = await this.db.selectFrom('sweeps').selectAll().where('region', '=', region).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
     return rows.map(({ region: _r, ...r }) => ({ ...r, id: Number(r.id) }))
   }
 
   /** Every camera's latest state in the region, by ID. */
-  async cameras (region: string): Promise<Array<{ cctv_id: string, name: string | null, inference_id: string | null, server: number | null, status: string, flapping: boolean, since: number, last_seen: number, error: string | null, reconnects_today: number }>> {
+  async cameras (region: string): Promise<CameraState[]> {
     const rows = await this.db.selectFrom('camera_state')
       .select(['cctv_id', 'name', 'inference_id', 'server', 'status', 'flapping', 'since', 'last_seen', 'error', 'reconnects_today'])
       .where('region', '=', region).execute()
@@ -152,14 +182,90 @@ export class HistoryStore {
   }
 
   /** One camera between `from` and `to` (ms): its changes and its daily uptime. */
-  async camera (region: string, cctvId: string, from: number, to: number): Promise<{ changes: Change[], daily: Array<{ day: string, up: number, total: number }> }> {
+  async camera (region: string, cctvId: string, from: number, to: number): Promise<{ changes: Change[], daily: Array<{ day: string, up: number, total: number, reconnects: number }> }> {
     const changes = await this.db.selectFrom('changes').select(['cctv_id', 'at', 'kind', 'from_status', 'to_status'])
       .where('region', '=', region).where('cctv_id', '=', cctvId).where('at', '>=', from).where('at', '<=', to)
       .orderBy('at', 'desc').orderBy('id', 'desc').execute()
-    const daily = await this.db.selectFrom('daily').select(['day', 'up', 'total'])
+    const daily = await this.db.selectFrom('daily').select(['day', 'up', 'total', 'reconnects'])
       .where('region', '=', region).where('cctv_id', '=', cctvId).where('day', '>=', kstDay(new Date(from))).where('day', '<=', kstDay(new Date(to)))
       .orderBy('day').execute()
     return { changes, daily }
+  }
+
+  /** One camera's latest state, or undefined when no sweep of the region has seen it. */
+  async cameraState (region: string, cctvId: string): Promise<CameraState | undefined> {
+    const r = await this.db.selectFrom('camera_state')
+      .select(['cctv_id', 'name', 'inference_id', 'server', 'status', 'flapping', 'since', 'last_seen', 'error', 'reconnects_today'])
+      .where('region', '=', region).where('cctv_id', '=', cctvId).executeTakeFirst()
+    return r === undefined ? undefined : { ...r, flapping: r.flapping === 1 }
+  }
+
+  /** Share of online results per camera of the region over the last `hours` hours (the current one included). */
+  async uptimeHours (region: string, hours: number, now = Date.now()): Promise<Map<string, number>> {
+    const rows = await this.db.selectFrom('hourly')
+      .select(['cctv_id', eb => eb.fn.sum<number>('up').as('up'), eb => eb.fn.sum<number>('total').as('total')])
+      .where('region', '=', region).where('hour', '>', Math.floor(now / HOUR_MS) * HOUR_MS - hours * HOUR_MS)
+      .groupBy('cctv_id').execute()
+    return new Map(rows.map(r => [r.cctv_id, Number(r.total) === 0 ? 0 : Number(r.up) / Number(r.total)]))
+  }
+
+  /** A region at a glance: cameras per status, flapping ones, the latest sweep and the last complete one. */
+  async regionSummary (region: string): Promise<RegionSummary> {
+    const byStatus = await this.db.selectFrom('camera_state').select(['status', sql<number>`count(*)`.as('n')])
+      .where('region', '=', region).groupBy('status').execute()
+    const { n: flapping } = await this.db.selectFrom('camera_state').select(sql<number>`count(*)`.as('n'))
+      .where('region', '=', region).where('flapping', '=', 1).executeTakeFirstOrThrow()
+    const last = await this.db.selectFrom('sweeps').selectAll().where('region', '=', region).where('state', '!=', 'skipped')
+      .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst()
+    const lastDone = await this.db.selectFrom('sweeps').select(['finished_at']).where('region', '=', region).where('state', '=', 'done')
+      .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst()
+    const { region: _r, ...lastSweep } = last ?? { region }
+    return {
+      byStatus: Object.fromEntries(byStatus.map(r => [r.status, Number(r.n)])),
+      flapping: Number(flapping),
+      lastSweep: last === undefined ? null : { ...(lastSweep as Omit<NonNullable<typeof last>, 'region'>), id: Number(last.id) },
+      lastDoneAt: lastDone?.finished_at ?? null
+    }
+  }
+
+  /** Cameras of the region not online now, longest down first (at most `limit`). */
+  async downNow (region: string, limit: number): Promise<CameraState[]> {
+    const rows = await this.db.selectFrom('camera_state')
+      .select(['cctv_id', 'name', 'inference_id', 'server', 'status', 'flapping', 'since', 'last_seen', 'error', 'reconnects_today'])
+      .where('region', '=', region).where('status', '!=', 'online')
+      .orderBy('since').orderBy('cctv_id').limit(limit).execute()
+    return rows.map(r => ({ ...r, flapping: r.flapping === 1 }))
+  }
+
+  /** How many changes of each kind the region had since `since` (ms). */
+  async changeCounts (region: string, since: number): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('changes').select(['kind', sql<number>`count(*)`.as('n')])
+      .where('region', '=', region).where('at', '>=', since).groupBy('kind').execute()
+    return Object.fromEntries(rows.map(r => [r.kind, Number(r.n)]))
+  }
+
+  /** The region's uptime per KST day, from `fromDay` on. */
+  async regionDaily (region: string, fromDay: string): Promise<Array<{ day: string, up: number, total: number }>> {
+    return await this.db.selectFrom('region_daily').select(['day', 'up', 'total'])
+      .where('region', '=', region).where('day', '>=', fromDay).orderBy('day').execute()
+  }
+
+  /** Regions that have any kept sweep. */
+  async regions (): Promise<string[]> {
+    const rows = await this.db.selectFrom('sweeps').select('region').distinct().execute()
+    return rows.map(r => r.region)
+  }
+
+  /** Kept sweeps per region, trigger and state (for /metrics). */
+  async sweepCounts (): Promise<Array<{ region: string, trigger: string, state: string, n: number }>> {
+    const rows = await this.db.selectFrom('sweeps').select(['region', 'trigger', 'state', sql<number>`count(*)`.as('n')])
+      .groupBy(['region', 'trigger', 'state']).execute()
+    return rows.map(r => ({ ...r, n: Number(r.n) }))
+  }
+
+  /** Every camera's current status, all regions (for /metrics). */
+  async allCameraStates (): Promise<Array<{ region: string, cctv_id: string, server: number | null, status: string }>> {
+    return await this.db.selectFrom('camera_state').select(['region', 'cctv_id', 'server', 'status']).execute()
   }
 
   /** Share of online results per camera of the region over the last `days` KST days (today included). */
@@ -171,17 +277,19 @@ export class HistoryStore {
     return new Map(rows.map(r => [r.cctv_id, Number(r.total) === 0 ? 0 : Number(r.up) / Number(r.total)]))
   }
 
-  /** Drops raw results older than `rawDays` and daily rows older than `days`. */
-  async prune (rawDays: number, days: number, now = Date.now()): Promise<{ results: number, daily: number }> {
+  /** Drops raw results and hourly rows older than `rawDays`, daily rows older than `days`. */
+  async prune (rawDays: number, days: number, now = Date.now()): Promise<{ results: number, hourly: number, daily: number }> {
     const r = await this.db.deleteFrom('results').where('at', '<', now - rawDays * DAY_MS).executeTakeFirst()
     const d = await this.db.deleteFrom('daily').where('day', '<', kstDay(new Date(now - days * DAY_MS))).executeTakeFirst()
-    return { results: Number(r.numDeletedRows), daily: Number(d.numDeletedRows) }
+    const h = await this.db.deleteFrom('hourly').where('hour', '<', now - rawDays * DAY_MS).executeTakeFirst()
+    await this.db.deleteFrom('region_daily').where('day', '<', kstDay(new Date(now - days * DAY_MS))).executeTakeFirst()
+    return { results: Number(r.numDeletedRows), hourly: Number(h.numDeletedRows), daily: Number(d.numDeletedRows) }
   }
 
   /** Rows per table (for tests and benches). */
   async counts (): Promise<Record<string, number>> {
     const out: Record<string, number> = {}
-    for (const t of ['sweeps', 'camera_state', 'changes', 'results', 'daily'] as const) {
+    for (const t of ['sweeps', 'camera_state', 'changes', 'results', 'daily', 'hourly', 'region_daily'] as const) {
       const { n } = await this.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
       out[t] = Number(n)
     }

@@ -79,5 +79,33 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         .execute()
       await db.schema.createIndex('daily_day').on('daily').columns(['day']).execute()
     }
+  },
+  {
+    // Aggregates read by the monitor's API instead of scanning raw rows (as Uptime Kuma does):
+    // per camera per hour (24 h uptime), per region per day (the fleet's 30-day bar), and the
+    // day's highest reconnect count per camera (a camera's reconnects per day).
+    name: '002-aggregates',
+    up: async (db) => {
+      await db.schema.createTable('hourly')
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('hour', 'bigint', c => c.notNull())
+        .addColumn('up', 'integer', c => c.notNull())
+        .addColumn('total', 'integer', c => c.notNull())
+        .addPrimaryKeyConstraint('hourly_pk', ['region', 'hour', 'cctv_id'])
+        .execute()
+      await db.schema.createTable('region_daily')
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('day', 'text', c => c.notNull())
+        .addColumn('up', 'integer', c => c.notNull())
+        .addColumn('total', 'integer', c => c.notNull())
+        .addPrimaryKeyConstraint('region_daily_pk', ['region', 'day'])
+        .execute()
+      await db.schema.alterTable('daily').addColumn('reconnects', 'integer', c => c.notNull().defaultTo(0)).execute()
+      // The uptime windows read a region's days, not one camera's.
+      await db.schema.createIndex('daily_region_day').on('daily').columns(['region', 'day']).execute()
+      await db.schema.createIndex('camera_state_region_status').on('camera_state').columns(['region', 'status']).execute()
+      await db.schema.createIndex('sweeps_state').on('sweeps').columns(['region', 'state']).execute()
+    }
   }
 ]

@@ -69,6 +69,25 @@ export interface DailyTable {
   day: string
   up: number
   total: number
+  /** The day's highest `reconnects_today` (the controller log counts from midnight). */
+  reconnects: Generated<number>
+}
+
+/** Per camera per hour (`hour`: ms at the hour's start): the 24 h uptime. */
+export interface HourlyTable {
+  region: string
+  cctv_id: string
+  hour: number
+  up: number
+  total: number
+}
+
+/** Per region per KST day: every camera's results summed (the fleet's uptime bar). */
+export interface RegionDailyTable {
+  region: string
+  day: string
+  up: number
+  total: number
 }
 
 export interface Schema {
@@ -77,4 +96,6 @@ export interface Schema {
   changes: ChangesTable
   results: ResultsTable
   daily: DailyTable
+  hourly: HourlyTable
+  region_daily: RegionDailyTable
 }

@@ -25,7 +25,7 @@ export default fp(async (fastify) => {
   fastify.decorate('history', history)
   const prune = (): void => {
     history.prune(env.HISTORY_RAW_DAYS, env.HISTORY_DAYS).then(n => {
-      if (n.results + n.daily > 0) fastify.log.info(n, 'history pruned')
+      if (n.results + n.hourly + n.daily > 0) fastify.log.info(n, 'history pruned')
     }, (err: Error) => { fastify.log.warn({ err: { message: err.message } }, 'history prune failed') })
   }
   const daily = setInterval(prune, DAY_MS).unref()
