@@ -62,6 +62,8 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.String({ default: '' }),
   HISTORY_RAW_DAYS: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
   HISTORY_DAYS: Type.Integer({ minimum: 1, maximum: 3660, default: 400 }),
+  /** Bearer token for the monitor's API across regions and /metrics; empty: neither by token. */
+  MONITOR_TOKEN: Type.String({ pattern: '^$|^[\\x21-\\x7e]{24,256}$', default: '' }),
 
   DEMO_SSH_HOST: Type.String({ default: '127.0.0.1' }),
   DEMO_SSH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 2222 }),

@@ -9,6 +9,8 @@ export class ApiError extends Error {
   readonly statusCode: number
   /** Additive fields merged into the response body next to `message`. */
   readonly extra?: Record<string, unknown>
+  /** Response headers the status calls for (e.g. WWW-Authenticate with a 401). */
+  headers?: Record<string, string>
 
   constructor (statusCode: number, message: string, extra?: Record<string, unknown>) {
     super(message)
@@ -74,4 +76,24 @@ export class CameraNotFoundError extends ApiError {
 
 export class TooManyLoginsError extends ApiError {
   constructor (wait: string) { super(429, `Too many login attempts for this region; try again in ${wait}`) }
+}
+
+/** The monitor's API without a session or the token. */
+export class MonitorAuthRequiredError extends ApiError {
+  constructor () {
+    super(401, 'log in to a region, or send Authorization: Bearer <MONITOR_TOKEN>')
+    this.headers = { 'www-authenticate': 'Bearer realm="fwmaint"' }
+  }
+}
+
+export class BadMonitorTokenError extends ApiError {
+  constructor (why = 'invalid monitor token') {
+    super(401, why)
+    this.headers = { 'www-authenticate': 'Bearer realm="fwmaint", error="invalid_token"' }
+  }
+}
+
+/** An operator's session sees its own region's cameras only. */
+export class OtherRegionError extends ApiError {
+  constructor (own: string) { super(403, `this session is logged in to region ${own}; it sees no other region's cameras`) }
 }

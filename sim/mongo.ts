@@ -4,6 +4,8 @@ import type { SimCamera } from './inventory.js'
 export interface SimMongo {
   host: string
   port: number
+  /** Changes a camera's URL in the inventory (what a site engineer does when a camera moves). */
+  setUrl: (cctvId: number, url: string) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -40,5 +42,16 @@ export async function startMongo (opts: { host?: string, database: string, colle
   } finally {
     await client.close()
   }
-  return { host, port, close: async () => { await server.stop() } }
+  const setUrl = async (cctvId: number, url: string): Promise<void> => {
+    const c = new MongoClient(`mongodb://${host}:${port}/?directConnection=true`, { serverSelectionTimeoutMS: 5000 })
+    try {
+      await c.connect()
+      // IDs are stored as int32, int64 or double: match each spelling.
+      const r = await c.db(opts.database).collection(opts.collection).updateOne({ cctv_ID: { $in: [new Int32(cctvId), Long.fromNumber(cctvId), new Double(cctvId), cctvId] } }, { $set: { url } })
+      if (r.matchedCount !== 1) throw new Error(`simulated inventory: no camera ${cctvId}`)
+    } finally {
+      await c.close()
+    }
+  }
+  return { host, port, setUrl, close: async () => { await server.stop() } }
 }

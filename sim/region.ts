@@ -63,6 +63,10 @@ export interface SimRegion {
   hls: Map<number, HlsOrigin>
   /** Log path templates (the entry's `logs`). */
   logs: { gstreamer: string, ffmpeg: string }
+  /** Camera `id` stops answering (its inventory URL now points at a refused port). */
+  takeDown: (id: number) => Promise<void>
+  /** Camera `id` answers again at its original URL. */
+  bringBack: (id: number) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -189,7 +193,31 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       servers: serversEntry,
       logs
     }
-    return { name: opts.name, root, entry, server1, servers, inventory, mongo, cameras, hls, logs, close: closeAll }
+    const setUrl = async (id: number, url: string): Promise<void> => {
+      if (mongo === undefined) throw new Error('this simulated region has no inventory')
+      await mongo.setUrl(id, url)
+    }
+    const original = (id: number): string => {
+      const c = inventory.find(c => c.cctv_ID === id)
+      if (c === undefined) throw new Error(`simulated inventory: no camera ${id}`)
+      return c.url
+    }
+    const refused = cameras?.endpoints.refused ?? { host: '127.0.0.1', port: 1 }
+    return {
+      name: opts.name,
+      root,
+      entry,
+      server1,
+      servers,
+      inventory,
+      mongo,
+      cameras,
+      hls,
+      logs,
+      takeDown: async id => { original(id); await setUrl(id, `rtsp://${refused.host}:${refused.port}/down${id}`) },
+      bringBack: async id => { await setUrl(id, original(id)) },
+      close: closeAll
+    }
   } catch (err) {
     await closeAll()
     throw err

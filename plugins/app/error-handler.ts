@@ -12,6 +12,7 @@ export default fp(async (fastify) => {
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) {
       if (error.statusCode >= 500) request.log.warn({ err: { message: error.message } }, 'remote operation failed')
+      if (error.headers !== undefined) void reply.headers(error.headers)
       return reply.code(error.statusCode).send({ ...error.extra, message: error.message })
     }
     if (error.validation) {

@@ -1,0 +1,60 @@
+import fp from 'fastify-plugin'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyRequest } from 'fastify'
+import { BadMonitorTokenError, MonitorAuthRequiredError, OtherRegionError, RegionNotFoundError } from '../../lib/errors.js'
+import { Fleet, type Viewer } from '../../lib/ops/fleet.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The monitor's answers, read from the history store. */
+    fleet: Fleet
+  }
+  interface FastifyRequest {
+    /** Who may read the monitor: the token (every region) or a logged-in session (its region); 401 otherwise. */
+    monitorViewer: () => Viewer
+    /** Same, for one region's cameras: 404 for an unknown region, 403 for another region than the session's. */
+    requireRegionView: (region: string) => Viewer
+    /** The monitor token alone (for /metrics): 401 without it. */
+    requireMonitorToken: () => void
+  }
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
+
+/**
+ * Access to the monitor: `Authorization: Bearer <MONITOR_TOKEN>` sees every region; a
+ * browser session logged in to a region sees that region's cameras and the other regions'
+ * counts; nothing else sees anything. A wrong token is refused even with a session.
+ */
+export default fp(async (fastify) => {
+  const { env, regions } = fastify.config
+  // Compared as digests, in constant time: the token's length leaks nothing either.
+  const token = env.MONITOR_TOKEN === '' ? undefined : digest(env.MONITOR_TOKEN)
+  fastify.decorate('fleet', new Fleet(fastify.history, regions))
+
+  function bearer (request: FastifyRequest): 'none' | 'valid' {
+    const header = request.headers.authorization
+    if (header === undefined) return 'none'
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+    if (m === null) throw new BadMonitorTokenError('Authorization must be "Bearer <MONITOR_TOKEN>"')
+    if (token === undefined) throw new BadMonitorTokenError('this gateway has no MONITOR_TOKEN: token access is off')
+    if (!timingSafeEqual(digest(m[1]), token)) throw new BadMonitorTokenError()
+    return 'valid'
+  }
+
+  fastify.decorateRequest('monitorViewer', function (this: FastifyRequest): Viewer {
+    if (bearer(this) === 'valid') return { all: true }
+    const site = this.site()
+    if (site === undefined) throw new MonitorAuthRequiredError()
+    return { all: false, region: site.region.name }
+  })
+  fastify.decorateRequest('requireRegionView', function (this: FastifyRequest, region: string): Viewer {
+    const viewer = this.monitorViewer()
+    if (!regions.has(region)) throw new RegionNotFoundError()
+    if (!viewer.all && viewer.region !== region) throw new OtherRegionError(viewer.region)
+    return viewer
+  })
+  fastify.decorateRequest('requireMonitorToken', function (this: FastifyRequest): void {
+    if (bearer(this) !== 'valid') throw new BadMonitorTokenError(token === undefined ? 'this gateway has no MONITOR_TOKEN: /metrics is off' : 'send Authorization: Bearer <MONITOR_TOKEN>')
+  })
+}, { name: 'monitor-access', dependencies: ['history', 'ssh-session'] })

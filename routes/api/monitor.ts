@@ -1,0 +1,158 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { lastEvening, parseKstTime } from '../../lib/clock.js'
+import { BadRequestError, CameraNotFoundError } from '../../lib/errors.js'
+import { RegionName, errors } from './schemas.js'
+
+const Time = Type.String({ maxLength: 40, description: 'ISO 8601; without an offset (or a bare date) it is Korean time' })
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+
+const Camera = Type.Object({
+  cctv_id: Type.String(),
+  name: Nullable(Type.String()),
+  inference_id: Nullable(Type.String()),
+  server: Nullable(Type.Integer()),
+  status: Type.String(),
+  flapping: Type.Boolean(),
+  since: Type.String({ description: 'time of its last status change' }),
+  last_seen: Type.String(),
+  error: Nullable(Type.String()),
+  reconnects_today: Type.Integer()
+})
+
+const Sweep = Type.Object({
+  id: Type.Integer(),
+  trigger: Type.String(),
+  started_by: Nullable(Type.String()),
+  state: Type.String(),
+  started_at: Type.String(),
+  finished_at: Nullable(Type.String()),
+  duration_ms: Nullable(Type.Integer()),
+  total: Type.Integer(),
+  done: Type.Integer(),
+  failure: Nullable(Type.String())
+})
+
+const Change = Type.Object({
+  cctv_id: Type.String(),
+  name: Type.Optional(Nullable(Type.String())),
+  at: Type.String(),
+  kind: Type.String({ description: 'down | up | status (another down status) | flapping | steady' }),
+  from_status: Nullable(Type.String()),
+  to_status: Type.String()
+})
+
+const Day = Type.Object({ day: Type.String(), up: Type.Integer(), total: Type.Integer(), uptime: Nullable(Type.Number()), reconnects: Type.Optional(Type.Integer()) })
+
+const Uptime = Nullable(Type.Number({ minimum: 0, maximum: 1 }))
+
+function time (field: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const ms = parseKstTime(value)
+  if (ms === undefined) throw new BadRequestError(`querystring.${field} is not a time: use ISO 8601, e.g. 2026-11-29T18:00:00+09:00 (no offset: Korean time)`)
+  return ms
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * The fleet monitor (issue 15): what the background and the operators' sweeps kept. Access:
+ * the monitor token sees every region, an operator's session its own region's cameras and the
+ * other regions' counts (plugins/app/monitor-access.ts).
+ */
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { fleet } = fastify
+
+  fastify.get('/monitor', {
+    schema: {
+      summary: 'Every monitored region: last sweep, counts per status, cameras down now (own region only), changes in 24 h, 30 days of uptime',
+      response: {
+        200: Type.Object({
+          generated_at: Type.String(),
+          regions: Type.Array(Type.Object({
+            region: Type.String(),
+            monitored: Type.Boolean(),
+            schedule: Nullable(Type.String()),
+            as_of: Nullable(Type.String()),
+            age_seconds: Nullable(Type.Integer()),
+            stale: Type.Boolean(),
+            last_sweep: Nullable(Sweep),
+            cameras: Type.Integer(),
+            by_status: Type.Record(Type.String(), Type.Integer()),
+            down: Type.Integer(),
+            flapping: Type.Integer(),
+            down_now: Nullable(Type.Array(Camera)),
+            changes_24h: Type.Record(Type.String(), Type.Integer()),
+            uptime_days: Type.Array(Day)
+          }))
+        }),
+        ...errors(401)
+      }
+    }
+  }, async (request) => await fleet.overview(request.monitorViewer()))
+
+  fastify.get('/monitor/:region/cameras', {
+    schema: {
+      summary: 'Every camera of a region: status, since, uptime over 24 h / 7 d / 30 d, reconnects today, last error',
+      params: Type.Object({ region: RegionName }),
+      response: {
+        200: Type.Object({
+          region: Type.String(),
+          as_of: Nullable(Type.String()),
+          cameras: Type.Array(Type.Intersect([Camera, Type.Object({ uptime_24h: Uptime, uptime_7d: Uptime, uptime_30d: Uptime })]))
+        }),
+        ...errors(401, 403, 404)
+      }
+    }
+  }, async (request) => {
+    request.requireRegionView(request.params.region)
+    return await fleet.cameras(request.params.region)
+  })
+
+  fastify.get('/monitor/:region/cameras/:id', {
+    schema: {
+      summary: 'One camera\'s changes and daily uptime between from (default: 30 days ago) and to (default: now)',
+      params: Type.Object({ region: RegionName, id: Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' }) }),
+      querystring: Type.Object({ from: Type.Optional(Time), to: Type.Optional(Time) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          region: Type.String(),
+          cctv_id: Type.String(),
+          from: Type.String(),
+          to: Type.String(),
+          camera: Nullable(Camera),
+          changes: Type.Array(Change),
+          daily: Type.Array(Day)
+        }),
+        ...errors(400, 401, 403, 404)
+      }
+    }
+  }, async (request) => {
+    const { region, id } = request.params
+    request.requireRegionView(region)
+    const now = Date.now()
+    const to = time('to', request.query.to, now)
+    const from = time('from', request.query.from, to - 30 * DAY_MS)
+    if (from > to) throw new BadRequestError('querystring.from is after querystring.to')
+    if (to - from > 400 * DAY_MS) throw new BadRequestError('querystring.from and querystring.to are more than 400 days apart')
+    const story = await fleet.camera(region, String(Number(id)), from, to, now)
+    if (story === undefined) throw new CameraNotFoundError()
+    return story
+  })
+
+  fastify.get('/monitor/:region/changes', {
+    schema: {
+      summary: 'What went down, came back or started flapping since a time (default: 18:00 yesterday, Korean time), newest first',
+      params: Type.Object({ region: RegionName }),
+      querystring: Type.Object({ since: Type.Optional(Time) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({ region: Type.String(), since: Type.String(), truncated: Type.Boolean(), changes: Type.Array(Change) }),
+        ...errors(400, 401, 403, 404)
+      }
+    }
+  }, async (request) => {
+    request.requireRegionView(request.params.region)
+    return await fleet.changes(request.params.region, time('since', request.query.since, lastEvening()))
+  })
+}
+
+export default routes
