@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -18,6 +18,8 @@ export interface SimContainer {
   /** docker ps "Ports" column, e.g. "0.0.0.0:27017->27017/tcp". */
   ports?: string
   id?: string
+  /** The container's own PATH (default: its bin folder, then the host's): a slim image lacks tools. */
+  path?: string
 }
 
 export interface SimSiteOptions {
@@ -58,7 +60,11 @@ export interface SimStats {
   refusedSessions: number
   forwards: number
   connections: number
-  /** Processes running right now / at most at once that run ffprobe (health sweeps). */
+  /**
+   * ffprobe processes of this site running right now / at most at once (health sweeps), seen
+   * in /proc (each carries the site's SIM_ROOT): one exec per probe or many under one runner,
+   * and orphans a killed command left behind, all count.
+   */
   probesRunning: number
   maxProbesRunning: number
 }
@@ -79,6 +85,11 @@ export function readContainers (root: string): SimContainer[] {
 
 export function setContainerState (root: string, name: string, state: SimContainer['state']): void {
   writeContainers(root, readContainers(root).map(c => c.name === name ? { ...c, state } : c))
+}
+
+/** Sets a container's PATH (undefined: back to the default). */
+export function setContainerPath (root: string, name: string, dir: string | undefined): void {
+  writeContainers(root, readContainers(root).map(c => c.name === name ? { ...c, path: dir } : c))
 }
 
 /**
@@ -165,6 +176,8 @@ export class SimSite {
   /** Starts/stops a simulated container (e.g. the Mongo container going down). */
   setContainerState (name: string, state: SimContainer['state']): void { setContainerState(this.root, name, state) }
 
+  setContainerPath (name: string, dir: string | undefined): void { setContainerPath(this.root, name, dir) }
+
   addForward (siteAddress: string, target: { host: string, port: number }): void {
     this.opts.forwards = { ...this.opts.forwards, [siteAddress]: target }
   }
@@ -206,6 +219,7 @@ export class SimSite {
     this.stats.execs++
     this.stats.commands.push(command)
     if (this.stats.commands.length > 1000) this.stats.commands.shift()
+    this.watchProbes()
     const child = spawn('/bin/sh', ['-c', command], {
       cwd: this.home,
       env: {
@@ -220,11 +234,6 @@ export class SimSite {
       stdio: ['pipe', 'pipe', 'pipe']
     })
     this.children.add(child)
-    if (command.includes("'ffprobe'")) {
-      this.stats.probesRunning++
-      this.stats.maxProbesRunning = Math.max(this.stats.maxProbesRunning, this.stats.probesRunning)
-      child.once('exit', () => { this.stats.probesRunning-- })
-    }
     child.stdout!.pipe(ch, { end: false })
     child.stderr!.pipe(ch.stderr, { end: false })
     ch.pipe(child.stdin!)
@@ -248,6 +257,35 @@ export class SimSite {
     child.stderr!.on('close', () => { errDone = true; maybeEnd() })
     child.on('exit', (code, signal) => { exit = [code, signal]; this.children.delete(child); maybeEnd() })
     return child
+  }
+
+  private probeTimer: NodeJS.Timeout | undefined
+
+  /** Counts this site's ffprobe processes every 10 ms while any command (or probe) is alive. */
+  private watchProbes (): void {
+    if (this.probeTimer !== undefined) return
+    this.probeTimer = setInterval(() => {
+      const n = this.probePids().length
+      this.stats.probesRunning = n
+      this.stats.maxProbesRunning = Math.max(this.stats.maxProbesRunning, n)
+      if (n === 0 && this.children.size === 0) { clearInterval(this.probeTimer); this.probeTimer = undefined }
+    }, 10)
+    this.probeTimer.unref()
+  }
+
+  private probePids (): number[] {
+    const pids: number[] = []
+    const mark = `SIM_ROOT=${this.root}\0`
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue
+      try {
+        const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0]
+        if (!argv0.endsWith('ffprobe')) continue
+        const env = '\0' + readFileSync(`/proc/${pid}/environ`, 'latin1')
+        if (env.includes('\0' + mark)) pids.push(Number(pid))
+      } catch { /* gone meanwhile, or not ours to read */ }
+    }
+    return pids
   }
 
   private forward (accept: () => ssh2.ServerChannel, reject: () => void, destIP: string, destPort: number): void {
@@ -295,6 +333,9 @@ export class SimSite {
 
   async close (): Promise<void> {
     this.dropConnections()
+    clearInterval(this.probeTimer)
+    // Probes a runner started in their own process groups (its `timeout`s) go too.
+    for (const pid of this.probePids()) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } }
     for (const c of this.children) {
       // A command built by the gateway leads its own process group (timeout): take it all.
       try { if (c.pid !== undefined) process.kill(-c.pid, 'SIGKILL') } catch { /* not a group leader */ }

@@ -8,7 +8,7 @@ import type { SiteSession } from '../site/session.js'
 export const STREAM_SCHEMES = ['rtsp', 'rtsps', 'rtmp', 'http', 'https', 'srt', 'udp'] as const
 
 /** Protocols ffprobe may use under the allowed schemes (RTSP rides on tcp/udp/rtp, …), nothing else. */
-const PROTOCOL_WHITELIST = 'rtsp,rtsps,rtmp,rtmps,rtp,srtp,http,https,httpproxy,tls,tcp,udp,srt,crypto'
+export const PROTOCOL_WHITELIST = 'rtsp,rtsps,rtmp,rtmps,rtp,srtp,http,https,httpproxy,tls,tcp,udp,srt,crypto'
 
 /**
  * Only a stream URL may reach ffprobe: one of the allowed schemes, parseable, no
@@ -105,14 +105,14 @@ function ffprobeArgs (url: string, scheme: string, tcp: boolean, socketTimeoutSe
 }
 
 /** ffprobe's own explanation when it failed: its error lines, without info noise. */
-function failureText (stderr: string, code: number | null, limitSec: number): string {
+export function failureText (stderr: string, code: number | null, limitSec: number): string {
   if (code === 124 || code === 137) return `ffprobe: no answer from the camera within ${limitSec} s (timed out)`
   const lines = stderr.split('\n').filter(l => l.trim() !== '')
   return lines.slice(-6).join('\n') || `ffprobe exited with status ${String(code)}`
 }
 
 /** A failure worth a second try over TCP (UDP blocked or lossy), not one that TCP cannot change. */
-function retryOverTcp (scheme: string, text: string): boolean {
+export function retryOverTcp (scheme: string, text: string): boolean {
   return (scheme === 'rtsp' || scheme === 'rtsps') && !/401|403|404|Connection refused|Invalid data/i.test(text)
 }
 
@@ -154,6 +154,6 @@ export async function probe (site: SiteSession, server: ServerConfig, container:
   return last!
 }
 
-function safeDecode (s: string): string | undefined {
+export function safeDecode (s: string): string | undefined {
   try { return decodeURIComponent(s) } catch { return undefined }
 }

@@ -3,7 +3,8 @@ import { kstDay } from '../clock.js'
 import type { Env } from '../env.js'
 import pLimit from 'p-limit'
 import { findContainer } from '../site/containers.js'
-import { probe } from './ffprobe.js'
+import { probe, type ProbeResult } from './ffprobe.js'
+import { RunnerUnavailableError, probeBatch } from './probe-runner.js'
 import { STATUSES, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
 import { parseInferenceId } from '../site/inference-id.js'
 import { readInventory, type Camera } from './inventory.js'
@@ -25,25 +26,35 @@ export interface SweepOptions {
   flapMin: number
   /** Today as the sites name their log files (KST). */
   today: string
+  /** 'batch': one runner per server (lib/ops/probe-runner.ts); 'exec': one docker exec per camera. */
+  runner: 'batch' | 'exec'
+  /** Execs at once per server when probing one exec per camera (the SSH channel bound). */
+  execConcurrency?: number
 }
 
 /** A sweep's settings from the environment, today's date read now (the sites' clock). */
-export function sweepOptions (env: Pick<Env, 'HEALTH_CONCURRENCY' | 'SSH_MAX_CHANNELS' | 'HEALTH_PROBE_TIMEOUT_SECONDS' | 'COMMAND_TIMEOUT_SECONDS' | 'LOG_SEARCH_TIMEOUT_SECONDS' | 'MONGO_TIMEOUT_MS' | 'CCTV_MAX_CAMERAS' | 'HEALTH_FLAP_MIN'>): SweepOptions {
+export function sweepOptions (env: Pick<Env, 'HEALTH_RUNNER' | 'HEALTH_CONCURRENCY' | 'SSH_MAX_CHANNELS' | 'HEALTH_PROBE_TIMEOUT_SECONDS' | 'COMMAND_TIMEOUT_SECONDS' | 'LOG_SEARCH_TIMEOUT_SECONDS' | 'MONGO_TIMEOUT_MS' | 'CCTV_MAX_CAMERAS' | 'HEALTH_FLAP_MIN'>): SweepOptions {
   return {
-    concurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS),
+    concurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS, env.HEALTH_RUNNER),
     probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
     commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
     logTimeoutSec: env.LOG_SEARCH_TIMEOUT_SECONDS,
     mongoTimeoutMs: env.MONGO_TIMEOUT_MS,
     maxCameras: env.CCTV_MAX_CAMERAS,
     flapMin: env.HEALTH_FLAP_MIN,
-    today: kstDay()
+    today: kstDay(),
+    runner: env.HEALTH_RUNNER,
+    execConcurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS, 'exec')
   }
 }
 
-/** Probes at once per server: as configured, but one SSH channel per connection stays free for the operator's own requests. */
-export function perServerLimit (healthConcurrency: number, sshMaxChannels: number): number {
-  return Math.max(1, Math.min(healthConcurrency, sshMaxChannels - 1))
+/**
+ * Probes at once per server. One exec per camera costs an SSH channel each: as configured, but
+ * one channel per connection stays free for the operator's own requests. The batched runner
+ * needs one channel for all, so HEALTH_CONCURRENCY alone bounds it.
+ */
+export function perServerLimit (healthConcurrency: number, sshMaxChannels: number, runner: 'batch' | 'exec' = 'exec'): number {
+  return runner === 'batch' ? Math.max(1, healthConcurrency) : Math.max(1, Math.min(healthConcurrency, sshMaxChannels - 1))
 }
 
 /** ffprobe's failure text → the sweep's status. */
@@ -218,32 +229,66 @@ export class HealthSweep extends EventEmitter {
       for (const c of cameras) this.record(c, server, { status: 'error', error: why })
       return
     }
-    const limit = pLimit(this.opts.concurrency)
-    await Promise.all(cameras.map(async c => await limit(async () => {
+    const extra = (c: Camera): Pick<CameraHealth, 'reconnects_today' | 'last_reconnect'> => {
+      const r = reconnects.get(String(c.cctv_ID))
+      return { reconnects_today: r?.count ?? 0, last_reconnect: r?.last ?? null }
+    }
+    const probed = (c: Camera, p: ProbeResult, ms: number): void => {
+      const v = p.summary.streams.find(s => s.type === 'video')
+      const status = classify(p.reachable, p.message)
+      const e = extra(c)
+      this.record(c, server, {
+        status,
+        flapping: status === 'online' && e.reconnects_today >= this.opts.flapMin,
+        codec: v?.codec ?? null,
+        width: v?.width ?? null,
+        height: v?.height ?? null,
+        fps: v?.fps ?? null,
+        error: status === 'online' ? null : lastLine(p.message),
+        probe_ms: ms,
+        ...e
+      })
+    }
+    let todo: Camera[] = []
+    for (const c of cameras) {
+      if (c.url === null || c.url === '') this.record(c, server, { status: 'error', error: 'no URL in the inventory', ...extra(c) })
+      else todo.push(c)
+    }
+    if (this.opts.runner === 'batch' && todo.length > 0) {
+      const done = new Set<Camera>()
+      try {
+        await this.site.onServer(server, async () => {
+          await probeBatch(this.site, server, container, todo.map(c => c.url!), {
+            concurrency: this.opts.concurrency,
+            limitSec: this.opts.probeTimeoutSec,
+            signal,
+            onResult: (i, p, ms) => { if (!signal.aborted) { done.add(todo[i]); probed(todo[i], p, ms) } }
+          })
+        })
+        return
+      } catch (err) {
+        if (signal.aborted) return
+        todo = todo.filter(c => !done.has(c))
+        if (!(err instanceof RunnerUnavailableError)) {
+          // The runner died (the server went away, the container stopped): the rest say why.
+          const why = maskSecrets((err as Error).message)
+          for (const c of todo) this.record(c, server, { status: 'error', error: why, ...extra(c) })
+          return
+        }
+        // No sh or no timeout in the container: one exec per camera, as before the runner.
+      }
+    }
+    const limit = pLimit(Math.min(this.opts.concurrency, this.opts.execConcurrency ?? this.opts.concurrency))
+    await Promise.all(todo.map(async c => await limit(async () => {
       if (signal.aborted) return
       const started = Date.now()
-      const r = reconnects.get(String(c.cctv_ID))
-      const extra = { reconnects_today: r?.count ?? 0, last_reconnect: r?.last ?? null }
-      if (c.url === null || c.url === '') { this.record(c, server, { status: 'error', error: 'no URL in the inventory', ...extra }); return }
       try {
         const p = await this.site.onServer(server, async () => await probe(this.site, server, container, c.url!, { limitSec: this.opts.probeTimeoutSec, signal }))
         if (signal.aborted) return
-        const v = p.summary.streams.find(s => s.type === 'video')
-        const status = classify(p.reachable, p.message)
-        this.record(c, server, {
-          status,
-          flapping: status === 'online' && (r?.count ?? 0) >= this.opts.flapMin,
-          codec: v?.codec ?? null,
-          width: v?.width ?? null,
-          height: v?.height ?? null,
-          fps: v?.fps ?? null,
-          error: status === 'online' ? null : lastLine(p.message),
-          probe_ms: Date.now() - started,
-          ...extra
-        })
+        probed(c, p, Date.now() - started)
       } catch (err) {
         if (signal.aborted) return
-        this.record(c, server, { status: 'error', error: maskSecrets((err as Error).message), probe_ms: Date.now() - started, ...extra })
+        this.record(c, server, { status: 'error', error: maskSecrets((err as Error).message), probe_ms: Date.now() - started, ...extra(c) })
       }
     })))
   }

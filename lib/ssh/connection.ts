@@ -35,6 +35,10 @@ export interface ExecOptions {
   maxStderrBytes?: number
   /** Aborting closes the channel (the remote `timeout` wrapper ends the process). */
   signal?: AbortSignal
+  /** stdout as it arrives, instead of collected (then `stdout` is empty and no cap applies). */
+  onStdout?: (chunk: Buffer) => void
+  /** Keeps stdin open after `stdin`: the caller writes more as it goes and ends it. */
+  input?: (stdin: { write: (text: string) => void, end: () => void }) => void
 }
 
 interface ExitStatus { code: number | null, signal: string | null }
@@ -252,6 +256,7 @@ export class SshConnection extends EventEmitter {
       opts.signal?.addEventListener('abort', onAbort, { once: true })
 
       ch.on('data', (chunk: Buffer) => {
+        if (opts.onStdout !== undefined) { opts.onStdout(chunk); return }
         if (truncated) return
         if (outLen + chunk.length > maxOut) {
           out.push(chunk.subarray(0, maxOut - outLen))
@@ -292,8 +297,17 @@ export class SshConnection extends EventEmitter {
       ch.on('error', (e: Error) => { finish(new RemoteError(e.message)) })
       if (!this._alive) { finish(new RemoteError('Connection lost')); return }
       this.once('closed', onLost)
-      if (opts.stdin !== undefined) ch.end(opts.stdin)
-      else ch.end()
+      if (opts.input !== undefined) {
+        if (opts.stdin !== undefined) ch.write(opts.stdin)
+        opts.input({
+          write: text => { if (!settled) ch.write(text) },
+          end: () => { if (!settled) ch.end() }
+        })
+      } else if (opts.stdin !== undefined) {
+        ch.end(opts.stdin)
+      } else {
+        ch.end()
+      }
     })
   }
 

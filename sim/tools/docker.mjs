@@ -90,7 +90,8 @@ function exec (argv) {
     }
   }
   // The container's own tools first (e.g. a site-specific ffprobe), then the host's.
-  env.PATH = `${path.join(root, 'containers', c.name, 'bin')}:${env.PATH}`
+  env.PATH = c.path ?? `${path.join(root, 'containers', c.name, 'bin')}:${env.PATH}`
+  // Looked up on the container's PATH, as docker does (not the host's).
   const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env })
   child.on('error', () => die(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd[0]}": executable file not found in $PATH: unknown`, 126))
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 9 : 1)))
