@@ -123,6 +123,22 @@ for (const [engine, open] of engines) {
     t.same((await h.sweepCounts()).map(r => [r.state, r.n]).sort(), [['done', 3], ['skipped', 1]])
   })
 
+  t.test(`${engine}: claims: a tick is claimed once; a lease is taken when free, by its holder again, renewed and released`, async t => {
+    const { h } = await store(t, open)
+    const claims = await Promise.all(['a', 'b', 'c'].map(async g => await h.claimTick('대구', 1000, g)))
+    t.same(claims.filter(Boolean).length, 1, 'three gateways, one tick: one claim')
+    t.ok(await h.claimTick('대구', 2000, 'b'), 'the next tick is free')
+    t.ok(await h.claimTick('부산', 1000, 'b'), 'another region\'s tick too')
+    t.ok(await h.takeLease('대구', 'a', T0 + MIN, T0))
+    t.notOk(await h.takeLease('대구', 'b', T0 + 2 * MIN, T0 + 1000), 'held by a')
+    t.ok(await h.takeLease('대구', 'a', T0 + 2 * MIN, T0 + 1000), 'a (restarted) takes its own lease back')
+    t.ok(await h.renewLease('대구', 'a', T0 + 3 * MIN))
+    t.notOk(await h.renewLease('대구', 'b', T0 + 3 * MIN), 'only the holder renews')
+    t.ok(await h.takeLease('대구', 'b', T0 + 5 * MIN, T0 + 3 * MIN + 1), 'expired: b takes it')
+    await h.releaseLease('대구', 'b')
+    t.ok(await h.takeLease('대구', 'c', T0 + 6 * MIN, T0 + 3 * MIN + 2), 'released: free at once')
+  })
+
   t.test(`${engine}: a 2,000-camera sweep in one transaction; a failure inside leaves nothing behind`, async t => {
     const { h, db } = await store(t, open)
     const many = Array.from({ length: 2000 }, (_, i) => cam(i + 1, i % 10 === 0 ? 'offline' : 'online'))

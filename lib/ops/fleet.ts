@@ -24,6 +24,8 @@ export interface SweepView {
   total: number
   done: number
   failure: string | null
+  /** The gateway that ran it (GATEWAY_ID). */
+  gateway: string | null
 }
 
 export interface CameraView {
@@ -84,7 +86,8 @@ function sweepView (s: SweepRow, own: boolean): SweepView {
     duration_ms: s.finished_at === null ? null : s.finished_at - s.started_at,
     total: s.total,
     done: s.done,
-    failure: s.failure === null ? null : maskSecrets(s.failure)
+    failure: s.failure === null ? null : maskSecrets(s.failure),
+    gateway: s.gateway
   }
 }
 

@@ -9,6 +9,10 @@ export interface MonitorDeps {
   connect: (region: RegionConfig, login: { username: string, password: string }, who: Opener) => Promise<SiteSession>
   sweepOptions: () => SweepOptions
   store: HistoryStore
+  /** This gateway's name (GATEWAY_ID): unique among the gateways that share the database. */
+  gateway: string
+  /** How long a running sweep's lease lasts without renewal (renewed every third of it). */
+  leaseMs?: number
   /** What happened, for the gateway's log (no secret is ever in it). */
   log: (outcome: { region: string, state: string, done: number, total: number, ms: number, failure?: string }) => void
 }
@@ -24,6 +28,9 @@ export class RegionMonitor {
   private running: Promise<void> | undefined
   private sweep: HealthSweep | undefined
   private stopped = false
+  /** Ticks this gateway acted on / left to another gateway that claimed them first. */
+  claimed = 0
+  lost = 0
 
   constructor (readonly region: RegionConfig, private readonly deps: MonitorDeps) {
     if (region.monitor === undefined) throw new Error(`region ${region.name} has no monitor block`)
@@ -31,22 +38,40 @@ export class RegionMonitor {
 
   get busy (): boolean { return this.running !== undefined }
 
-  /** One scheduled sweep; resolves when it has been kept (or skipped). */
-  async tick (): Promise<void> {
+  /**
+   * One scheduled tick; resolves when its sweep has been kept (or skipped). `slot` names the
+   * tick the same way on every gateway sharing the database: only the gateway that claims it
+   * first acts on it. A sweep still running here or on another gateway makes it a skip.
+   */
+  async tick (slot?: number): Promise<void> {
     if (this.stopped) return
-    if (this.running !== undefined) {
-      const now = Date.now()
-      await this.keep({ startedAt: now, finishedAt: now, state: 'skipped', failure: 'the previous sweep was still running', total: 0, results: [] })
-      return
+    const { store, gateway } = this.deps
+    // A tick by hand (no slot) is this gateway's alone.
+    if (slot !== undefined) {
+      if (!await store.claimTick(this.region.name, slot, gateway)) { this.lost++; return }
+      this.claimed++
     }
-    this.running = this.run().finally(() => { this.running = undefined })
+    const skip = async (why: string): Promise<void> => {
+      const now = Date.now()
+      await this.keep({ startedAt: now, finishedAt: now, state: 'skipped', failure: why, total: 0, results: [] })
+    }
+    if (this.running !== undefined) { await skip('the previous sweep was still running'); return }
+    const leaseMs = this.deps.leaseMs ?? 60_000
+    // Marked running before the first await: a tick that comes meanwhile is a skip here.
+    this.running = (async () => {
+      if (!await store.takeLease(this.region.name, gateway, Date.now() + leaseMs)) { await skip('the previous sweep was still running on another gateway'); return }
+      await this.run(leaseMs)
+    })().finally(() => { this.running = undefined })
     await this.running
   }
 
-  private async run (): Promise<void> {
+  private async run (leaseMs: number): Promise<void> {
     const m = this.region.monitor!
+    const { store, gateway } = this.deps
     const startedAt = Date.now()
     let site: SiteSession | undefined
+    // The lease outlives this process by at most leaseMs: a killed gateway's region is free again soon.
+    const renew = setInterval(() => { store.renewLease(this.region.name, gateway, Date.now() + leaseMs).catch(() => {}) }, leaseMs / 3)
     try {
       site = await this.deps.connect(this.region, { username: m.id, password: m.password }, { user: m.id, client: 'monitor' })
       if (this.stopped) return
@@ -58,13 +83,15 @@ export class RegionMonitor {
       if (this.stopped) return
       await this.keep({ startedAt, finishedAt: Date.now(), state: 'failed', failure: maskSecrets((err as Error).message), total: 0, results: [] })
     } finally {
+      clearInterval(renew)
       this.sweep = undefined
       await site?.close()
+      await store.releaseLease(this.region.name, gateway).catch(() => {})
     }
   }
 
   private async keep (s: { startedAt: number, finishedAt: number, state: 'done' | 'cancelled' | 'failed' | 'skipped', failure: string | null, total: number, results: HealthSweep['results'] }): Promise<void> {
-    await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, ...s })
+    await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, gateway: this.deps.gateway, ...s })
     this.deps.log({ region: this.region.name, state: s.state, done: s.results.length, total: s.total, ms: s.finishedAt - s.startedAt, ...(s.failure === null ? {} : { failure: s.failure }) })
   }
 

@@ -26,11 +26,13 @@ export interface SweepRecord {
   failure: string | null
   total: number
   results: CameraResult[]
+  /** The gateway that ran it (GATEWAY_ID). */
+  gateway?: string
 }
 
 export interface CameraState { cctv_id: string, name: string | null, inference_id: string | null, server: number | null, status: string, flapping: boolean, since: number, last_seen: number, error: string | null, reconnects_today: number }
 
-export interface SweepRow { id: number, trigger: string, started_by: string | null, started_at: number, finished_at: number | null, state: string, total: number, done: number, online: number, down: number, flapping: number, failure: string | null }
+export interface SweepRow { id: number, trigger: string, started_by: string | null, started_at: number, finished_at: number | null, state: string, total: number, done: number, online: number, down: number, flapping: number, failure: string | null, gateway: string | null }
 
 export interface RegionSummary {
   byStatus: Record<string, number>
@@ -76,7 +78,8 @@ export class HistoryStore {
         online,
         down: s.results.length - online,
         flapping: s.results.filter(r => r.flapping).length,
-        failure: s.failure
+        failure: s.failure,
+        gateway: s.gateway ?? null
       }).returning('id').executeTakeFirstOrThrow()
       const sweepId = Number(id)
       if (s.results.length === 0) return sweepId
@@ -283,7 +286,40 @@ export class HistoryStore {
     const d = await this.db.deleteFrom('daily').where('day', '<', kstDay(new Date(now - days * DAY_MS))).executeTakeFirst()
     const h = await this.db.deleteFrom('hourly').where('hour', '<', now - rawDays * DAY_MS).executeTakeFirst()
     await this.db.deleteFrom('region_daily').where('day', '<', kstDay(new Date(now - days * DAY_MS))).executeTakeFirst()
+    await this.db.deleteFrom('monitor_ticks').where('claimed_at', '<', now - rawDays * DAY_MS).executeTakeFirst()
     return { results: Number(r.numDeletedRows), hourly: Number(h.numDeletedRows), daily: Number(d.numDeletedRows) }
+  }
+
+  /**
+   * Claims a scheduled tick for `gateway`: true for exactly one of the gateways that ask for the
+   * same (region, slot), whichever asks first; the others leave it alone.
+   */
+  async claimTick (region: string, slot: number, gateway: string, now = Date.now()): Promise<boolean> {
+    const r = await this.db.insertInto('monitor_ticks').values({ region, slot, gateway, claimed_at: now })
+      .onConflict(oc => oc.columns(['region', 'slot']).doNothing()).executeTakeFirst()
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1
+  }
+
+  /**
+   * Takes the region's sweep lease until `until` when it is free (expired, or already this
+   * gateway's: a restarted gateway takes its own lease back). False: a sweep runs elsewhere.
+   */
+  async takeLease (region: string, gateway: string, until: number, now = Date.now()): Promise<boolean> {
+    const r = await this.db.insertInto('monitor_lease').values({ region, gateway, until })
+      .onConflict(oc => oc.column('region').doUpdateSet({ gateway, until })
+        .where(eb => eb.or([eb('monitor_lease.until', '<', now), eb('monitor_lease.gateway', '=', gateway)])))
+      .executeTakeFirst()
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1
+  }
+
+  /** Extends a lease this gateway holds; false when it is no longer its own. */
+  async renewLease (region: string, gateway: string, until: number): Promise<boolean> {
+    const r = await this.db.updateTable('monitor_lease').set({ until }).where('region', '=', region).where('gateway', '=', gateway).executeTakeFirst()
+    return Number(r.numUpdatedRows) === 1
+  }
+
+  async releaseLease (region: string, gateway: string): Promise<void> {
+    await this.db.updateTable('monitor_lease').set({ until: 0 }).where('region', '=', region).where('gateway', '=', gateway).execute()
   }
 
   /** Rows per table (for tests and benches). */

@@ -107,5 +107,26 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
       await db.schema.createIndex('camera_state_region_status').on('camera_state').columns(['region', 'status']).execute()
       await db.schema.createIndex('sweeps_state').on('sweeps').columns(['region', 'state']).execute()
     }
+  },
+  {
+    // Several gateways on one database (PostgreSQL): each scheduled tick is claimed once
+    // (monitor_ticks), and a region's sweep holds a lease while it runs (monitor_lease), so a
+    // tick that finds it running anywhere is kept as skipped. Sweeps name the gateway that ran them.
+    name: '003-claims',
+    up: async (db) => {
+      await db.schema.createTable('monitor_ticks')
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('slot', 'bigint', c => c.notNull())
+        .addColumn('gateway', 'text', c => c.notNull())
+        .addColumn('claimed_at', 'bigint', c => c.notNull())
+        .addPrimaryKeyConstraint('monitor_ticks_pk', ['region', 'slot'])
+        .execute()
+      await db.schema.createTable('monitor_lease')
+        .addColumn('region', 'text', c => c.primaryKey())
+        .addColumn('gateway', 'text', c => c.notNull())
+        .addColumn('until', 'bigint', c => c.notNull())
+        .execute()
+      await db.schema.alterTable('sweeps').addColumn('gateway', 'text').execute()
+    }
   }
 ]

@@ -22,6 +22,8 @@ export interface SweepsTable {
   down: number
   flapping: number
   failure: string | null
+  /** The gateway (GATEWAY_ID) that ran it; null before migration 003. */
+  gateway: string | null
 }
 
 export interface CameraStateTable {
@@ -90,6 +92,22 @@ export interface RegionDailyTable {
   total: number
 }
 
+/** A scheduled tick, claimed by the one gateway that acts on it. */
+export interface MonitorTicksTable {
+  region: string
+  /** The tick's time slot (ms): the same number on every gateway for the same tick. */
+  slot: number
+  gateway: string
+  claimed_at: number
+}
+
+/** Who runs the region's sweep now, until when (renewed while it runs). */
+export interface MonitorLeaseTable {
+  region: string
+  gateway: string
+  until: number
+}
+
 export interface Schema {
   sweeps: SweepsTable
   camera_state: CameraStateTable
@@ -98,4 +116,6 @@ export interface Schema {
   daily: DailyTable
   hourly: HourlyTable
   region_daily: RegionDailyTable
+  monitor_ticks: MonitorTicksTable
+  monitor_lease: MonitorLeaseTable
 }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import os from 'node:os'
 import { Cron } from 'croner'
 import { sweepOptions } from '../../lib/ops/health-sweep.js'
 import { RegionMonitor } from '../../lib/ops/monitor.js'
@@ -20,6 +21,7 @@ export default fp(async (fastify) => {
   const monitors = new Map<string, RegionMonitor>()
   const jobs: Cron[] = []
   fastify.decorate('monitors', monitors)
+  const gateway = env.GATEWAY_ID !== '' ? env.GATEWAY_ID : `${os.hostname()}:${env.PORT}`
   const timezone = process.env.TZ !== undefined && process.env.TZ !== '' ? process.env.TZ : 'Asia/Seoul'
   for (const region of regions.values()) {
     const m = region.monitor
@@ -28,11 +30,15 @@ export default fp(async (fastify) => {
       connect: async (r, login, who) => await fastify.sites.connect(r, login, who),
       sweepOptions: () => sweepOptions(env),
       store: fastify.history,
+      gateway,
       log: outcome => { fastify.log[outcome.state === 'failed' ? 'warn' : 'info'](outcome, 'scheduled health sweep') }
     })
     monitors.set(region.name, monitor)
+    // The tick's slot, the same on every gateway: `every` counts intervals since the epoch
+    // (gateways started at different times share them); cron times are whole seconds.
+    const slot = (): number => m.everyMs !== undefined ? Math.floor(Date.now() / m.everyMs) * m.everyMs : Math.round(Date.now() / 1000) * 1000
     const tick = (): void => {
-      monitor.tick().catch((err: Error) => { fastify.log.error({ region: region.name, err: { message: err.message } }, 'scheduled health sweep not kept') })
+      monitor.tick(slot()).catch((err: Error) => { fastify.log.error({ region: region.name, err: { message: err.message } }, 'scheduled health sweep not kept') })
     }
     try {
       // `every`: the first sweep at start-up, then one per interval; `cron`: at its times.

@@ -29,7 +29,8 @@ const Sweep = Type.Object({
   duration_ms: Nullable(Type.Integer()),
   total: Type.Integer(),
   done: Type.Integer(),
-  failure: Nullable(Type.String())
+  failure: Nullable(Type.String()),
+  gateway: Nullable(Type.String({ description: 'the gateway that ran it (GATEWAY_ID)' }))
 })
 
 const Change = Type.Object({
