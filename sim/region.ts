@@ -7,6 +7,7 @@ import { startCameras, type SimCameras } from './cameras.js'
 import { startMongo, type SimMongo } from './mongo.js'
 import { simDays, writeLogs } from './logs.js'
 import { HlsOrigin, LiveEncoder } from './hls-origin.js'
+import { startChurn, type Churn, type ChurnOptions } from './churn.js'
 
 export interface SimRegionOptions {
   /** Region name, e.g. "데모". */
@@ -42,6 +43,8 @@ export interface SimRegionOptions {
    * as on sites whose docker binds one interface. Default 'all': 0.0.0.0, as before.
    */
   publishOn?: 'all' | 'own-address'
+  /** Cameras go down and come back over time (sim/churn.ts); the demo's history is not flat. */
+  churn?: ChurnOptions
 }
 
 /** Server n's own address in a region started with publishOn 'own-address' (never dialled: the simulator maps it). */
@@ -67,6 +70,8 @@ export interface SimRegion {
   takeDown: (id: number) => Promise<void>
   /** Camera `id` answers again at its original URL. */
   bringBack: (id: number) => Promise<void>
+  /** The churn, when started with `churn`. */
+  churn?: Churn
   close: () => Promise<void>
 }
 
@@ -203,6 +208,15 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       return c.url
     }
     const refused = cameras?.endpoints.refused ?? { host: '127.0.0.1', port: 1 }
+    const takeDown = async (id: number): Promise<void> => { original(id); await setUrl(id, `rtsp://${refused.host}:${refused.port}/down${id}`) }
+    const bringBack = async (id: number): Promise<void> => { await setUrl(id, original(id)) }
+    let churn: Churn | undefined
+    if (opts.churn !== undefined && mongo !== undefined) {
+      churn = startChurn({ inventory, takeDown, bringBack }, opts.churn)
+      const c = churn
+      // Stopped before the services it changes go away.
+      started.push({ close: async () => { await c.stop() } })
+    }
     return {
       name: opts.name,
       root,
@@ -214,8 +228,9 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
       cameras,
       hls,
       logs,
-      takeDown: async id => { original(id); await setUrl(id, `rtsp://${refused.host}:${refused.port}/down${id}`) },
-      bringBack: async id => { await setUrl(id, original(id)) },
+      takeDown,
+      bringBack,
+      churn,
       close: closeAll
     }
   } catch (err) {

@@ -87,3 +87,28 @@ t.test('the simulated container never lets a probe leave loopback', async t => {
   const ok = await sh(site, S + "echo rtsp://127.0.0.1:1/x rtsp://localhost/x", 'pw\n')
   t.equal(ok.code, 0, 'loopback passes')
 })
+
+t.test('a site that changes over time: streaming cameras go down (refused URL in the inventory) and come back; stop restores them', async t => {
+  const { startSimRegion } = await import('../sim/region.js')
+  const { MongoClient } = await import('mongodb')
+  const region = await startSimRegion({ name: '대구', cameras: 12, churn: { everyMs: 150, downMs: [400, 700], maxDown: 2, seed: 3 } })
+  t.teardown(region.close)
+  const client = new MongoClient(`mongodb://${region.mongo!.host}:${region.mongo!.port}/?directConnection=true`)
+  t.teardown(async () => { await client.close() })
+  const urls = async (): Promise<Map<number, string>> => new Map((await client.db('firewatcher_v2').collection('cctvinfos').find().toArray()).map(d => [Number(d.cctv_ID), String(d.url)]))
+  const { eventually } = await import('./helpers/app.js')
+  const churn = region.churn!
+  t.ok(await eventually(() => churn.events.some(e => e.kind === 'down'), 5000), 'a camera went down')
+  const first = churn.events.find(e => e.kind === 'down')!
+  t.ok([1, 2].includes(first.id) || first.id % 5 === 0, `camera ${first.id} streams (live or with credentials)`)
+  t.ok(churn.down().length <= 2, 'at most maxDown at once')
+  t.ok(await eventually(() => churn.events.some(e => e.kind === 'up'), 5000), 'and one came back')
+  const down = churn.down()
+  const now = await urls()
+  for (const id of down) t.match(now.get(id), /^rtsp:\/\/127\.0\.0\.1:\d+\/down\d+$/, `camera ${id} points at a refused port while down`)
+  const up = churn.events.filter(e => e.kind === 'up').map(e => e.id).filter(id => !down.includes(id))
+  for (const id of up) t.equal(now.get(id), region.inventory.find(c => c.cctv_ID === id)!.url, `camera ${id} is back at its URL`)
+  await churn.stop()
+  const after = await urls()
+  t.ok(region.inventory.every(c => after.get(c.cctv_ID) === c.url), 'stopped: every camera at its own URL again')
+})
