@@ -54,6 +54,7 @@ export const EnvSchema = Type.Object({
   HLS_REQUEST_LOG: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false' }),
 
   HEALTH_RUNNER: Type.Union([Type.Literal('batch'), Type.Literal('exec')], { default: 'batch' }),
+  HEALTH_ANALYZE_MS: Type.Integer({ minimum: 100, maximum: 10_000, default: 2000 }),
   HEALTH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
   HEALTH_PROBE_TIMEOUT_SECONDS: Type.Integer({ minimum: 2, maximum: 14, default: 8 }),
   HEALTH_FLAP_MIN: Type.Integer({ minimum: 1, default: 3 }),

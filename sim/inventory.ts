@@ -58,7 +58,7 @@ export function behaviourOf (id: number): Behaviour | undefined {
  * the names of their behaviour. The rest are an inventory of realistic shape whose addresses
  * are on loopback (nothing a demo click can send off the machine).
  */
-export function makeInventory (opts: { region: string, count: number, pipelines: string[], endpoints: CameraEndpoints, seed?: number }): SimCamera[] {
+export function makeInventory (opts: { region: string, count: number, pipelines: string[], endpoints: CameraEndpoints, seed?: number, liveShare?: number }): SimCamera[] {
   const r = rng(opts.seed ?? 7)
   const e = opts.endpoints
   const hp = (x: { host: string, port: number } | undefined, fallbackPort: number): string => x === undefined ? `127.0.0.1:${fallbackPort}` : `${x.host}:${x.port}`
@@ -92,6 +92,8 @@ export function makeInventory (opts: { region: string, count: number, pipelines:
         default: url = `rtsp://127.0.${a}.${b}:554/cam/realmonitor?channel=1&subtype=0`
       }
       if (behaviour !== undefined) url = known[behaviour][1]
+      // A healthy region: this share of the other cameras streams (the live test camera).
+      else if (opts.liveShare !== undefined && r() < opts.liveShare) url = known[i % 2 === 0 ? 'live' : 'auth'][1]
     }
     cams.push({ cctv_ID: i, cctv_address: { L1: opts.region, L2, L3 }, cctv_name: name, inference_id: inference, url })
   }

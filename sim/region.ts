@@ -45,6 +45,8 @@ export interface SimRegionOptions {
   publishOn?: 'all' | 'own-address'
   /** Cameras go down and come back over time (sim/churn.ts); the demo's history is not flat. */
   churn?: ChurnOptions
+  /** The share (0-1) of cameras without a known behaviour that stream: 0 (default) = dead addresses. */
+  liveShare?: number
 }
 
 /** Server n's own address in a region started with publishOn 'own-address' (never dialled: the simulator maps it). */
@@ -89,7 +91,7 @@ export async function startServices (opts: SimRegionOptions, root: string, host:
   const cameras = opts.rtsp === true ? await startCameras(host) : undefined
   if (cameras !== undefined) started.push(cameras)
   const pipelines = Array.from({ length: serverCount }, (_, i) => GPUS.map(g => `svr${i + 1}${g}`)).flat()
-  const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {} })
+  const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {}, liveShare: opts.liveShare })
   const mongo = (opts.cameras ?? 0) > 0
     ? await startMongo({ host, database: 'firewatcher_v2', collection: 'cctvinfos', cameras: inventory })
     : undefined

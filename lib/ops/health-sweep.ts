@@ -28,12 +28,14 @@ export interface SweepOptions {
   today: string
   /** 'batch': one runner per server (lib/ops/probe-runner.ts); 'exec': one docker exec per camera. */
   runner: 'batch' | 'exec'
+  /** How long ffprobe reads a live stream in a batched sweep (ms). */
+  analyzeMs?: number
   /** Execs at once per server when probing one exec per camera (the SSH channel bound). */
   execConcurrency?: number
 }
 
 /** A sweep's settings from the environment, today's date read now (the sites' clock). */
-export function sweepOptions (env: Pick<Env, 'HEALTH_RUNNER' | 'HEALTH_CONCURRENCY' | 'SSH_MAX_CHANNELS' | 'HEALTH_PROBE_TIMEOUT_SECONDS' | 'COMMAND_TIMEOUT_SECONDS' | 'LOG_SEARCH_TIMEOUT_SECONDS' | 'MONGO_TIMEOUT_MS' | 'CCTV_MAX_CAMERAS' | 'HEALTH_FLAP_MIN'>): SweepOptions {
+export function sweepOptions (env: Pick<Env, 'HEALTH_RUNNER' | 'HEALTH_ANALYZE_MS' | 'HEALTH_CONCURRENCY' | 'SSH_MAX_CHANNELS' | 'HEALTH_PROBE_TIMEOUT_SECONDS' | 'COMMAND_TIMEOUT_SECONDS' | 'LOG_SEARCH_TIMEOUT_SECONDS' | 'MONGO_TIMEOUT_MS' | 'CCTV_MAX_CAMERAS' | 'HEALTH_FLAP_MIN'>): SweepOptions {
   return {
     concurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS, env.HEALTH_RUNNER),
     probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
@@ -44,6 +46,7 @@ export function sweepOptions (env: Pick<Env, 'HEALTH_RUNNER' | 'HEALTH_CONCURREN
     flapMin: env.HEALTH_FLAP_MIN,
     today: kstDay(),
     runner: env.HEALTH_RUNNER,
+    analyzeMs: env.HEALTH_ANALYZE_MS,
     execConcurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS, 'exec')
   }
 }
@@ -261,6 +264,7 @@ export class HealthSweep extends EventEmitter {
           await probeBatch(this.site, server, container, todo.map(c => c.url!), {
             concurrency: this.opts.concurrency,
             limitSec: this.opts.probeTimeoutSec,
+            analyzeUs: (this.opts.analyzeMs ?? 2000) * 1000,
             signal,
             onResult: (i, p, ms) => { if (!signal.aborted) { done.add(todo[i]); probed(todo[i], p, ms) } }
           })

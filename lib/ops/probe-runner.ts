@@ -23,14 +23,14 @@ import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, retryOverTcp, safeDeco
  * `timeout` (which passes it on to ffprobe) by a second exec in the container, then the
  * runner's channel is closed (its process group on the site is killed as for any command).
  */
-export const RUNNER_SCRIPT = `B=$1 L=$2 T=$3 W=$4
+export const RUNNER_SCRIPT = `B=$1 L=$2 T=$3 W=$4 A=$5
 exec 4>&1
 printf '%s pid %s\\n' "$B" "$$"
 probe() {
   case "$3" in rtmp:*) o=-rw_timeout ;; *) o=-timeout ;; esac
   if [ "$2" = 1 ]; then set -- "$1" "$2" "$3" "$o" -rtsp_transport tcp; else set -- "$1" "$2" "$3" "$o"; fi
   printf '%s start %s\\n' "$B" "$1"
-  r=$(timeout -k 1 "$L" ffprobe -hide_banner -v error -protocol_whitelist "$W" "$4" "$T" $5 $6 -analyzeduration 2000000 -probesize 1000000 -show_entries 'stream=index,codec_type,codec_name,profile,width,height,pix_fmt,avg_frame_rate,r_frame_rate,sample_rate,channels,bit_rate:format=format_name,bit_rate' -of json=c=1 -i "$3" </dev/null 2>&1 &
+  r=$(timeout -k 1 "$L" ffprobe -hide_banner -v error -protocol_whitelist "$W" "$4" "$T" $5 $6 -analyzeduration "$A" -probesize 1000000 -show_entries 'stream=index,codec_type,codec_name,profile,width,height,pix_fmt,avg_frame_rate,r_frame_rate,sample_rate,channels,bit_rate:format=format_name,bit_rate' -of json=c=1 -i "$3" </dev/null 2>&1 &
     printf '%s tpid %s %s\\n' "$B" "$1" "$!" >&4
     wait $!)
   c=$?
@@ -48,6 +48,8 @@ export interface BatchOptions {
   concurrency: number
   /** Each probe's limit (seconds), as for a single probe. */
   limitSec: number
+  /** How much of a live stream ffprobe reads to report it (µs; 2 s, as a single probe, by default). */
+  analyzeUs?: number
   signal?: AbortSignal
   /** A camera's result as soon as it is known; `ms` from its probe's start to its end. */
   onResult: (index: number, result: ProbeResult, ms: number) => void
@@ -174,7 +176,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
   const rounds = Math.ceil((2 * jobs.size) / opts.concurrency) + 2
   try {
     const r = await site.run(server, {
-      argv: ['docker', 'exec', '-i', container.id, 'sh', '-c', RUNNER_SCRIPT, 'fwmaint-runner', boundary, String(opts.limitSec), String(socketTimeout * 1_000_000), PROTOCOL_WHITELIST],
+      argv: ['docker', 'exec', '-i', container.id, 'sh', '-c', RUNNER_SCRIPT, 'fwmaint-runner', boundary, String(opts.limitSec), String(socketTimeout * 1_000_000), PROTOCOL_WHITELIST, String(opts.analyzeUs ?? 2_000_000)],
       // The whole batch's bound: every camera timing out, twice; the idle watch ends it sooner.
       timeoutSec: Math.min(86_400, rounds * (opts.limitSec + 3)),
       sudo: server.docker.sudo

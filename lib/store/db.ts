@@ -11,6 +11,8 @@ export type Dialect = 'sqlite' | 'postgres'
 export interface Database {
   db: Kysely<Schema>
   dialect: Dialect
+  /** The driver underneath, for bulk loads that a query builder would slow (sim/history.ts). */
+  raw: { sqlite?: SQLite.Database, pool?: pg.Pool }
   close: () => Promise<void>
 }
 
@@ -25,6 +27,7 @@ export interface DatabaseOptions { url?: string, file: string }
 export async function openDatabase (opts: DatabaseOptions): Promise<Database> {
   let db: Kysely<Schema>
   let dialect: Dialect
+  const raw: Database['raw'] = {}
   if (opts.url !== undefined && opts.url !== '') {
     const pool = new pg.Pool({
       connectionString: opts.url,
@@ -33,6 +36,7 @@ export async function openDatabase (opts: DatabaseOptions): Promise<Database> {
       // int8 (BIGINT, our times in ms) as a number: they stay far below 2^53.
       types: { getTypeParser: (oid: number, format?: string) => oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text') }
     })
+    raw.pool = pool
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
     dialect = 'postgres'
   } else {
@@ -42,6 +46,7 @@ export async function openDatabase (opts: DatabaseOptions): Promise<Database> {
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('busy_timeout = 5000')
     sqlite.pragma('foreign_keys = ON')
+    raw.sqlite = sqlite
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) })
     dialect = 'sqlite'
   }
@@ -51,7 +56,7 @@ export async function openDatabase (opts: DatabaseOptions): Promise<Database> {
     await db.destroy()
     throw err
   }
-  return { db, dialect, close: async () => { await db.destroy() } }
+  return { db, dialect, raw, close: async () => { await db.destroy() } }
 }
 
 async function migrate (db: Kysely<Schema>, dialect: Dialect): Promise<void> {

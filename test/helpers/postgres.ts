@@ -20,7 +20,7 @@ function binDir (): string {
  * stopped and removed at teardown. initdb and postgres refuse to run as root: as root they run
  * as the `postgres` user. Resolves with a connection URL of a fresh database.
  */
-export async function startPostgres (t: Test): Promise<{ url: string, newDatabase: () => Promise<string> }> {
+export async function startPostgres (t: Pick<Test, 'teardown'>, opts: { fsync?: boolean } = {}): Promise<{ url: string, newDatabase: () => Promise<string> }> {
   const bin = binDir()
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fwpg-'))
   const root = process.getuid?.() === 0
@@ -34,7 +34,7 @@ export async function startPostgres (t: Test): Promise<{ url: string, newDatabas
   const data = path.join(dir, 'data')
   execFileSync(...as(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']), { stdio: 'ignore' })
   const port = await closedPort()
-  const [cmd, args] = as(path.join(bin, 'postgres'), ['-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port), '-F', '-c', 'fsync=off', '-c', 'max_connections=100'])
+  const [cmd, args] = as(path.join(bin, 'postgres'), ['-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port), ...(opts.fsync === true ? [] : ['-F', '-c', 'fsync=off']), '-c', 'max_connections=100'])
   const server = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   server.stderr.on('data', (d: Buffer) => { log += d.toString() })
