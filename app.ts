@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
 import AutoLoad from '@fastify/autoload'
 import type { Env } from './lib/env.js'
-import type { RegionConfig } from './lib/site/regions.js'
+import type { ChannelConfig, RegionConfig } from './lib/site/regions.js'
 import { maskSecrets } from './lib/mask.js'
 
 const dirname = path.dirname(fileURLToPath(import.meta.url))
@@ -11,6 +11,8 @@ const dirname = path.dirname(fileURLToPath(import.meta.url))
 export interface AppConfig {
   env: Env
   regions: Map<string, RegionConfig>
+  /** Where alerts go (the regions file's `notify`); none when absent. */
+  channels?: ChannelConfig[]
   /** Resolved session secret (generated at start when SESSION_SECRET is unset). */
   sessionSecret: string
 }
@@ -58,7 +60,7 @@ export function serverOptions (env: Env): FastifyServerOptions & { logger: Recor
       level: env.LOG_LEVEL,
       // Secrets never reach the log, whatever a future log line includes.
       redact: {
-        paths: ['password', '*.password', 'req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+        paths: ['password', '*.password', 'secret', '*.secret', 'req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
         censor: '***'
       },
       hooks: {

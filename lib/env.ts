@@ -65,6 +65,9 @@ export const EnvSchema = Type.Object({
   HISTORY_RAW_DAYS: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
   HISTORY_DAYS: Type.Integer({ minimum: 1, maximum: 3660, default: 400 }),
   /** Bearer token for the monitor's API across regions and /metrics; empty: neither by token. */
+  /** Alert deliveries: the first retry after this, doubling up to the max. */
+  NOTIFY_RETRY_BASE_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  NOTIFY_RETRY_MAX_MS: Type.Integer({ minimum: 100, default: 900_000 }),
   /** This gateway's name among those sharing one database; empty: <hostname>:<PORT>. */
   GATEWAY_ID: Type.String({ maxLength: 200, default: '' }),
   MONITOR_TOKEN: Type.String({ pattern: '^$|^[\\x21-\\x7e]{24,256}$', default: '' }),

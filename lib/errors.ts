@@ -97,3 +97,11 @@ export class BadMonitorTokenError extends ApiError {
 export class OtherRegionError extends ApiError {
   constructor (own: string) { super(403, `this session is logged in to region ${own}; it sees no other region's cameras`) }
 }
+
+export class ChannelNotFoundError extends ApiError {
+  constructor () { super(404, 'channel not found') }
+}
+
+export class WindowNotFoundError extends ApiError {
+  constructor () { super(404, 'maintenance window not found') }
+}

@@ -26,6 +26,8 @@ need 'command -v mkfifo' coreutils
 need 'command -v systemd-analyze' systemd
 # The history store's suite runs on a real PostgreSQL too (a cluster of its own in a temp folder).
 need 'ls /usr/lib/postgresql/*/bin/postgres' postgresql
+# The alerts' SMTP receiver speaks STARTTLS with a certificate the test makes with openssl.
+need 'command -v openssl' openssl
 # /metrics is read back by the Prometheus project's own Python parser (an independent reader).
 need "/usr/bin/python3 -c 'import prometheus_client.parser'" python3-prometheus-client
 # Headless browser tests (playwright-core drives Debian's Chromium; Korean text needs a font).

@@ -4,14 +4,23 @@ import type { Page, BrowserContext } from 'playwright-core'
 import { startGateway } from './helpers/app.js'
 import { artifactPath, launchChromium } from './helpers/browser.js'
 import { expectedStatus } from './helpers/health.js'
+import { httpReceiver } from './helpers/receivers.js'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 // Issue 7, end to end: the built console (dist/web) served by the gateway, driven in Debian's
 // headless Chromium against a demo-shaped region (real SSH, Mongo-wire inventory, logs, RTSP
 // cameras, HLS). Screenshots of each screen go to docs/screenshots/ (linked from the README).
 
 const PASSWORD = 'demo'
+const receiver = await httpReceiver(t)
+const hookSecret = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwconsole-')), 'hook.secret')
+writeFileSync(hookSecret, 'console-hook-secret')
+chmodSync(hookSecret, 0o600)
 const gw = await startGateway(t, {
-  regions: [{ name: '데모', cameras: 60, logs: true, rtsp: true, hls: true }]
+  regions: [{ name: '데모', cameras: 60, logs: true, rtsp: true, hls: true }],
+  patch: doc => { doc.notify = [{ type: 'webhook', name: 'ops-hook', url: receiver.url('/hook'), secret_file: hookSecret }] }
 })
 const origin = await gw.origin()
 const browser = await launchChromium(t)
@@ -246,6 +255,35 @@ t.test('health: a sweep streams progress to the total, down cameras first, statu
   t.equal(csv.status(), 200)
   t.equal((await csv.text()).trim().split('\r\n').length, 61, 'CSV: a header and a row per camera')
   t.equal(await page.locator('[data-test=health-csv]').getAttribute('href'), '/api/cctv_health.csv')
+})
+
+t.test('alerts: a test message to a channel shows as sent; a maintenance window created and ended from the form', async t => {
+  const { page } = await loggedIn(t)
+  await page.locator('[data-test=nav-alerts]').click()
+  await page.waitForURL(origin + '/alerts')
+  await page.locator('[data-test=alerts-none]').waitFor()
+  await page.locator('[data-test=maint-none]').waitFor()
+  t.equal(await page.locator('[data-test=channel]').count(), 1, 'the channel, by name (no URL, no secret)')
+  t.notOk((await page.content()).includes(receiver.url('/hook')), 'the channel\'s URL is not on the page')
+  await page.locator('[data-test=test-ops-hook]').click()
+  await page.locator('[data-test=alerts-notice]').waitFor()
+  t.match(await page.locator('[data-test=alerts-notice]').textContent(), /테스트 메시지를 보냈습니다 \(ops-hook\)/)
+  await page.waitForFunction(() => document.querySelector('[data-test=delivery]')?.textContent?.includes('전달됨') === true, undefined, { timeout: 15_000 })
+  t.ok(receiver.got.some(r => r.path === '/hook' && r.json?.test === true), 'the receiver got it')
+  t.match(await page.locator('[data-test=alert-row]').first().textContent(), /테스트 메시지/)
+
+  const later = (h: number): string => new Date(Date.now() + 9 * 3600_000 + h * 3600_000).toISOString().slice(0, 16)
+  await page.locator('[data-test=maint-from]').fill(later(0))
+  await page.locator('[data-test=maint-to]').fill(later(2))
+  await page.locator('[data-test=maint-ids]').fill('3, 5')
+  await page.locator('[data-test=maint-reason]').fill('렌즈 청소')
+  await page.locator('[data-test=maint-create]').click()
+  await page.locator('[data-test=maint-row]').waitFor()
+  t.match(await page.locator('[data-test=maint-row]').textContent(), /카메라 3, 5.*렌즈 청소.*demo/)
+  await shot(page, '13-alerts')
+  await page.locator('[data-test=maint-row] button').click()
+  await page.locator('[data-test=maint-none]').waitFor()
+  t.pass('ended: the window is gone from the list')
 })
 
 t.test('English toggle, and a 2560-wide control-room screen', async t => {

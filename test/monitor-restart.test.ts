@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -8,11 +9,12 @@ import { eventually } from './helpers/app.js'
 import { startSimRegion } from '../sim/region.js'
 import { openDatabase } from '../lib/store/db.js'
 import { HistoryStore } from '../lib/store/history.js'
+import { startPostgres } from './helpers/postgres.js'
 
 // Issue 15: the history survives the process. The real server (server.ts) monitors a simulated
-// region every 2 s into an SQLite file; it is killed with SIGKILL while a sweep runs: no
-// completed sweep is lost, none is half-written, and a new start resumes the schedule on the
-// same history.
+// region every 2 s into an SQLite file, then into a PostgreSQL database; it is killed with
+// SIGKILL while a sweep runs: no completed sweep is lost, none is half-written, and a new start
+// resumes the schedule on the same history.
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fwrestart-'))
@@ -21,14 +23,15 @@ t.teardown(site.close)
 const regionsFile = path.join(dir, 'regions.json')
 writeFileSync(regionsFile, JSON.stringify({ regions: { 대구: { ...site.entry, monitor: { every: '2s', id: 'demo', password_env: 'FWMAINT_TEST_RESTART_PW' } } } }))
 const historyDb = path.join(dir, 'history.sqlite')
+const pgServer = await startPostgres(t)
 
-function startServer (): ChildProcess {
+function startServer (t: Test, store: { HISTORY_DB: string } | { DATABASE_URL: string }): ChildProcess {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
     LOG_LEVEL: 'warn',
     REGIONS_FILE: regionsFile,
-    HISTORY_DB: historyDb,
+    ...store,
     KNOWN_HOSTS_FILE: path.join(dir, 'known_hosts.json'),
     AUDIT_LOG: path.join(dir, 'audit.log'),
     SESSION_SECRET: 'a-test-secret-that-is-long-enough-1234567890',
@@ -41,8 +44,8 @@ function startServer (): ChildProcess {
 }
 
 /** The history as another process sees it (SQLite in WAL mode: readers never wait). */
-async function history (): Promise<{ sweeps: Awaited<ReturnType<HistoryStore['sweeps']>>, counts: Record<string, number> }> {
-  const db = await openDatabase({ file: historyDb })
+async function history (store: { HISTORY_DB: string } | { DATABASE_URL: string }): Promise<{ sweeps: Awaited<ReturnType<HistoryStore['sweeps']>>, counts: Record<string, number> }> {
+  const db = await openDatabase('DATABASE_URL' in store ? { url: store.DATABASE_URL, file: '' } : { file: store.HISTORY_DB })
   try {
     const h = new HistoryStore(db)
     return { sweeps: await h.sweeps('대구', 1000), counts: await h.counts() }
@@ -51,23 +54,26 @@ async function history (): Promise<{ sweeps: Awaited<ReturnType<HistoryStore['sw
   }
 }
 
-t.test('kill -9 during a sweep loses no completed sweep and writes no half of one; a new start resumes the schedule', async t => {
-  const first = startServer()
-  t.ok(await eventually(async () => (await history().catch(() => ({ sweeps: [] }))).sweeps.filter(s => s.state === 'done').length >= 2, 60_000, 250), 'two scheduled sweeps kept')
-  // Kill it while the next sweep is probing on the site.
-  t.ok(await eventually(() => [...site.servers.values()].some(s => s.stats.probesRunning > 0), 20_000, 5), 'a sweep is running')
-  first.kill('SIGKILL')
-  await new Promise(resolve => first.once('exit', resolve))
+for (const engine of ['sqlite', 'postgres']) {
+  t.test(`${engine}: kill -9 during a sweep loses no completed sweep and writes no half of one; a new start resumes the schedule`, async t => {
+    const store = engine === 'sqlite' ? { HISTORY_DB: historyDb } : { DATABASE_URL: await pgServer.newDatabase() }
+    const first = startServer(t, store)
+    t.ok(await eventually(async () => (await history(store).catch(() => ({ sweeps: [] }))).sweeps.filter(s => s.state === 'done').length >= 2, 60_000, 250), 'two scheduled sweeps kept')
+    // Kill it while the next sweep is probing on the site.
+    t.ok(await eventually(() => [...site.servers.values()].some(s => s.stats.probesRunning > 0), 20_000, 5), 'a sweep is running')
+    first.kill('SIGKILL')
+    await new Promise(resolve => first.once('exit', resolve))
 
-  const after = await history()
-  const done = after.sweeps.filter(s => s.state === 'done')
-  t.ok(done.length >= 2, `${done.length} completed sweeps survived`)
-  t.ok(done.every(s => s.total === 8 && s.done === 8), 'each of them whole')
-  t.equal(after.counts.results, after.sweeps.reduce((n, s) => n + s.done, 0), 'raw results: exactly those of the kept sweeps (nothing half-written)')
+    const after = await history(store)
+    const done = after.sweeps.filter(s => s.state === 'done')
+    t.ok(done.length >= 2, `${done.length} completed sweeps survived`)
+    t.ok(done.every(s => s.total === 8 && s.done === 8), 'each of them whole')
+    t.equal(after.counts.results, after.sweeps.reduce((n, s) => n + s.done, 0), 'raw results: exactly those of the kept sweeps (nothing half-written)')
 
-  startServer()
-  t.ok(await eventually(async () => (await history()).sweeps.filter(s => s.state === 'done').length > done.length, 60_000, 250), 'the schedule resumes after the restart')
-  const resumed = await history()
-  t.ok(done.every(d => resumed.sweeps.some(s => s.id === d.id)), 'the old history is still there')
-  t.equal(resumed.counts.camera_state, 8)
-})
+    startServer(t, store)
+    t.ok(await eventually(async () => (await history(store)).sweeps.filter(s => s.state === 'done').length > done.length, 60_000, 250), 'the schedule resumes after the restart')
+    const resumed = await history(store)
+    t.ok(done.every(d => resumed.sweeps.some(s => s.id === d.id)), 'the old history is still there')
+    t.equal(resumed.counts.camera_state, 8)
+  })
+}

@@ -1,7 +1,7 @@
 import { maskSecrets } from '../mask.js'
 import type { RegionConfig } from '../site/regions.js'
 import type { Opener, SiteSession } from '../site/session.js'
-import type { HistoryStore } from '../store/history.js'
+import type { Alerting, HistoryStore } from '../store/history.js'
 import { HealthSweep, type SweepOptions } from './health-sweep.js'
 
 export interface MonitorDeps {
@@ -11,6 +11,10 @@ export interface MonitorDeps {
   store: HistoryStore
   /** This gateway's name (GATEWAY_ID): unique among the gateways that share the database. */
   gateway: string
+  /** The region's alert rules, channels and configured windows (issue 16); none: no alerts. */
+  alerting?: () => Alerting
+  /** Called after a sweep was kept (the outbox looks at once). */
+  kept?: () => void
   /** How long a running sweep's lease lasts without renewal (renewed every third of it). */
   leaseMs?: number
   /** What happened, for the gateway's log (no secret is ever in it). */
@@ -91,7 +95,8 @@ export class RegionMonitor {
   }
 
   private async keep (s: { startedAt: number, finishedAt: number, state: 'done' | 'cancelled' | 'failed' | 'skipped', failure: string | null, total: number, results: HealthSweep['results'] }): Promise<void> {
-    await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, gateway: this.deps.gateway, ...s })
+    await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, gateway: this.deps.gateway, alerting: this.deps.alerting?.(), ...s })
+    this.deps.kept?.()
     this.deps.log({ region: this.region.name, state: s.state, done: s.results.length, total: s.total, ms: s.finishedAt - s.startedAt, ...(s.failure === null ? {} : { failure: s.failure }) })
   }
 

@@ -51,6 +51,57 @@ const MonitorSchema = Type.Object({
   password_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }))
 }, { additionalProperties: false })
 
+const Duration = Type.String({ pattern: '^[1-9][0-9]{0,5}(s|m|h|d)$', description: 'a duration, e.g. 30m, 4h, 1d' })
+
+const AlertRulesSchema = Type.Object({
+  down_sweeps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'consecutive scheduled sweeps down before a camera alerts (2)' })),
+  up_sweeps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'consecutive scheduled sweeps up before the recovery notice (1)' })),
+  flapping: Type.Optional(Type.Boolean({ description: 'alert when a camera starts or stops flapping (true)' })),
+  repeat_every: Type.Optional(Type.Union([Duration, Type.Null()], { description: 'repeat a camera that stays down this often (off)' }))
+}, { additionalProperties: false })
+
+const Time = Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601; without an offset it is Korean time' })
+
+const MaintenanceSchema = Type.Object({
+  from: Type.Optional(Time),
+  to: Type.Optional(Time),
+  cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120, description: 'recurring: when each window starts (Asia/Seoul unless TZ is set)' })),
+  duration: Type.Optional(Duration),
+  server: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
+  cctv_ids: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]), { minItems: 1, maxItems: 10_000 })),
+  reason: Type.Optional(Type.String({ maxLength: 500 }))
+}, { additionalProperties: false })
+
+const SecretSource = {
+  secret_file: Type.Optional(NonEmpty),
+  secret_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }))
+}
+const ChannelCommon = {
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
+  regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1 })),
+  lang: Type.Optional(Type.Union([Type.Literal('ko'), Type.Literal('en')]))
+}
+const HttpUrl = Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })
+export const ChannelSchema = Type.Union([
+  Type.Object({ type: Type.Literal('webhook'), url: HttpUrl, ...SecretSource, ...ChannelCommon }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('slack'), url: HttpUrl, ...ChannelCommon }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('teams'), url: HttpUrl, ...ChannelCommon }, { additionalProperties: false }),
+  Type.Object({
+    type: Type.Literal('email'),
+    host: NonEmpty,
+    port: Type.Optional(Port),
+    starttls: Type.Optional(Type.Boolean({ description: 'require STARTTLS (true unless secure)' })),
+    secure: Type.Optional(Type.Boolean({ description: 'TLS from the first byte (port 465)' })),
+    ca_file: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA that signed the SMTP server\'s certificate (a private CA)' })),
+    user: Type.Optional(NonEmpty),
+    password_file: Type.Optional(NonEmpty),
+    password_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+    from: NonEmpty,
+    to: Type.Array(NonEmpty, { minItems: 1, maxItems: 100 }),
+    ...ChannelCommon
+  }, { additionalProperties: false })
+])
+
 export const RegionSchema = Type.Object({
   ssh: Type.Object({ host: NonEmpty, port: Port, fingerprint: Type.Optional(Fingerprint) }, { additionalProperties: false }),
   page_url: Type.String({ pattern: '^(https?://|/)', description: 'http(s) URL of the FireWatcher page, or a path on the gateway itself' }),
@@ -67,11 +118,15 @@ export const RegionSchema = Type.Object({
   servers: Type.Optional(Type.Record(Type.String(), ServerSchema)),
   logs: Type.Optional(LogsSchema),
   hls: Type.Optional(HlsSchema),
-  monitor: Type.Optional(MonitorSchema)
+  monitor: Type.Optional(MonitorSchema),
+  alerts: Type.Optional(AlertRulesSchema),
+  maintenance: Type.Optional(Type.Array(MaintenanceSchema, { maxItems: 1000 }))
 }, { additionalProperties: false })
 
 export const RegionsFileSchema = Type.Object({
-  regions: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), RegionSchema)
+  regions: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), RegionSchema),
+  alerts: Type.Optional(AlertRulesSchema),
+  notify: Type.Optional(Type.Array(ChannelSchema, { maxItems: 100 }))
 }, { additionalProperties: false })
 
 export type RegionsFile = Static<typeof RegionsFileSchema>
@@ -106,8 +161,40 @@ export interface MonitorConfig {
   password: string
 }
 
+/** When a camera (or a region) alerts: the global rules with the region's overrides. */
+export interface AlertRules {
+  downSweeps: number
+  upSweeps: number
+  flapping: boolean
+  /** Repeat a camera that stays down this often; null: never. */
+  repeatEveryMs: number | null
+}
+
+export const DEFAULT_ALERT_RULES: AlertRules = { downSweeps: 2, upSweeps: 1, flapping: true, repeatEveryMs: null }
+
+/** A maintenance window: one-off (from, to) or recurring (cron + duration); region-wide, one server, or some cameras. */
+export interface WindowConfig {
+  from?: number
+  to?: number
+  cron?: string
+  durationMs?: number
+  server?: number
+  cctvIds?: string[]
+  reason?: string
+}
+
+interface ChannelBase { name: string, regions?: string[], lang: 'ko' | 'en' }
+export type ChannelConfig =
+  | ChannelBase & { type: 'webhook', url: string, secret: string }
+  | ChannelBase & { type: 'slack' | 'teams', url: string }
+  | ChannelBase & { type: 'email', host: string, port: number, secure: boolean, starttls: boolean, user?: string, password?: string, from: string, to: string[], caFile?: string }
+
 export interface RegionConfig {
   name: string
+  /** Resolved alert rules (issue 16). */
+  alerts: AlertRules
+  /** Maintenance windows from the regions file (more come through the API). */
+  maintenance: WindowConfig[]
   /** Undefined: the region is not swept in the background. */
   monitor?: MonitorConfig
   ssh: { host: string, port: number, fingerprint?: string }
@@ -154,7 +241,7 @@ function check<T extends TSchema> (schema: T, value: unknown, source: string): a
   }
 }
 
-function normalizeRegion (name: string, raw: RawRegion, source: string): RegionConfig {
+function normalizeRegion (name: string, raw: RawRegion, source: string, globalRules: AlertRules = DEFAULT_ALERT_RULES): RegionConfig {
   const fail = (field: string, message: string): never => {
     throw new RegionsFileError(`${source}: region "${name}": field "${field}": ${message}`)
   }
@@ -203,6 +290,8 @@ function normalizeRegion (name: string, raw: RawRegion, source: string): RegionC
   if (Object.keys(fwContainer).length !== 1) fail('firewatcher.container', 'give exactly one of publish, name, image')
   return {
     name,
+    alerts: alertRules(raw.alerts, globalRules, (f, m) => fail(`alerts.${f}`, m)),
+    maintenance: (raw.maintenance ?? []).map((w, i) => windowConfig(w, (f, m) => fail(`maintenance.${i}.${f}`, m))),
     monitor: raw.monitor === undefined ? undefined : monitorConfig(raw.monitor, fail),
     ssh: { host: raw.ssh.host, port: raw.ssh.port, fingerprint: raw.ssh.fingerprint },
     pageUrl: raw.page_url,
@@ -222,22 +311,7 @@ const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const
 function monitorConfig (m: Static<typeof MonitorSchema>, fail: (field: string, message: string) => never): MonitorConfig {
   if ((m.every === undefined) === (m.cron === undefined)) fail('monitor', 'give exactly one of every, cron')
   if ((m.password_file === undefined) === (m.password_env === undefined)) fail('monitor', 'give exactly one of password_file, password_env')
-  let password: string
-  if (m.password_file !== undefined) {
-    let mode: number
-    try {
-      mode = statSync(m.password_file).mode
-      password = readFileSync(m.password_file, 'utf8').replace(/\r?\n$/, '')
-    } catch (err) {
-      return fail('monitor.password_file', `cannot read ${m.password_file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
-    }
-    // Like ssh with a private key: a secret others can read is refused, not used.
-    if ((mode & 0o077) !== 0) fail('monitor.password_file', `${m.password_file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`)
-  } else {
-    const v = process.env[m.password_env!]
-    if (v === undefined || v === '') fail('monitor.password_env', `environment variable ${m.password_env!} is not set`)
-    password = v!
-  }
+  const password = readSecret(m.password_file, m.password_env, 'monitor.password', fail)
   const every = m.every === undefined ? undefined : /^(\d+)(s|m|h)$/.exec(m.every)!
   return {
     everyMs: every === undefined ? undefined : Number(every[1]) * UNIT_MS[every[2] as keyof typeof UNIT_MS],
@@ -247,17 +321,118 @@ function monitorConfig (m: Static<typeof MonitorSchema>, fail: (field: string, m
   }
 }
 
+/** A secret from a private file (mode 600, one trailing newline dropped) or an environment variable. */
+function readSecret (file: string | undefined, envName: string | undefined, field: string, fail: (field: string, message: string) => never): string {
+  if (file !== undefined) {
+    let mode: number
+    let secret: string
+    try {
+      mode = statSync(file).mode
+      secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+    } catch (err) {
+      return fail(`${field}_file`, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    }
+    // Like ssh with a private key: a secret others can read is refused, not used.
+    if ((mode & 0o077) !== 0) fail(`${field}_file`, `${file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`)
+    return secret
+  }
+  const v = process.env[envName!]
+  if (v === undefined || v === '') fail(`${field}_env`, `environment variable ${envName!} is not set`)
+  return v!
+}
+
+const DURATION_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+function durationMs (text: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(text)!
+  return Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS]
+}
+
+function alertRules (raw: Static<typeof AlertRulesSchema> | undefined, base: AlertRules, _fail: (field: string, message: string) => never): AlertRules {
+  if (raw === undefined) return { ...base }
+  return {
+    downSweeps: raw.down_sweeps ?? base.downSweeps,
+    upSweeps: raw.up_sweeps ?? base.upSweeps,
+    flapping: raw.flapping ?? base.flapping,
+    repeatEveryMs: raw.repeat_every === undefined ? base.repeatEveryMs : raw.repeat_every === null ? null : durationMs(raw.repeat_every)
+  }
+}
+
+const KST_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)?(Z|[+-]\d\d:?\d\d)?$/
+/** ISO 8601, Korean time without an offset (as lib/clock.ts's parseKstTime; the site layer keeps its own copy below ops). */
+function kstTime (text: string): number | undefined {
+  const m = KST_TIME.exec(text.trim())
+  if (m === null) return undefined
+  let t = text.trim().replace(' ', 'T')
+  if (!t.includes('T')) t += 'T00:00'
+  if (m[1] === undefined) t += '+09:00'
+  const ms = Date.parse(t)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+function windowConfig (w: Static<typeof MaintenanceSchema>, fail: (field: string, message: string) => never): WindowConfig {
+  const oneOff = w.from !== undefined || w.to !== undefined
+  const recurring = w.cron !== undefined || w.duration !== undefined
+  if (oneOff === recurring) fail('from', 'give from and to (one-off), or cron and duration (recurring)')
+  const out: WindowConfig = { server: w.server, cctvIds: w.cctv_ids?.map(id => String(Number(id))), reason: w.reason }
+  if (oneOff) {
+    if (w.from === undefined || w.to === undefined) fail(w.from === undefined ? 'from' : 'to', 'a one-off window needs both from and to')
+    out.from = kstTime(w.from!) ?? fail('from', 'not a time (ISO 8601, e.g. 2026-12-01T09:00+09:00)')
+    out.to = kstTime(w.to!) ?? fail('to', 'not a time (ISO 8601, e.g. 2026-12-01T12:00+09:00)')
+    if (out.to <= out.from) fail('to', 'ends before it starts')
+  } else {
+    if (w.cron === undefined || w.duration === undefined) fail(w.cron === undefined ? 'cron' : 'duration', 'a recurring window needs both cron and duration')
+    out.cron = w.cron
+    out.durationMs = durationMs(w.duration!)
+  }
+  return out
+}
+
+/** The notification channels of a validated regions document (`notify`), secrets read. */
+export function parseChannels (doc: RegionsFile, source = 'regions file'): ChannelConfig[] {
+  const names = new Set<string>()
+  return (doc.notify ?? []).map((c, i) => {
+    const fail = (field: string, message: string): never => { throw new RegionsFileError(`${source}: field "notify.${i}.${field}": ${message}`) }
+    const name = c.name ?? `${c.type}-${i + 1}`
+    if (names.has(name)) fail('name', `another channel is named ${name}`)
+    names.add(name)
+    for (const r of c.regions ?? []) if (!(r in doc.regions)) fail('regions', `no region ${r} in this file`)
+    const base = { name, regions: c.regions, lang: c.lang ?? 'ko' as const }
+    switch (c.type) {
+      case 'webhook':
+        if ((c.secret_file === undefined) === (c.secret_env === undefined)) fail('secret_file', 'give exactly one of secret_file, secret_env (the HMAC key)')
+        return { ...base, type: 'webhook', url: c.url, secret: readSecret(c.secret_file, c.secret_env, 'secret', fail) }
+      case 'slack':
+      case 'teams':
+        return { ...base, type: c.type, url: c.url }
+      case 'email': {
+        if (c.password_file !== undefined && c.password_env !== undefined) fail('password_file', 'give at most one of password_file, password_env')
+        const password = c.password_file !== undefined || c.password_env !== undefined ? readSecret(c.password_file, c.password_env, 'password', fail) : undefined
+        if (password !== undefined && c.user === undefined) fail('user', 'a password needs a user')
+        const secure = c.secure ?? false
+        return { ...base, type: 'email', host: c.host, port: c.port ?? (secure ? 465 : 587), secure, starttls: c.starttls ?? !secure, user: c.user, password, from: c.from, to: c.to, caFile: c.ca_file }
+      }
+    }
+    return fail('type', 'unknown channel type')
+  })
+}
+
 /** Validates an already-parsed regions document (YAML or JSON) and applies the defaults. */
 export function parseRegions (doc: unknown, source = 'regions file'): Map<string, RegionConfig> {
   check(RegionsFileSchema, doc, source)
+  const globalRules = alertRules(doc.alerts, DEFAULT_ALERT_RULES, (f, m) => { throw new RegionsFileError(`${source}: field "alerts.${f}": ${m}`) })
   const regions = new Map<string, RegionConfig>()
-  for (const [name, raw] of Object.entries(doc.regions)) regions.set(name, normalizeRegion(name, raw, source))
+  for (const [name, raw] of Object.entries(doc.regions)) regions.set(name, normalizeRegion(name, raw, source, globalRules))
   if (regions.size === 0) throw new RegionsFileError(`${source}: field "regions": no region is defined`)
   return regions
 }
 
 /** Reads the regions file (YAML; JSON is YAML too). */
 export function loadRegionsFile (path: string): Map<string, RegionConfig> {
+  return loadConfigFile(path).regions
+}
+
+/** Reads the regions file: its regions and its notification channels. */
+export function loadConfigFile (path: string): { regions: Map<string, RegionConfig>, channels: ChannelConfig[] } {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -270,5 +445,6 @@ export function loadRegionsFile (path: string): Map<string, RegionConfig> {
   } catch (err) {
     throw new RegionsFileError(`${path}: not valid YAML/JSON: ${(err as Error).message}`)
   }
-  return parseRegions(doc, path)
+  const regions = parseRegions(doc, path)
+  return { regions, channels: parseChannels(doc as RegionsFile, path) }
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { kstDay } from '../clock.js'
 import type { Database } from './db.js'
+import { inMaintenance, type Window } from '../maintenance.js'
 
 /** One camera's result in a sweep, as the health sweep reports it (lib/ops/health-rows.ts). */
 export interface CameraResult {
@@ -28,7 +29,31 @@ export interface SweepRecord {
   results: CameraResult[]
   /** The gateway that ran it (GATEWAY_ID). */
   gateway?: string
+  /** A scheduled sweep's alert rules, the region's channels and its configured windows (issue 16). */
+  alerting?: Alerting
 }
+
+export interface Alerting {
+  rules: { downSweeps: number, upSweeps: number, flapping: boolean, repeatEveryMs: number | null }
+  /** The channels (names) that get this region's alerts. */
+  channels: string[]
+  /** Maintenance windows from the regions file (the API's are read from the store). */
+  windows: Window[]
+}
+
+/** One line of an alert: what happened to a camera (or the region). */
+export interface AlertChange {
+  kind: 'down' | 'up' | 'still_down' | 'flapping' | 'steady' | 'region_down' | 'region_up'
+  cctv_id: string | null
+  name: string | null
+  server: number | null
+  status: string | null
+  /** Since when it has been in this state (ms). */
+  since: number
+  error: string | null
+}
+
+export interface AlertBody { region: string, sweep: { id: number, started_at: number, finished_at: number } | null, at: number, changes: AlertChange[], test?: boolean }
 
 export interface CameraState { cctv_id: string, name: string | null, inference_id: string | null, server: number | null, status: string, flapping: boolean, since: number, last_seen: number, error: string | null, reconnects_today: number }
 
@@ -50,13 +75,28 @@ const CHUNK = 500
 const DAY_MS = 86_400_000
 const HOUR_MS = 3_600_000
 
+type Tx = Parameters<Parameters<ReturnType<Database['db']['transaction']>['execute']>[0]>[0]
+
+/** A maintenance row as a window. */
+export function windowOf (m: { from_at: number | null, to_at: number | null, cron: string | null, duration_ms: number | null, server: number | null, cctv_ids: string | null, ended_at: number | null }): Window & { endedAt: number | null } {
+  return {
+    from: m.from_at ?? undefined,
+    to: m.to_at ?? undefined,
+    cron: m.cron ?? undefined,
+    durationMs: m.duration_ms ?? undefined,
+    server: m.server,
+    cctvIds: m.cctv_ids === null ? null : JSON.parse(m.cctv_ids) as string[],
+    endedAt: m.ended_at
+  }
+}
+
 /**
  * The monitor's memory: sweeps, each camera's latest state and when it changed, raw results
  * for a few days and daily uptime for a year, on SQLite or PostgreSQL (lib/store/db.ts). Every
  * query is built by Kysely with bound parameters; a sweep is written in one transaction.
  */
 export class HistoryStore {
-  constructor (private readonly database: Database) {}
+  constructor (readonly database: Database) {}
 
   private get db (): Database['db'] { return this.database.db }
 
@@ -82,9 +122,20 @@ export class HistoryStore {
         gateway: s.gateway ?? null
       }).returning('id').executeTakeFirstOrThrow()
       const sweepId = Number(id)
-      if (s.results.length === 0) return sweepId
+      // Only whole scheduled sweeps count: a cancelled one (shutdown) says nothing about cameras.
+      const alerting = s.trigger === 'scheduled' && (s.state === 'done' || s.state === 'failed') ? s.alerting : undefined
+      const events: AlertChange[] = []
+      let windows: Window[] = []
+      if (alerting !== undefined) {
+        windows = [...alerting.windows, ...await this.windowsIn(tx, s.region, at)]
+        events.push(...await this.regionAlert(tx, s, at, windows))
+      }
+      if (s.results.length === 0) {
+        await this.enqueue(tx, s, sweepId, alerting, events)
+        return sweepId
+      }
 
-      const before = new Map((await tx.selectFrom('camera_state').select(['cctv_id', 'status', 'flapping', 'since']).where('region', '=', s.region).execute()).map(r => [r.cctv_id, r]))
+      const before = new Map((await tx.selectFrom('camera_state').select(['cctv_id', 'status', 'flapping', 'since', 'down_streak', 'up_streak', 'alerted_at']).where('region', '=', s.region).execute()).map(r => [r.cctv_id, r]))
       const changes: Array<{ region: string, cctv_id: string, at: number, sweep_id: number, kind: string, from_status: string | null, to_status: string }> = []
       const states = s.results.map(r => {
         const cctv = String(r.cctv_ID)
@@ -102,6 +153,23 @@ export class HistoryStore {
         if (prev !== undefined && prev.flapping !== flapping) {
           changes.push({ region: s.region, cctv_id: cctv, at, sweep_id: sweepId, kind: flapping === 1 ? 'flapping' : 'steady', from_status: prev.status, to_status: r.status })
         }
+        // Alert rules count scheduled sweeps only; an operator's sweep leaves the streaks alone.
+        let downStreak = prev?.down_streak ?? 0
+        let upStreak = prev?.up_streak ?? 0
+        let alertedAt = prev?.alerted_at ?? null
+        if (alerting !== undefined) {
+          const down = r.status !== 'online'
+          downStreak = down ? downStreak + 1 : 0
+          upStreak = down ? 0 : upStreak + 1
+          const quiet = inMaintenance(windows, at, cctv, r.server)
+          const line = (kind: AlertChange['kind']): AlertChange => ({ kind, cctv_id: cctv, name: r.cctv_name, server: r.server, status: r.status, since, error: r.error })
+          if (!quiet) {
+            if (down && alertedAt === null && downStreak >= alerting.rules.downSweeps) { events.push(line('down')); alertedAt = at } else if (down && alertedAt !== null && alerting.rules.repeatEveryMs !== null && at - alertedAt >= alerting.rules.repeatEveryMs) { events.push(line('still_down')); alertedAt = at } else if (!down && alertedAt !== null && upStreak >= alerting.rules.upSweeps) { events.push(line('up')); alertedAt = null }
+            if (alerting.rules.flapping && prev !== undefined && prev.flapping !== flapping) events.push(line(flapping === 1 ? 'flapping' : 'steady'))
+          }
+          // Back up before anyone was told: nothing to recover from.
+          if (!down && alertedAt === null) downStreak = 0
+        }
         return {
           region: s.region,
           cctv_id: cctv,
@@ -114,7 +182,10 @@ export class HistoryStore {
           last_seen: at,
           last_sweep_id: sweepId,
           error: r.error,
-          reconnects_today: r.reconnects_today
+          reconnects_today: r.reconnects_today,
+          down_streak: downStreak,
+          up_streak: upStreak,
+          alerted_at: alertedAt
         }
       })
       for (let i = 0; i < states.length; i += CHUNK) {
@@ -129,7 +200,10 @@ export class HistoryStore {
             last_seen: eb.ref('excluded.last_seen'),
             last_sweep_id: eb.ref('excluded.last_sweep_id'),
             error: eb.ref('excluded.error'),
-            reconnects_today: eb.ref('excluded.reconnects_today')
+            reconnects_today: eb.ref('excluded.reconnects_today'),
+            down_streak: eb.ref('excluded.down_streak'),
+            up_streak: eb.ref('excluded.up_streak'),
+            alerted_at: eb.ref('excluded.alerted_at')
           }))).execute()
       }
       for (let i = 0; i < changes.length; i += CHUNK) await tx.insertInto('changes').values(changes.slice(i, i + CHUNK)).execute()
@@ -159,8 +233,55 @@ export class HistoryStore {
           up: eb('region_daily.up', '+', eb.ref('excluded.up')),
           total: eb('region_daily.total', '+', eb.ref('excluded.total'))
         }))).execute()
+      await this.enqueue(tx, s, sweepId, alerting, events)
       return sweepId
     })
+  }
+
+  /** The region's maintenance windows created through the API that may be open at `at`. */
+  private async windowsIn (tx: Tx, region: string, at: number): Promise<Window[]> {
+    const rows = await tx.selectFrom('maintenance').selectAll().where('region', '=', region)
+      .where(eb => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', at)])).execute()
+    return rows.map(windowOf).map(w => ({ ...w, to: w.to === undefined ? undefined : Math.min(w.to, w.endedAt ?? Infinity) }))
+  }
+
+  /** A whole region failing is one alert (not one per camera), and one when it is back. */
+  private async regionAlert (tx: Tx, s: SweepRecord, at: number, windows: Window[]): Promise<AlertChange[]> {
+    if (s.state !== 'failed' && s.state !== 'done') return []
+    const prev = await tx.selectFrom('region_alert').selectAll().where('region', '=', s.region).executeTakeFirst()
+    const quiet = inMaintenance(windows, at)
+    const line = (kind: AlertChange['kind'], since: number): AlertChange => ({ kind, cctv_id: null, name: null, server: null, status: s.state === 'failed' ? 'failed' : 'ok', since, error: s.failure })
+    let failingSince = prev?.failing_since ?? null
+    let alerted = prev?.alerted ?? 0
+    const out: AlertChange[] = []
+    if (s.state === 'failed') {
+      failingSince ??= at
+      if (alerted === 0 && !quiet) { out.push(line('region_down', failingSince)); alerted = 1 }
+    } else if (failingSince !== null) {
+      if (alerted === 1 && !quiet) out.push(line('region_up', at))
+      if (alerted === 0 || !quiet) { failingSince = null; alerted = 0 }
+    }
+    await tx.insertInto('region_alert').values({ region: s.region, failing_since: failingSince, alerted })
+      .onConflict(oc => oc.column('region').doUpdateSet({ failing_since: failingSince, alerted })).execute()
+    return out
+  }
+
+  /** One outbox message per region per sweep, with one delivery per channel (same transaction as the sweep). */
+  private async enqueue (tx: Tx, s: SweepRecord, sweepId: number, alerting: Alerting | undefined, events: AlertChange[]): Promise<void> {
+    if (alerting === undefined || events.length === 0) return
+    const body: AlertBody = { region: s.region, sweep: { id: sweepId, started_at: s.startedAt, finished_at: s.finishedAt }, at: s.finishedAt, changes: events }
+    await this.insertAlert(tx, s.region, sweepId, 'sweep', body, alerting.channels, s.finishedAt)
+  }
+
+  private async insertAlert (tx: Tx | Database['db'], region: string, sweepId: number | null, kind: string, body: AlertBody, channels: string[], at: number): Promise<number> {
+    const { id } = await tx.insertInto('alerts').values({ region, sweep_id: sweepId, at, kind, body: JSON.stringify(body) }).returning('id').executeTakeFirstOrThrow()
+    if (channels.length > 0) await tx.insertInto('deliveries').values(channels.map(channel => ({ alert_id: Number(id), channel, state: 'pending', next_at: at, last_error: null, sent_at: null }))).execute()
+    return Number(id)
+  }
+
+  /** A test message to one channel, through the outbox like any alert. */
+  async enqueueTest (region: string, channel: string, body: AlertBody): Promise<number> {
+    return await this.db.transaction().execute(async tx => await this.insertAlert(tx, region, null, 'test', body, [channel], body.at))
   }
 
   /** The region's latest sweeps, newest first. */

@@ -128,5 +128,65 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         .execute()
       await db.schema.alterTable('sweeps').addColumn('gateway', 'text').execute()
     }
+  },
+  {
+    // Alerts (issue 16): each camera's streaks and whether it has alerted, a region's failure
+    // state, the outbox (alerts and one delivery per channel, each attempt kept), and the
+    // maintenance windows created through the API.
+    name: '004-alerts',
+    up: async (db, dialect) => {
+      const id = dialect === 'postgres' ? 'bigserial' : 'integer'
+      await db.schema.alterTable('camera_state').addColumn('down_streak', 'integer', c => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('camera_state').addColumn('up_streak', 'integer', c => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('camera_state').addColumn('alerted_at', 'bigint').execute()
+      await db.schema.createTable('region_alert')
+        .addColumn('region', 'text', c => c.primaryKey())
+        .addColumn('failing_since', 'bigint')
+        .addColumn('alerted', 'integer', c => c.notNull().defaultTo(0))
+        .execute()
+      await db.schema.createTable('alerts')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('sweep_id', 'bigint')
+        .addColumn('at', 'bigint', c => c.notNull())
+        .addColumn('kind', 'text', c => c.notNull())
+        .addColumn('body', 'text', c => c.notNull())
+        .execute()
+      await db.schema.createIndex('alerts_region_at').on('alerts').columns(['region', 'at']).execute()
+      await db.schema.createTable('deliveries')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('alert_id', 'bigint', c => c.notNull())
+        .addColumn('channel', 'text', c => c.notNull())
+        .addColumn('state', 'text', c => c.notNull())
+        .addColumn('attempts', 'integer', c => c.notNull().defaultTo(0))
+        .addColumn('next_at', 'bigint', c => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('sent_at', 'bigint')
+        .execute()
+      await db.schema.createIndex('deliveries_channel_state').on('deliveries').columns(['channel', 'state', 'id']).execute()
+      await db.schema.createIndex('deliveries_alert').on('deliveries').columns(['alert_id']).execute()
+      await db.schema.createTable('delivery_attempts')
+        .addColumn('delivery_id', 'bigint', c => c.notNull())
+        .addColumn('at', 'bigint', c => c.notNull())
+        .addColumn('ok', 'integer', c => c.notNull())
+        .addColumn('detail', 'text')
+        .execute()
+      await db.schema.createIndex('delivery_attempts_delivery').on('delivery_attempts').columns(['delivery_id', 'at']).execute()
+      await db.schema.createTable('maintenance')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('server', 'integer')
+        .addColumn('cctv_ids', 'text')
+        .addColumn('from_at', 'bigint')
+        .addColumn('to_at', 'bigint')
+        .addColumn('cron', 'text')
+        .addColumn('duration_ms', 'bigint')
+        .addColumn('reason', 'text')
+        .addColumn('created_by', 'text', c => c.notNull())
+        .addColumn('created_at', 'bigint', c => c.notNull())
+        .addColumn('ended_at', 'bigint')
+        .execute()
+      await db.schema.createIndex('maintenance_region').on('maintenance').columns(['region', 'ended_at']).execute()
+    }
   }
 ]

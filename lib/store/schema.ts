@@ -40,6 +40,11 @@ export interface CameraStateTable {
   last_sweep_id: number
   error: string | null
   reconnects_today: number
+  /** Consecutive scheduled sweeps down / up (the alert rules count these). */
+  down_streak: Generated<number>
+  up_streak: Generated<number>
+  /** When its down alert was sent (null: no alert outstanding). */
+  alerted_at: number | null
 }
 
 export interface ChangesTable {
@@ -108,6 +113,62 @@ export interface MonitorLeaseTable {
   until: number
 }
 
+export interface RegionAlertTable {
+  region: string
+  /** Since when its scheduled sweeps fail (null: they do not). */
+  failing_since: number | null
+  /** 1 when the region alert was sent. */
+  alerted: number
+}
+
+/** The outbox: one alert per region per sweep (or a test), its body JSON. */
+export interface AlertsTable {
+  id: Generated<number>
+  region: string
+  sweep_id: number | null
+  at: number
+  /** sweep | test */
+  kind: string
+  body: string
+}
+
+/** One alert to one channel: pending until sent; retried with backoff. */
+export interface DeliveriesTable {
+  id: Generated<number>
+  alert_id: number
+  channel: string
+  /** pending | sent | dropped (the channel is no longer configured) */
+  state: string
+  attempts: Generated<number>
+  next_at: number
+  last_error: string | null
+  sent_at: number | null
+}
+
+export interface DeliveryAttemptsTable {
+  delivery_id: number
+  at: number
+  ok: number
+  detail: string | null
+}
+
+export interface MaintenanceTable {
+  id: Generated<number>
+  region: string
+  server: number | null
+  /** JSON array of cctv IDs, or null (the region or the server). */
+  cctv_ids: string | null
+  from_at: number | null
+  to_at: number | null
+  cron: string | null
+  duration_ms: number | null
+  reason: string | null
+  created_by: string
+  created_at: number
+  /** Ended early through the API. */
+  ended_at: number | null
+}
+
 export interface Schema {
   sweeps: SweepsTable
   camera_state: CameraStateTable
@@ -118,4 +179,9 @@ export interface Schema {
   region_daily: RegionDailyTable
   monitor_ticks: MonitorTicksTable
   monitor_lease: MonitorLeaseTable
+  region_alert: RegionAlertTable
+  alerts: AlertsTable
+  deliveries: DeliveriesTable
+  delivery_attempts: DeliveryAttemptsTable
+  maintenance: MaintenanceTable
 }

@@ -13,7 +13,7 @@ function target (request: FastifyRequest): Record<string, string | number> | und
   const b = request.body as Record<string, unknown> | undefined
   if (b === undefined || b === null || typeof b !== 'object') return undefined
   const out: Record<string, string | number> = {}
-  for (const k of ['inference_id', 'date', 'find_word', 'url', 'cctv_id', 'region', 'host', 'port']) {
+  for (const k of ['inference_id', 'date', 'find_word', 'url', 'cctv_id', 'region', 'host', 'port', 'channel', 'from', 'to', 'cron', 'duration', 'server', 'reason']) {
     const v = b[k]
     if (typeof v === 'string') out[k] = auditText(v, 300)
     else if (typeof v === 'number') out[k] = v
@@ -21,13 +21,21 @@ function target (request: FastifyRequest): Record<string, string | number> | und
   return Object.keys(out).length === 0 ? undefined : out
 }
 
-/** Every API call that acts (all POSTs and the reachability check) is recorded after it answers. */
+/** A route's path parameters (e.g. the window a DELETE ends). */
+function params (request: FastifyRequest): Record<string, string> {
+  const p = request.params as Record<string, unknown> | undefined
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(p ?? {})) if (typeof v === 'string') out[k] = auditText(v, 64)
+  return out
+}
+
+/** Every API call that acts (all POSTs and DELETEs, and the reachability check) is recorded after it answers. */
 export default fp(async (fastify) => {
   const audit = new AuditLog(fastify.config.env.AUDIT_LOG)
   fastify.decorate('audit', audit)
   fastify.addHook('onResponse', async (request, reply) => {
     const url = request.routeOptions.url ?? ''
-    if (!url.startsWith('/api/') || (request.method !== 'POST' && url !== '/api/ssh_status_check')) return
+    if (!url.startsWith('/api/') || (request.method !== 'POST' && request.method !== 'DELETE' && url !== '/api/ssh_status_check')) return
     const site = request.site()
     const body = request.body as { id?: unknown, region?: unknown } | undefined
     const status = reply.statusCode
@@ -38,7 +46,7 @@ export default fp(async (fastify) => {
       client: request.ip,
       region: site?.region.name ?? (typeof body?.region === 'string' ? auditText(body.region, 64) : undefined),
       route: url,
-      target: url === '/api/ssh_status_check' ? { ip: auditText(String((request.query as { ip?: string }).ip ?? ''), 64), port: String((request.query as { port?: string }).port ?? '') } : target(request),
+      target: url === '/api/ssh_status_check' ? { ip: auditText(String((request.query as { ip?: string }).ip ?? ''), 64), port: String((request.query as { port?: string }).port ?? '') } : { ...params(request), ...target(request) },
       outcome: status < 400 ? 'ok' : status === 401 || status === 403 || status === 429 ? 'denied' : 'error',
       status,
       ms: Math.round(reply.elapsedTime)

@@ -31,6 +31,8 @@ export default fp(async (fastify) => {
       sweepOptions: () => sweepOptions(env),
       store: fastify.history,
       gateway,
+      alerting: () => ({ rules: region.alerts, channels: fastify.channelsOf(region).map(c => c.name), windows: region.maintenance }),
+      kept: () => { fastify.outbox.kick() },
       log: outcome => { fastify.log[outcome.state === 'failed' ? 'warn' : 'info'](outcome, 'scheduled health sweep') }
     })
     monitors.set(region.name, monitor)
@@ -54,4 +56,4 @@ export default fp(async (fastify) => {
     for (const j of jobs) j.stop()
     await Promise.all([...monitors.values()].map(async m => { await m.stop() }))
   })
-}, { name: 'monitor', dependencies: ['history', 'ssh-session'] })
+}, { name: 'monitor', dependencies: ['history', 'ssh-session', 'alerts'] })

@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { Test } from 'tap'
 import app, { serverOptions } from '../../app.js'
 import { loadEnv, type Env } from '../../lib/env.js'
-import { parseRegions } from '../../lib/site/regions.js'
+import { parseChannels, parseRegions, type RegionsFile } from '../../lib/site/regions.js'
 import { startSimRegion, type SimRegion, type SimRegionOptions } from '../../sim/region.js'
 import { startOpenSshRegion, type OpenSshRegion } from '../../sim/openssh.js'
 
@@ -48,7 +48,7 @@ export interface Gateway {
  * Starts simulated regions (real SSH servers on loopback) and builds the gateway on
  * them, without listening: requests go through `inject`, SSH over real sockets.
  */
-export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any> }) => void, extend?: (app: FastifyInstance) => void, openssh?: SimRegionOptions[] } = {}): Promise<Gateway> {
+export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void, extend?: (app: FastifyInstance) => void, openssh?: SimRegionOptions[] } = {}): Promise<Gateway> {
   const specs = opts.regions ?? (opts.openssh === undefined ? [{ name: '데모' }] : [])
   const sims: SimRegion[] = []
   const real: OpenSshRegion[] = []
@@ -74,7 +74,7 @@ export async function startGateway (t: Test, opts: { regions?: Array<Partial<Sim
   }
   fastify = Fastify(options)
   // fp: the test sees the app's decorators (sites, sessionStore), as in fastify/demo's helper.
-  await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890' } })
+  await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), channels: parseChannels(doc as RegionsFile, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890' } })
   opts.extend?.(fastify)
   await fastify.ready()
   const instance = fastify

@@ -15,6 +15,7 @@ const router = createRouter({
     { path: '/ffprobe', name: 'ffprobe', component: async () => await import('./views/FfprobeView.vue'), meta: { ssh: true } },
     { path: '/live', name: 'live', component: async () => await import('./views/LiveView.vue'), meta: { ssh: true } },
     { path: '/health', name: 'health', component: async () => await import('./views/HealthView.vue'), meta: { ssh: true } },
+    { path: '/alerts', name: 'alerts', component: async () => await import('./views/AlertsView.vue'), meta: { ssh: true } },
     { path: '/:rest(.*)*', redirect: '/' }
   ]
 })

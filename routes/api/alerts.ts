@@ -1,0 +1,189 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { parseKstTime } from '../../lib/clock.js'
+import { BadRequestError, ChannelNotFoundError, NotConnectedError, OtherRegionError, WindowNotFoundError } from '../../lib/errors.js'
+import { title } from '../../lib/notify/messages.js'
+import type { MaintenanceRow } from '../../lib/store/alerts.js'
+import type { AlertBody } from '../../lib/store/history.js'
+import { errors } from './schemas.js'
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
+const DURATION = /^([1-9][0-9]{0,5})(m|h|d)$/
+const UNIT = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+const Window = Type.Object({
+  id: Type.String({ description: 'cfg-<n> for windows of the regions file' }),
+  source: Type.String({ description: 'regions-file | api' }),
+  region: Type.String(),
+  server: Nullable(Type.Integer()),
+  cctv_ids: Nullable(Type.Array(Type.String())),
+  from: Nullable(Type.String()),
+  to: Nullable(Type.String()),
+  cron: Nullable(Type.String()),
+  duration_ms: Nullable(Type.Integer()),
+  reason: Nullable(Type.String()),
+  created_by: Nullable(Type.String()),
+  created_at: Nullable(Type.String())
+})
+
+/**
+ * Alerts and maintenance windows (issue 16). Alerts: the monitor's access rules (the token sees
+ * every region, a session its own). Maintenance: a logged-in operator of the region (audited).
+ */
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const channels = fastify.config.channels ?? []
+
+  fastify.get('/alerts', {
+    schema: {
+      summary: 'Recent alerts with their deliveries (per region, as the monitor\'s access rules say), and the channels (no secrets)',
+      querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          alerts: Type.Array(Type.Object({
+            id: Type.Integer(),
+            region: Type.String(),
+            at: Type.String(),
+            kind: Type.String(),
+            title: Type.String(),
+            changes: Type.Array(Type.Object({ kind: Type.String(), cctv_id: Nullable(Type.String()), name: Nullable(Type.String()), server: Nullable(Type.Integer()), status: Nullable(Type.String()), since: Type.String(), error: Nullable(Type.String()) })),
+            deliveries: Type.Array(Type.Object({ channel: Type.String(), state: Type.String(), attempts: Type.Integer(), last_error: Nullable(Type.String()), next_at: Nullable(Type.String()), sent_at: Nullable(Type.String()), log: Type.Array(Type.Object({ at: Type.String(), ok: Type.Boolean(), detail: Nullable(Type.String()) })) }))
+          })),
+          channels: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), regions: Nullable(Type.Array(Type.String())), lang: Type.String() }))
+        }),
+        ...errors(400, 401)
+      }
+    }
+  }, async (request) => {
+    const viewer = request.monitorViewer()
+    const limit = Math.min(500, Math.max(1, Number(request.query.limit ?? 50)))
+    const list = await fastify.alerts.recent(viewer.all ? 'all' : [viewer.region], limit)
+    const visible = channels.filter(c => viewer.all || c.regions === undefined || c.regions.includes(viewer.region))
+    return {
+      alerts: list.map(a => ({
+        id: a.id,
+        region: a.region,
+        at: iso(a.at)!,
+        kind: a.kind,
+        title: title(a.body, 'ko', a.deliveries[0]?.channel),
+        changes: a.body.changes.map(c => ({ ...c, since: iso(c.since)! })),
+        deliveries: a.deliveries.map(d => ({ channel: d.channel, state: d.state, attempts: d.attempts, last_error: d.last_error, next_at: d.state === 'pending' ? iso(d.next_at) : null, sent_at: iso(d.sent_at), log: d.attempts_log.map(x => ({ at: iso(x.at)!, ok: x.ok, detail: x.detail })) }))
+      })),
+      channels: visible.map(c => ({ name: c.name, type: c.type, regions: c.regions ?? null, lang: c.lang }))
+    }
+  })
+
+  fastify.post('/alerts/test', {
+    schema: {
+      summary: 'Send a test message to one channel of the session\'s region (through the outbox, like any alert)',
+      body: Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+      response: { 202: Type.Object({ message: Type.String(), alert_id: Type.Integer() }), ...errors(400, 403, 404) }
+    }
+  }, async (request, reply) => {
+    const site = request.requireSite()
+    const channel = channels.find(c => c.name === request.body.channel)
+    if (channel === undefined) throw new ChannelNotFoundError()
+    if (channel.regions !== undefined && !channel.regions.includes(site.region.name)) throw new OtherRegionError(site.region.name)
+    const now = Date.now()
+    const body: AlertBody = { region: site.region.name, sweep: null, at: now, changes: [], test: true }
+    const id = await fastify.history.enqueueTest(site.region.name, channel.name, body)
+    fastify.outbox.kick()
+    return await reply.code(202).send({ message: 'test message queued', alert_id: id })
+  })
+
+  const view = (region: string) => (w: MaintenanceRow): Record<string, unknown> => ({
+    id: String(w.id), source: 'api', region, server: w.server, cctv_ids: w.cctv_ids, from: iso(w.from_at), to: iso(w.to_at), cron: w.cron, duration_ms: w.duration_ms, reason: w.reason, created_by: w.created_by, created_at: iso(w.created_at)
+  })
+
+  fastify.get('/maintenance', {
+    schema: {
+      summary: 'The maintenance windows of the session\'s region (regions file and API), current and coming',
+      response: { 200: Type.Object({ region: Type.String(), windows: Type.Array(Window) }), ...errors(400) }
+    }
+  }, async (request) => {
+    const site = request.requireSite()
+    const region = site.region
+    const now = Date.now()
+    const fromFile = region.maintenance.filter(w => w.to === undefined || w.to > now).map((w, i) => ({
+      id: `cfg-${i + 1}`, source: 'regions-file', region: region.name, server: w.server ?? null, cctv_ids: w.cctvIds ?? null, from: iso(w.from ?? null), to: iso(w.to ?? null), cron: w.cron ?? null, duration_ms: w.durationMs ?? null, reason: w.reason ?? null, created_by: null, created_at: null
+    }))
+    const fromApi = (await fastify.alerts.windows(region.name, now)).map(view(region.name))
+    return { region: region.name, windows: [...fromFile, ...fromApi] as never }
+  })
+
+  fastify.post('/maintenance', {
+    schema: {
+      summary: 'Create a maintenance window in the session\'s region: one-off (from, to) or recurring (cron, duration); the region, one server or some cameras',
+      body: Type.Object({
+        from: Type.Optional(Type.String({ maxLength: 40 })),
+        to: Type.Optional(Type.String({ maxLength: 40 })),
+        cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120 })),
+        duration: Type.Optional(Type.String({ maxLength: 10, description: 'e.g. 30m, 2h, 1d' })),
+        server: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
+        cctv_ids: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]), { minItems: 1, maxItems: 10_000 })),
+        reason: Type.Optional(Type.String({ maxLength: 500 }))
+      }, { additionalProperties: false }),
+      response: { 201: Window, ...errors(400) }
+    }
+  }, async (request, reply) => {
+    const site = request.requireSite()
+    const b = request.body
+    const oneOff = b.from !== undefined || b.to !== undefined
+    const recurring = b.cron !== undefined || b.duration !== undefined
+    if (oneOff === recurring) throw new BadRequestError('give from and to (one-off), or cron and duration (recurring)')
+    if (b.server !== undefined && !site.region.servers.has(b.server)) throw new BadRequestError(`body.server: the region has no server ${b.server}`)
+    if (b.server !== undefined && b.cctv_ids !== undefined) throw new BadRequestError('give server or cctv_ids, not both')
+    let fromAt: number | null = null; let toAt: number | null = null; let cron: string | null = null; let duration: number | null = null
+    if (oneOff) {
+      if (b.from === undefined || b.to === undefined) throw new BadRequestError('a one-off window needs both from and to')
+      fromAt = parseKstTime(b.from) ?? null
+      toAt = parseKstTime(b.to) ?? null
+      if (fromAt === null) throw new BadRequestError('body.from is not a time: use ISO 8601, e.g. 2026-12-01T09:00+09:00 (no offset: Korean time)')
+      if (toAt === null) throw new BadRequestError('body.to is not a time: use ISO 8601, e.g. 2026-12-01T12:00+09:00 (no offset: Korean time)')
+      if (toAt <= fromAt) throw new BadRequestError('body.to is not after body.from')
+      if (toAt <= Date.now()) throw new BadRequestError('body.to is in the past')
+    } else {
+      if (b.cron === undefined || b.duration === undefined) throw new BadRequestError('a recurring window needs both cron and duration')
+      const m = DURATION.exec(b.duration)
+      if (m === null) throw new BadRequestError('body.duration must be like 30m, 2h or 1d')
+      duration = Number(m[1]) * UNIT[m[2] as keyof typeof UNIT]
+      try {
+        const { Cron } = await import('croner')
+        new Cron(b.cron, { paused: true }).stop()
+      } catch (err) {
+        throw new BadRequestError(`body.cron: ${(err as Error).message}`)
+      }
+      cron = b.cron
+    }
+    const w = {
+      region: site.region.name,
+      server: b.server ?? null,
+      cctv_ids: b.cctv_ids?.map(id => String(Number(id))) ?? null,
+      from_at: fromAt,
+      to_at: toAt,
+      cron,
+      duration_ms: duration,
+      reason: b.reason ?? null,
+      created_by: site.conn.username,
+      created_at: Date.now()
+    }
+    const id = await fastify.alerts.addWindow(w)
+    return await reply.code(201).send(view(site.region.name)({ ...w, id, ended_at: null }) as never)
+  })
+
+  fastify.delete('/maintenance/:id', {
+    schema: {
+      summary: 'End a maintenance window of the session\'s region now (windows of the regions file are ended by editing it)',
+      params: Type.Object({ id: Type.String({ maxLength: 20 }) }),
+      response: { 200: Type.Object({ message: Type.String() }), ...errors(400, 403, 404) }
+    }
+  }, async (request) => {
+    const site = request.site()
+    if (site === undefined) throw new NotConnectedError()
+    if (request.params.id.startsWith('cfg-')) throw new BadRequestError('this window is defined in the regions file: edit the file to end it')
+    if (!/^[0-9]{1,12}$/.test(request.params.id)) throw new WindowNotFoundError()
+    if (!await fastify.alerts.endWindow(site.region.name, Number(request.params.id))) throw new WindowNotFoundError()
+    return { message: 'maintenance window ended' }
+  })
+}
+
+export default routes
