@@ -78,3 +78,36 @@ t.test('on a real schedule (every 2 s on both, firing at the same instants): one
   for (let i = 1; i < ran.length; i++) t.ok(ran[i].started_at >= ran[i - 1].finished_at!, `sweeps ${ran[i - 1].id} and ${ran[i].id} did not overlap`)
   t.ok(kept.every(s => s.gateway === 'gw-a' || s.gateway === 'gw-b'), 'each names the gateway that ran it')
 })
+
+t.test('alerts with two gateways on one database: each message is sent once', async t => {
+  const { httpReceiver } = await import('./helpers/receivers.js')
+  const { chmodSync, mkdtempSync, writeFileSync } = await import('node:fs')
+  const os = await import('node:os')
+  const path = await import('node:path')
+  const hook = await httpReceiver(t)
+  const secret = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwcluster-')), 'hook.secret')
+  writeFileSync(secret, 'cluster-secret')
+  chmodSync(secret, 0o600)
+  const site = await startSimRegion({ name: '대구', cameras: 2, servers: 1, authFailDelayMs: 50 })
+  t.teardown(site.close)
+  const url = await pgServer.newDatabase()
+  const one = async (id: string): Promise<Gateway> => await startGateway(t, {
+    regions: [],
+    extraRegions: { 대구: { ...structuredClone(site.entry), monitor: { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_CLUSTER_PW' } } },
+    patch: doc => { doc.notify = [{ type: 'webhook', name: 'hook', url: hook.url('/hook'), secret_file: secret }] },
+    env: { DATABASE_URL: url, GATEWAY_ID: id, NOTIFY_RETRY_BASE_MS: '200', NOTIFY_RETRY_MAX_MS: '500' }
+  })
+  const [a, b] = await Promise.all([one('gw-a'), one('gw-b')])
+  // Ten messages, queued alternately on each; both workers poll the same outbox.
+  for (let i = 0; i < 10; i++) {
+    const gw = i % 2 === 0 ? a : b
+    await gw.app.history.enqueueTest('대구', 'hook', { region: '대구', sweep: null, at: Date.now(), changes: [], test: true })
+    a.app.outbox.kick()
+    b.app.outbox.kick()
+  }
+  t.ok(await eventually(async () => (await a.app.alerts.pendingChannels()).length === 0, 20_000, 50), 'all sent')
+  await new Promise(resolve => setTimeout(resolve, 1500))
+  t.equal(hook.got.length, 10, 'ten messages, ten deliveries: none sent twice')
+  const sent = (await a.app.alerts.recent('all', 20)).flatMap(x => x.deliveries)
+  t.ok(sent.every(d => d.state === 'sent' && d.attempts === 1), 'each sent at the first attempt, by one gateway')
+})
