@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
+import { parseKstTime } from '../clock.js'
 
 /*
  * The regions file: exactly the shape of the "Configuration" section of
@@ -357,18 +358,6 @@ function alertRules (raw: Static<typeof AlertRulesSchema> | undefined, base: Ale
   }
 }
 
-const KST_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)?(Z|[+-]\d\d:?\d\d)?$/
-/** ISO 8601, Korean time without an offset (as lib/clock.ts's parseKstTime; the site layer keeps its own copy below ops). */
-function kstTime (text: string): number | undefined {
-  const m = KST_TIME.exec(text.trim())
-  if (m === null) return undefined
-  let t = text.trim().replace(' ', 'T')
-  if (!t.includes('T')) t += 'T00:00'
-  if (m[1] === undefined) t += '+09:00'
-  const ms = Date.parse(t)
-  return Number.isNaN(ms) ? undefined : ms
-}
-
 function windowConfig (w: Static<typeof MaintenanceSchema>, fail: (field: string, message: string) => never): WindowConfig {
   const oneOff = w.from !== undefined || w.to !== undefined
   const recurring = w.cron !== undefined || w.duration !== undefined
@@ -376,8 +365,8 @@ function windowConfig (w: Static<typeof MaintenanceSchema>, fail: (field: string
   const out: WindowConfig = { server: w.server, cctvIds: w.cctv_ids?.map(id => String(Number(id))), reason: w.reason }
   if (oneOff) {
     if (w.from === undefined || w.to === undefined) fail(w.from === undefined ? 'from' : 'to', 'a one-off window needs both from and to')
-    out.from = kstTime(w.from!) ?? fail('from', 'not a time (ISO 8601, e.g. 2026-12-01T09:00+09:00)')
-    out.to = kstTime(w.to!) ?? fail('to', 'not a time (ISO 8601, e.g. 2026-12-01T12:00+09:00)')
+    out.from = parseKstTime(w.from!) ?? fail('from', 'not a time (ISO 8601, e.g. 2026-12-01T09:00+09:00)')
+    out.to = parseKstTime(w.to!) ?? fail('to', 'not a time (ISO 8601, e.g. 2026-12-01T12:00+09:00)')
     if (out.to <= out.from) fail('to', 'ends before it starts')
   } else {
     if (w.cron === undefined || w.duration === undefined) fail(w.cron === undefined ? 'cron' : 'duration', 'a recurring window needs both cron and duration')
