@@ -10,6 +10,8 @@ import { startSimRegion } from '../sim/region.js'
 import { openDatabase } from '../lib/store/db.js'
 import { HistoryStore } from '../lib/store/history.js'
 import { startPostgres } from './helpers/postgres.js'
+import { httpReceiver } from './helpers/receivers.js'
+import { chmodSync } from 'node:fs'
 
 // Issue 15: the history survives the process. The real server (server.ts) monitors a simulated
 // region every 2 s into an SQLite file, then into a PostgreSQL database; it is killed with
@@ -21,7 +23,15 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'fwrestart-'))
 const site = await startSimRegion({ name: '대구', cameras: 8, servers: 2, authFailDelayMs: 50 })
 t.teardown(site.close)
 const regionsFile = path.join(dir, 'regions.json')
-writeFileSync(regionsFile, JSON.stringify({ regions: { 대구: { ...site.entry, monitor: { every: '2s', id: 'demo', password_env: 'FWMAINT_TEST_RESTART_PW' } } } }))
+// Alerts too: a webhook whose receiver is down while the first process runs.
+const hook = await httpReceiver(t)
+const hookSecret = path.join(dir, 'hook.secret')
+writeFileSync(hookSecret, 'restart-secret')
+chmodSync(hookSecret, 0o600)
+writeFileSync(regionsFile, JSON.stringify({
+  regions: { 대구: { ...site.entry, monitor: { every: '2s', id: 'demo', password_env: 'FWMAINT_TEST_RESTART_PW' } } },
+  notify: [{ type: 'webhook', name: 'hook', url: hook.url('/hook'), secret_file: hookSecret }]
+}))
 const historyDb = path.join(dir, 'history.sqlite')
 const pgServer = await startPostgres(t)
 
@@ -57,6 +67,8 @@ async function history (store: { HISTORY_DB: string } | { DATABASE_URL: string }
 for (const engine of ['sqlite', 'postgres']) {
   t.test(`${engine}: kill -9 during a sweep loses no completed sweep and writes no half of one; a new start resumes the schedule`, async t => {
     const store = engine === 'sqlite' ? { HISTORY_DB: historyDb } : { DATABASE_URL: await pgServer.newDatabase() }
+    hook.got.length = 0
+    await hook.down('closed')
     const first = startServer(t, store)
     t.ok(await eventually(async () => (await history(store).catch(() => ({ sweeps: [] }))).sweeps.filter(s => s.state === 'done').length >= 2, 60_000, 250), 'two scheduled sweeps kept')
     // Kill it while the next sweep is probing on the site.
@@ -70,8 +82,15 @@ for (const engine of ['sqlite', 'postgres']) {
     t.ok(done.every(s => s.total === 8 && s.done === 8), 'each of them whole')
     t.equal(after.counts.results, after.sweeps.reduce((n, s) => n + s.done, 0), 'raw results: exactly those of the kept sweeps (nothing half-written)')
 
+    t.equal(hook.got.length, 0, 'the receiver was down: nothing delivered yet')
+    await hook.down(false)
     startServer(t, store)
     t.ok(await eventually(async () => (await history(store)).sweeps.filter(s => s.state === 'done').length > done.length, 60_000, 250), 'the schedule resumes after the restart')
+    // Every camera is down (dead addresses): one alert, written with the second sweep before the kill.
+    t.ok(await eventually(() => hook.got.length >= 1, 30_000, 100), 'the alert the killed process could not send is sent by the new one')
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    t.equal(hook.got.length, 1, 'once')
+    t.equal(hook.got[0].json.changes.length, 8, 'listing the 8 cameras')
     const resumed = await history(store)
     t.ok(done.every(d => resumed.sweeps.some(s => s.id === d.id)), 'the old history is still there')
     t.equal(resumed.counts.camera_state, 8)

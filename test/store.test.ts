@@ -139,6 +139,39 @@ for (const [engine, open] of engines) {
     t.ok(await h.takeLease('대구', 'c', T0 + 6 * MIN, T0 + 3 * MIN + 2), 'released: free at once')
   })
 
+  t.test(`${engine}: alert rules in the sweep's transaction: streaks of scheduled sweeps only, flapping switchable, one outbox message per sweep and channel`, async t => {
+    const { h, db } = await store(t, open)
+    const { AlertStore } = await import('../lib/store/alerts.js')
+    const a = new AlertStore(db)
+    const rules = { downSweeps: 2, upSweeps: 1, flapping: true, repeatEveryMs: null }
+    const alerting = { rules, channels: ['hook', 'mail'], windows: [] }
+    const kinds = async (): Promise<string[][]> => (await a.recent('all', 100)).reverse().map(x => x.body.changes.map(c => `${c.kind} ${c.cctv_id ?? ''}`.trim()))
+    await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'online')], { alerting }))
+    await h.recordSweep(sweep(T0 + MIN, [cam(1, 'offline'), cam(2, 'online')], { alerting }))
+    await h.recordSweep(sweep(T0 + 2 * MIN, [cam(1, 'offline')], { alerting, trigger: 'manual', startedBy: 'ops' }))
+    t.same(await kinds(), [], 'one scheduled sweep down (a manual one does not count): nothing')
+    await h.recordSweep(sweep(T0 + 3 * MIN, [cam(1, 'timeout'), cam(2, 'online')], { alerting, state: 'cancelled' }))
+    t.same(await kinds(), [], 'a cancelled sweep does not count either')
+    await h.recordSweep(sweep(T0 + 4 * MIN, [cam(1, 'timeout'), cam(2, 'online', { flapping: true })], { alerting }))
+    t.same(await kinds(), [['down 1', 'flapping 2']], 'two scheduled sweeps down; a camera starting to flap: one message')
+    await h.recordSweep(sweep(T0 + 5 * MIN, [cam(1, 'online'), cam(2, 'online')], { alerting: { ...alerting, rules: { ...rules, flapping: false } } }))
+    t.same(await kinds(), [['down 1', 'flapping 2'], ['up 1']], 'flapping off: its stop is not told; the recovery is')
+    const ds = (await a.recent('all', 10)).flatMap(x => x.deliveries)
+    t.same(ds.map(d => d.channel).sort(), ['hook', 'hook', 'mail', 'mail'], 'a delivery per channel per message')
+    t.ok(ds.every(d => d.state === 'pending' && d.attempts === 0))
+    // A region failing twice: one region alert; back: one notice.
+    await h.recordSweep(sweep(T0 + 6 * MIN, [], { alerting, state: 'failed', failure: 'server 1: Connection refused', total: 0 }))
+    await h.recordSweep(sweep(T0 + 7 * MIN, [], { alerting, state: 'failed', failure: 'server 1: Connection refused', total: 0 }))
+    await h.recordSweep(sweep(T0 + 8 * MIN, [cam(1, 'online'), cam(2, 'online')], { alerting }))
+    t.same((await kinds()).slice(2), [['region_down'], ['region_up']])
+    // A region-wide window: the failure is not told while it is open.
+    const window = { from: T0 + 9 * MIN, to: T0 + 20 * MIN }
+    await h.recordSweep(sweep(T0 + 10 * MIN, [], { alerting: { ...alerting, windows: [window] }, state: 'failed', failure: 'x', total: 0 }))
+    t.equal((await kinds()).length, 4, 'inside the window: quiet')
+    await h.recordSweep(sweep(T0 + 21 * MIN, [], { alerting: { ...alerting, windows: [window] }, state: 'failed', failure: 'x', total: 0 }))
+    t.same((await kinds()).slice(4), [['region_down']], 'still failing after it: told then')
+  })
+
   t.test(`${engine}: a 2,000-camera sweep in one transaction; a failure inside leaves nothing behind`, async t => {
     const { h, db } = await store(t, open)
     const many = Array.from({ length: 2000 }, (_, i) => cam(i + 1, i % 10 === 0 ? 'offline' : 'online'))
