@@ -13,14 +13,21 @@ import path from 'node:path'
 // headless Chromium against a demo-shaped region (real SSH, Mongo-wire inventory, logs, RTSP
 // cameras, HLS). Screenshots of each screen go to docs/screenshots/ (linked from the README).
 
+// Every screen, a health sweep and three monitor sweeps: longer than the suite's 120 s default.
+t.setTimeout(600_000)
 const PASSWORD = 'demo'
+process.env.FWMAINT_TEST_CONSOLE_PW = PASSWORD
 const receiver = await httpReceiver(t)
 const hookSecret = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwconsole-')), 'hook.secret')
 writeFileSync(hookSecret, 'console-hook-secret')
 chmodSync(hookSecret, 0o600)
 const gw = await startGateway(t, {
   regions: [{ name: '데모', cameras: 60, logs: true, rtsp: true, hls: true }],
-  patch: doc => { doc.notify = [{ type: 'webhook', name: 'ops-hook', url: receiver.url('/hook'), secret_file: hookSecret }] }
+  patch: doc => {
+    doc.notify = [{ type: 'webhook', name: 'ops-hook', url: receiver.url('/hook'), secret_file: hookSecret }]
+    // Monitored, ticked by hand by the fleet test below.
+    doc.regions['데모'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_CONSOLE_PW' }
+  }
 })
 const origin = await gw.origin()
 const browser = await launchChromium(t)
@@ -56,6 +63,12 @@ async function loggedIn (t: Test, width?: number, height?: number): ReturnType<t
   await login(opened.page)
   await opened.page.waitForURL(origin + '/cameras')
   return opened
+}
+
+/** The searchable camera picker: type, then choose the camera from the list. */
+async function pickCamera (page: Page, id: string, typed = id): Promise<void> {
+  await page.locator('[data-test=camera-picker]').fill(typed)
+  await page.locator(`[data-test=camera-options] li[data-cctv="${id}"]`).click()
 }
 
 async function sshStatus (context: BrowserContext): Promise<Record<string, unknown>> {
@@ -100,6 +113,13 @@ t.test('cameras: search, filter, count, masked URL revealed on click', async t =
   t.match(await url.textContent(), /^rtsp:\/\/[^:]+:\*\*\*@/, 'credentials masked')
   await url.click()
   t.notMatch(await url.textContent(), /\*\*\*/, 'revealed on click')
+
+  // Rough edge 7: the address columns are searched too ("산격" finds 북구 산격동).
+  const sangyeok = gw.regions[0].inventory.filter(c => c.cctv_address.L3 === '산격동').map(c => String(c.cctv_ID))
+  t.ok(sangyeok.length > 0, 'the simulated inventory has cameras in 산격동')
+  await page.locator('[data-test=camera-search]').fill('산격')
+  await page.waitForFunction((n) => document.querySelector('[data-test=camera-count]')?.textContent === `${n} / 60대`, sangyeok.length)
+  t.same((await page.locator('[data-test=camera-table] tbody tr[data-cctv]').evaluateAll(trs => trs.map(tr => tr.getAttribute('data-cctv')))).sort(), [...sangyeok].sort(), '"산격" finds exactly the cameras of 산격동')
 
   await page.locator('[data-test=camera-search]').fill('')
   await page.locator('[data-test=filter-l2]').selectOption({ index: 1 })
@@ -164,7 +184,7 @@ t.test('ffprobe: a live camera shows codec/resolution/fps; a dead one the reason
   t.match(await summary.textContent(), /\d+×\d+/, 'resolution badge')
   await shot(page, '6-ffprobe-live')
 
-  await page.locator('[data-test=camera-picker]').selectOption('5')
+  await pickCamera(page, '5')
   await page.locator('[data-test=run]').click()
   const down = page.locator('[data-test=down]')
   await down.waitFor({ timeout: 30_000 })
@@ -184,12 +204,12 @@ t.test('live: video plays; switching camera; reload and leaving leave no tunnel 
   t.equal((await sshStatus(context)).hls_server, true)
 
   // A camera the HLS server has no stream for: said plainly.
-  await page.locator('[data-test=camera-picker]').selectOption('5')
+  await pickCamera(page, '5')
   await page.locator('[data-test=no-stream]').waitFor()
   t.pass('404 from the origin → "no stream" message')
 
   // Reload: the old tunnel is stopped on pagehide; only the reloaded page's own remains.
-  await page.locator('[data-test=camera-picker]').selectOption('1')
+  await pickCamera(page, '1')
   await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 })
   await page.reload()
   await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 })
@@ -251,6 +271,12 @@ t.test('health: a sweep streams progress to the total, down cameras first, statu
   await page.locator('[data-test=health-table]').waitFor()
   t.equal(await page.locator('[data-test=health-table] tbody tr[data-cctv]').count(), 60, 'back on the Health screen: the results are still there')
 
+  // Rough edge 8: a reload shows the finished sweep at once (one answer, not a replay), with when it was swept.
+  await page.reload()
+  await page.locator('[data-test=health-table] tbody tr[data-cctv]').first().waitFor({ timeout: 3000 })
+  t.equal(await page.locator('[data-test=health-table] tbody tr[data-cctv]').count(), 60, 'after a reload: every row')
+  t.match(await page.locator('[data-test=health-swept-at]').textContent(), /^\d\d-\d\d \d\d:\d\d 점검$/, '"swept at" is shown')
+
   const csv = await context.request.get(origin + '/api/cctv_health.csv')
   t.equal(csv.status(), 200)
   t.equal((await csv.text()).trim().split('\r\n').length, 61, 'CSV: a header and a row per camera')
@@ -284,6 +310,117 @@ t.test('alerts: a test message to a channel shows as sent; a maintenance window 
   await page.locator('[data-test=maint-row] button').click()
   await page.locator('[data-test=maint-none]').waitFor()
   t.pass('ended: the window is gone from the list')
+})
+
+t.test('fleet, a region\'s cameras, a camera\'s story, since last night: from the monitor\'s history', async t => {
+  // History: a sweep, camera 1 taken down, a sweep, camera 1 back, a sweep.
+  const monitor = gw.app.monitors.get('데모')!
+  const site = gw.regions[0]
+  await monitor.tick()
+  await site.takeDown(1)
+  await monitor.tick()
+  await site.bringBack(1)
+  await monitor.tick()
+  const cams = await gw.app.history.cameras('데모')
+  const downNow = cams.filter(c => c.status !== 'online').length
+
+  const { page } = await loggedIn(t)
+  await page.locator('[data-test=nav-fleet]').click()
+  await page.waitForURL(origin + '/fleet')
+  const row = page.locator('tr[data-region="데모"]')
+  await row.waitFor()
+  t.equal(await row.locator('[data-test=fleet-down]').textContent(), String(downNow), 'cameras down now, as the history says')
+  t.match(await row.locator('[data-test=fleet-age]').textContent(), /(초|분) 전/, 'the age of the last sweep')
+  t.equal(await row.locator('.bar span').count(), 1, 'one day of uptime in the bar')
+  await shot(page, '14-fleet')
+
+  await row.locator('[data-test=fleet-open]').click()
+  await page.waitForURL(/\/fleet\/%EB%8D%B0%EB%AA%A8/)
+  await page.locator('[data-test=fleet-cameras] tbody tr[data-cctv]').first().waitFor()
+  t.equal(await page.locator('[data-test=fleet-cameras] tbody tr[data-cctv]').count(), 60)
+  // Keyboard: Tab to the "24 h" header's button, Enter sorts; aria-sort says how.
+  const header = page.locator('[data-test=fleet-cameras] th', { hasText: '24시간' })
+  await header.locator('button').focus()
+  await page.keyboard.press('Enter')
+  t.equal(await header.getAttribute('aria-sort'), 'ascending', 'sorted by keyboard, aria-sort set')
+  const first = await page.locator('[data-test=fleet-cameras] tbody tr[data-cctv]').first().getAttribute('data-status')
+  t.not(first, 'online', 'lowest 24 h uptime first: a down camera')
+  await page.locator('.chip[data-view=down]').click()
+  await page.waitForURL(/status=down/)
+  t.equal(await page.locator('[data-test=fleet-cameras] tbody tr[data-cctv]').count(), downNow, 'the "down" filter')
+  await page.reload()
+  await page.locator('[data-test=fleet-cameras] tbody tr[data-cctv]').first().waitFor()
+  t.equal(await page.locator('[data-test=fleet-cameras] tbody tr[data-cctv]').count(), downNow, 'a reload keeps the filter (it is in the URL)')
+  t.equal(await page.locator('[data-test=fleet-cameras] th[aria-sort=ascending]').textContent(), '24시간 ▲', 'and the sort')
+  await shot(page, '15-fleet-cameras')
+
+  await page.goto(origin + '/camera/1')
+  await page.locator('[data-test=story-strip]').waitFor()
+  t.equal(await page.locator('[data-test=story-strip] .cell').count(), 30, 'thirty days, one cell each')
+  const colours = await page.locator('[data-test=story-strip] .cell').evaluateAll(cells => cells.map(c => getComputedStyle(c).backgroundColor))
+  t.not(colours[29], colours[0], 'today (swept) is coloured apart from a day without a sweep')
+  t.notOk(colours.includes('rgba(0, 0, 0, 0)'), 'every cell is visible')
+  // Today's numbers as the store has them (the operators' own sweeps of this region count too).
+  const today = (await gw.app.history.camera('데모', '1', Date.now() - 86_400_000, Date.now())).daily.at(-1)!
+  t.ok(today.total - today.up >= 1, 'camera 1 was down in one sweep today')
+  t.match(await page.locator('[data-test=story-strip] .cell').last().getAttribute('title'), `(${today.up}/${today.total}회 정상)`, 'today\'s cell: its numbers, on hover')
+  t.same(await page.locator('[data-test=story-changes] li').evaluateAll(lis => lis.map(li => li.getAttribute('data-kind'))), ['up', 'down'], 'went down, came back (newest first)')
+  await shot(page, '16-camera-story')
+
+  await page.locator('[data-test=nav-changes]').click()
+  await page.waitForURL(/\/changes/)
+  await page.locator('[data-group=up] li[data-cctv="1"]').waitFor()
+  t.ok(await page.locator('[data-group=down] li[data-cctv="1"]').count() === 1, 'camera 1 went down…')
+  t.equal(await page.locator('[data-test=changes-since]').inputValue(), (() => { const d = new Date(Date.now() + 9 * 3600_000 - 86_400_000).toISOString().slice(0, 10); return `${d}T18:00` })(), 'default: 18:00 yesterday, Korean time')
+  await shot(page, '17-changes')
+  await page.locator('[data-group=up] li[data-cctv="1"] a').click()
+  await page.waitForURL(origin + '/camera/1')
+  t.pass('a change links to the camera\'s story')
+})
+
+t.test('rough edge 7: the camera picker is searchable (by ID, name, address, URL), not a list of every camera', async t => {
+  const { page } = await loggedIn(t)
+  await page.goto(origin + '/ffprobe')
+  const input = page.locator('[data-test=camera-picker]')
+  t.equal(await input.evaluate(el => el.tagName), 'INPUT', 'a search field, not a <select>')
+  await input.fill('산격')
+  const options = page.locator('[data-test=camera-options] li')
+  await options.first().waitFor()
+  const want = gw.regions[0].inventory.filter(c => c.cctv_address.L3 === '산격동').map(c => String(c.cctv_ID))
+  t.same((await options.evaluateAll(lis => lis.map(li => li.getAttribute('data-cctv')))).sort(), [...want].sort(), 'by address')
+  await input.fill('인증')
+  await page.keyboard.press('ArrowDown')
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/cctv=2/)
+  t.pass('keyboard: arrows and Enter pick the camera; the URL keeps it')
+})
+
+t.test('rough edge 8: a first visit to the Health screen asks for no events stream (no 404 in the browser console)', async t => {
+  const { page, watch } = await loggedIn(t)
+  const events: string[] = []
+  page.on('request', r => { if (r.url().includes('/api/cctv_health/events')) events.push(r.url()) })
+  await page.locator('[data-test=nav-health]').click()
+  await page.locator('[data-test=health-empty]').waitFor()
+  await page.waitForTimeout(500)
+  t.same(events, [], 'no events stream without a sweep')
+  t.notOk(watch.consoleText.some(m => /404/.test(m)), 'no 404 in the console')
+})
+
+t.test('rough edges 9 and 10: every screen fits a 390×844 phone (tables scroll inside themselves); Korean words are not broken mid-word', async t => {
+  const { page } = await loggedIn(t, 390, 844)
+  for (const path of ['/cameras', '/logs', '/ffprobe', '/health', '/fleet', '/changes', '/alerts']) {
+    await page.goto(origin + path)
+    await page.locator('main h1').first().waitFor()
+    await page.waitForTimeout(300)
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    t.equal(overflow, 0, `${path}: no horizontal page scroll at 390 px`)
+    const logout = await page.getByRole('button', { name: '로그아웃' }).boundingBox()
+    t.ok(logout !== null && logout.x >= 0 && logout.x + logout.width <= 390, `${path}: the logout button is on the screen`)
+  }
+  await page.goto(origin + '/cameras')
+  await page.locator('[data-test=camera-table] tbody tr[data-cctv]').first().waitFor()
+  await shot(page, '18-cameras-390')
+  t.equal(await page.locator('[data-test=camera-table] tbody td').nth(2).evaluate(td => getComputedStyle(td).wordBreak), 'keep-all', 'table cells keep Korean words whole')
 })
 
 t.test('English toggle, and a 2560-wide control-room screen', async t => {

@@ -162,7 +162,7 @@ export class Fleet {
       down,
       flapping: sum.flapping,
       // Camera names only for the viewer's own region.
-      down_now: own ? (await this.store.downNow(region.name, DOWN_LIST_MAX)).map(c => cameraView(c, now)) : null,
+      down_now: own ? (await this.store.downNow(region.name, DOWN_LIST_MAX)).sort((a, b) => a.since - b.since || Number(a.cctv_id) - Number(b.cctv_id)).map(c => cameraView(c, now)) : null,
       changes_24h: { down: changes.down ?? 0, up: changes.up ?? 0, status: changes.status ?? 0, flapping: changes.flapping ?? 0, steady: changes.steady ?? 0 },
       uptime_days: days.map(d => ({ day: d.day, up: d.up, total: d.total, uptime: d.total === 0 ? null : d.up / d.total }))
     }

@@ -92,6 +92,17 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return reply
   })
 
+  fastify.get('/cctv_health/state', {
+    schema: {
+      summary: 'The session\'s current sweep at a glance (state none when there is none): what a screen needs before it listens',
+      response: { 200: Type.Object({ state: Type.String(), done: Type.Integer(), total: Type.Integer(), started_at: Type.Union([Type.String(), Type.Null()]), finished_at: Type.Union([Type.String(), Type.Null()]) }), ...errors(400) }
+    }
+  }, async (request) => {
+    const s = request.requireSite().sweeps?.current
+    if (s === undefined) return { state: 'none', done: 0, total: 0, started_at: null, finished_at: null }
+    return { state: s.state, done: s.done, total: s.total, started_at: s.startedAt.toISOString(), finished_at: s.finishedAt?.toISOString() ?? null }
+  })
+
   fastify.get('/cctv_health', {
     schema: { summary: 'The latest complete sweep: summary per status and server, every camera (down first)' }
   }, async (request) => report(sweeps(request.requireSite()).latestComplete()))

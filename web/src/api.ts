@@ -66,6 +66,17 @@ export interface Camera {
   url?: string
 }
 
+/**
+ * Whether a camera matches what the operator typed (lower-cased): its ID, name, address
+ * (구/군 and 동 as shown: "산격" finds 북구 산격동) or URL.
+ */
+export function matchesCamera (c: Camera, q: string): boolean {
+  if (q === '') return true
+  const a = c.cctv_address
+  const hay = [String(c.cctv_ID), c.cctv_name ?? '', a?.L1 ?? '', a?.L2 ?? '', a?.L3 ?? '', `${a?.L2 ?? ''} ${a?.L3 ?? ''}`, c.url ?? '']
+  return hay.some(h => h.toLowerCase().includes(q))
+}
+
 export interface SshStatus {
   status: 'connected' | 'disconnected'
   host?: string

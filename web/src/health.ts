@@ -18,6 +18,8 @@ export const health = reactive({
   results: [] as CameraHealth[],
   failure: '',
   error: '',
+  /** When the sweep shown ended (ISO), for "swept at". */
+  finishedAt: '',
   /** IDs being probed again. */
   reprobing: new Set<string>()
 })
@@ -47,6 +49,7 @@ function clear (): void {
   health.done = 0
   health.total = 0
   health.failure = ''
+  health.finishedAt = ''
 }
 
 /**
@@ -71,6 +74,7 @@ export function follow (): void {
     health.done = d.done
     health.total = d.total
     health.failure = d.failure ?? ''
+    health.finishedAt = new Date().toISOString()
     // Without this EventSource would reconnect and get the replay again, for ever.
     close()
   })
@@ -78,9 +82,39 @@ export function follow (): void {
   es.onerror = () => { if (es.readyState === EventSource.CLOSED && source === es) close() }
 }
 
-/** On the Health screen: pick up a sweep started before a reload (or in another tab). */
-export function attach (): void {
-  if (source === undefined && (health.state === 'none' || health.state === 'running')) follow()
+/**
+ * On the Health screen: pick up a sweep started before a reload (or in another tab). The
+ * session's sweep state comes first (one small request): the events stream is opened only for
+ * a running sweep, and a finished one's rows come in one answer, not as a replay.
+ */
+export async function attach (): Promise<void> {
+  if (source !== undefined || (health.state !== 'none' && health.state !== 'running')) return
+  let s: { state: SweepState, done: number, total: number, finished_at: string | null }
+  try {
+    s = await api('GET', '/api/cctv_health/state')
+  } catch (err) {
+    health.error = errorText(err)
+    return
+  }
+  if (s.state === 'running') { follow(); return }
+  if (s.state === 'none') return
+  try {
+    const r = await api<{ state: SweepState, done: number, total: number, finished_at: string | null, failure?: string, results: CameraHealth[] }>('GET', '/api/cctv_health')
+    clear()
+    for (const row of r.results) upsert(row)
+    health.state = r.state
+    health.done = r.done
+    health.total = r.total
+    health.failure = r.failure ?? ''
+    health.finishedAt = r.finished_at ?? ''
+  } catch (err) {
+    // A stopped sweep with no complete one before it: the state says so.
+    if (!(err instanceof ApiFailure && err.status === 404)) health.error = errorText(err)
+    health.state = s.state
+    health.done = s.done
+    health.total = s.total
+    health.finishedAt = s.finished_at ?? ''
+  }
 }
 
 export async function start (filter: SweepFilter): Promise<void> {

@@ -15,6 +15,10 @@ const router = createRouter({
     { path: '/ffprobe', name: 'ffprobe', component: async () => await import('./views/FfprobeView.vue'), meta: { ssh: true } },
     { path: '/live', name: 'live', component: async () => await import('./views/LiveView.vue'), meta: { ssh: true } },
     { path: '/health', name: 'health', component: async () => await import('./views/HealthView.vue'), meta: { ssh: true } },
+    { path: '/fleet', name: 'fleet', component: async () => await import('./views/FleetView.vue'), meta: { ssh: true } },
+    { path: '/fleet/:region', name: 'fleet-region', component: async () => await import('./views/FleetCamerasView.vue'), meta: { ssh: true } },
+    { path: '/camera/:id', name: 'camera-story', component: async () => await import('./views/CameraStoryView.vue'), meta: { ssh: true } },
+    { path: '/changes', name: 'changes', component: async () => await import('./views/ChangesView.vue'), meta: { ssh: true } },
     { path: '/alerts', name: 'alerts', component: async () => await import('./views/AlertsView.vue'), meta: { ssh: true } },
     { path: '/:rest(.*)*', redirect: '/' }
   ]
