@@ -4,6 +4,9 @@ import { maskSecrets } from '../mask.js'
 import type { RegionConfig } from '../site/regions.js'
 import type { CameraState, Change, HistoryStore, SweepRow } from '../store/history.js'
 import { STATUSES } from './health-rows.js'
+import type { CameraStory, CameraView, ChangeView, DayView, RegionOverview, SweepView } from './monitor-views.js'
+
+export type { CameraStory, CameraView, ChangeView, DayView, RegionOverview, SweepView }
 
 /** Who is asking: the monitor token sees every region; an operator's session its own. */
 export type Viewer = { all: true } | { all: false, region: string }
@@ -12,65 +15,6 @@ const DAY_MS = 86_400_000
 /** Down cameras listed per region in the overview; the rest are counted. */
 const DOWN_LIST_MAX = 200
 const CHANGES_MAX = 5000
-
-export interface SweepView {
-  id: number
-  trigger: string
-  started_by: string | null
-  state: string
-  started_at: string
-  finished_at: string | null
-  duration_ms: number | null
-  total: number
-  done: number
-  failure: string | null
-  /** The gateway that ran it (GATEWAY_ID). */
-  gateway: string | null
-}
-
-export interface CameraView {
-  cctv_id: string
-  name: string | null
-  inference_id: string | null
-  server: number | null
-  status: string
-  flapping: boolean
-  since: string
-  last_seen: string
-  error: string | null
-  reconnects_today: number
-}
-
-export interface DayView { day: string, up: number, total: number, uptime: number | null, reconnects?: number }
-
-export interface RegionOverview {
-  region: string
-  monitored: boolean
-  schedule: string | null
-  as_of: string | null
-  age_seconds: number | null
-  stale: boolean
-  last_sweep: SweepView | null
-  cameras: number
-  by_status: Record<string, number>
-  down: number
-  flapping: number
-  down_now: CameraView[] | null
-  changes_24h: Record<string, number>
-  uptime_days: DayView[]
-}
-
-export interface ChangeView { cctv_id: string, at: string, kind: string, from_status: string | null, to_status: string }
-
-export interface CameraStory {
-  region: string
-  cctv_id: string
-  from: string
-  to: string
-  camera: CameraView | null
-  changes: ChangeView[]
-  daily: DayView[]
-}
 
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
 

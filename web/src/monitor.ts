@@ -1,38 +1,9 @@
-/** What the monitor's API answers (routes/api/monitor.ts), as the console reads it. */
-export interface MonitorCamera {
-  cctv_id: string
-  name: string | null
-  inference_id: string | null
-  server: number | null
-  status: string
-  flapping: boolean
-  since: string
-  last_seen: string
-  error: string | null
-  reconnects_today: number
-  uptime_24h?: number | null
-  uptime_7d?: number | null
-  uptime_30d?: number | null
-}
+import type { CameraView, ChangeView, RegionOverview as Overview } from '../../lib/ops/monitor-views'
 
-export interface RegionOverview {
-  region: string
-  monitored: boolean
-  schedule: string | null
-  as_of: string | null
-  age_seconds: number | null
-  stale: boolean
-  last_sweep: { trigger: string, state: string, started_at: string, duration_ms: number | null, failure: string | null } | null
-  cameras: number
-  by_status: Record<string, number>
-  down: number
-  flapping: number
-  down_now: MonitorCamera[] | null
-  changes_24h: Record<string, number>
-  uptime_days: Array<{ day: string, up: number, total: number, uptime: number | null }>
-}
-
-export interface Change { cctv_id: string, name?: string | null, at: string, kind: string, from_status: string | null, to_status: string }
+/** The monitor's answers as the console reads them (shapes shared with the gateway). */
+export type MonitorCamera = CameraView & { uptime_24h?: number | null, uptime_7d?: number | null, uptime_30d?: number | null }
+export type RegionOverview = Overview
+export type Change = ChangeView & { name?: string | null }
 
 /** "2026-11-30T09:00:00.000Z" → "11-30 18:00" (Korean time, the sites' clock). */
 export function kst (iso: string | null | undefined): string {
