@@ -1,4 +1,5 @@
 import { envSchema } from 'env-schema'
+import os from 'node:os'
 import { Type, type Static } from '@sinclair/typebox'
 
 /**
@@ -82,4 +83,9 @@ export type Env = Static<typeof EnvSchema>
 /** Reads the environment (and `.env` when `dotenv` is true); throws naming the bad variable. */
 export function loadEnv (data: Record<string, string | undefined> = process.env, dotenv = true): Env {
   return envSchema<Env>({ schema: EnvSchema, data, dotenv })
+}
+
+/** This gateway's name among those sharing one database: GATEWAY_ID, else <hostname>:<PORT>. */
+export function gatewayId (env: Pick<Env, 'GATEWAY_ID' | 'PORT'>): string {
+  return env.GATEWAY_ID !== '' ? env.GATEWAY_ID : `${os.hostname()}:${env.PORT}`
 }

@@ -78,15 +78,14 @@ const HOUR_MS = 3_600_000
 type Tx = Parameters<Parameters<ReturnType<Database['db']['transaction']>['execute']>[0]>[0]
 
 /** A maintenance row as a window. */
-export function windowOf (m: { from_at: number | null, to_at: number | null, cron: string | null, duration_ms: number | null, server: number | null, cctv_ids: string | null, ended_at: number | null }): Window & { endedAt: number | null } {
+export function windowOf (m: { from_at: number | null, to_at: number | null, cron: string | null, duration_ms: number | null, server: number | null, cctv_ids: string | null }): Window {
   return {
     from: m.from_at ?? undefined,
     to: m.to_at ?? undefined,
     cron: m.cron ?? undefined,
     durationMs: m.duration_ms ?? undefined,
     server: m.server,
-    cctvIds: m.cctv_ids === null ? null : JSON.parse(m.cctv_ids) as string[],
-    endedAt: m.ended_at
+    cctvIds: m.cctv_ids === null ? null : JSON.parse(m.cctv_ids) as string[]
   }
 }
 
@@ -242,7 +241,8 @@ export class HistoryStore {
   private async windowsIn (tx: Tx, region: string, at: number): Promise<Window[]> {
     const rows = await tx.selectFrom('maintenance').selectAll().where('region', '=', region)
       .where(eb => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', at)])).execute()
-    return rows.map(windowOf).map(w => ({ ...w, to: w.to === undefined ? undefined : Math.min(w.to, w.endedAt ?? Infinity) }))
+    // A window ended through the API is gone from the moment it ended (the where clause).
+    return rows.map(windowOf)
   }
 
   /** A whole region failing is one alert (not one per camera), and one when it is back. */

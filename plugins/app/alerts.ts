@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import os from 'node:os'
+import { gatewayId } from '../../lib/env.js'
 import { AlertStore } from '../../lib/store/alerts.js'
 import { Outbox } from '../../lib/notify/outbox.js'
 import type { ChannelConfig, RegionConfig } from '../../lib/site/regions.js'
@@ -24,7 +24,7 @@ export default fp(async (fastify) => {
     alerts,
     leases: fastify.history,
     channels,
-    gateway: env.GATEWAY_ID !== '' ? env.GATEWAY_ID : `${os.hostname()}:${env.PORT}`,
+    gateway: gatewayId(env),
     publicBase: env.PUBLIC_BASE_URL,
     retryBaseMs: env.NOTIFY_RETRY_BASE_MS,
     retryMaxMs: env.NOTIFY_RETRY_MAX_MS,

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import os from 'node:os'
+import { gatewayId } from '../../lib/env.js'
 import { Cron } from 'croner'
 import { sweepOptions } from '../../lib/ops/health-sweep.js'
 import { RegionMonitor } from '../../lib/ops/monitor.js'
@@ -21,7 +21,7 @@ export default fp(async (fastify) => {
   const monitors = new Map<string, RegionMonitor>()
   const jobs: Cron[] = []
   fastify.decorate('monitors', monitors)
-  const gateway = env.GATEWAY_ID !== '' ? env.GATEWAY_ID : `${os.hostname()}:${env.PORT}`
+  const gateway = gatewayId(env)
   const timezone = process.env.TZ !== undefined && process.env.TZ !== '' ? process.env.TZ : 'Asia/Seoul'
   for (const region of regions.values()) {
     const m = region.monitor

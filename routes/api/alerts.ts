@@ -4,10 +4,10 @@ import { BadRequestError, ChannelNotFoundError, NotConnectedError, OtherRegionEr
 import { title } from '../../lib/notify/messages.js'
 import type { MaintenanceRow } from '../../lib/store/alerts.js'
 import type { AlertBody } from '../../lib/store/history.js'
-import { errors } from './schemas.js'
+import { errors, iso } from './schemas.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
-const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
+
 const DURATION = /^([1-9][0-9]{0,5})(m|h|d)$/
 const UNIT = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 

@@ -3,8 +3,9 @@ import { lastEvening, parseKstTime } from '../../lib/clock.js'
 import { BadRequestError, CameraNotFoundError } from '../../lib/errors.js'
 import { RegionName, errors } from './schemas.js'
 
-const Time = Type.String({ maxLength: 40, description: 'ISO 8601; without an offset (or a bare date) it is Korean time' })
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+
+const Time = Type.String({ maxLength: 40, description: 'ISO 8601; without an offset (or a bare date) it is Korean time' })
 
 const Camera = Type.Object({
   cctv_id: Type.String(),

@@ -15,3 +15,6 @@ export const Port = Type.Integer({ minimum: 1, maximum: 65535 })
 /** Standard error replies, so OpenAPI shows them and the serializer never strips `message`. */
 export const errors = (...codes: number[]): Record<number, typeof MessageReply> =>
   Object.fromEntries(codes.map(c => [c, MessageReply]))
+
+/** Milliseconds since the epoch as the API writes times (ISO 8601, UTC); null stays null. */
+export const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
