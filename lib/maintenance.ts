@@ -14,6 +14,16 @@ export interface Window {
   cctvIds?: string[] | null
 }
 
+/** Why `expr` is not a cron expression croner accepts, or undefined when it is one. */
+export function cronProblem (expr: string): string | undefined {
+  try {
+    new Cron(expr, { paused: true }).stop()
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
 const timezone = (): string => process.env.TZ !== undefined && process.env.TZ !== '' ? process.env.TZ : 'Asia/Seoul'
 
 /** Whether `w` is open at `at` (ms). A recurring window is open for `durationMs` after each start. */

@@ -67,4 +67,5 @@ t.test('maintenance windows: one-off in Korean time, recurring by cron; open and
   t.throws(() => parseRegions(doc({}, { maintenance: [{ from: '2026-12-01T12:00', to: '2026-12-01T09:00' }] })), /ends before it starts/)
   t.throws(() => parseRegions(doc({}, { maintenance: [{ cron: '0 0 2 * * 0' }] })), /needs both cron and duration/)
   t.throws(() => parseRegions(doc({}, { maintenance: [{ from: 'tomorrow morning', to: 'the day after' }] })), /not a time/)
+  t.throws(() => parseRegions(doc({}, { maintenance: [{ cron: 'every sunday', duration: '2h' }] })), /field "maintenance\.0\.cron": /, 'a bad cron stops the start, not a sweep later')
 })

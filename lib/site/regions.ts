@@ -3,6 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { parseKstTime } from '../clock.js'
+import { cronProblem } from '../maintenance.js'
 
 /*
  * The regions file: exactly the shape of the "Configuration" section of
@@ -370,6 +371,9 @@ function windowConfig (w: Static<typeof MaintenanceSchema>, fail: (field: string
     if (out.to <= out.from) fail('to', 'ends before it starts')
   } else {
     if (w.cron === undefined || w.duration === undefined) fail(w.cron === undefined ? 'cron' : 'duration', 'a recurring window needs both cron and duration')
+    // Checked here: a bad expression would otherwise fail inside a sweep's transaction.
+    const problem = cronProblem(w.cron!)
+    if (problem !== undefined) fail('cron', problem)
     out.cron = w.cron
     out.durationMs = durationMs(w.duration!)
   }

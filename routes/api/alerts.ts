@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { parseKstTime } from '../../lib/clock.js'
 import { BadRequestError, ChannelNotFoundError, NotConnectedError, OtherRegionError, WindowNotFoundError } from '../../lib/errors.js'
+import { cronProblem } from '../../lib/maintenance.js'
 import { title } from '../../lib/notify/messages.js'
 import type { MaintenanceRow } from '../../lib/store/alerts.js'
 import type { AlertBody } from '../../lib/store/history.js'
@@ -146,12 +147,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       const m = DURATION.exec(b.duration)
       if (m === null) throw new BadRequestError('body.duration must be like 30m, 2h or 1d')
       duration = Number(m[1]) * UNIT[m[2] as keyof typeof UNIT]
-      try {
-        const { Cron } = await import('croner')
-        new Cron(b.cron, { paused: true }).stop()
-      } catch (err) {
-        throw new BadRequestError(`body.cron: ${(err as Error).message}`)
-      }
+      const problem = cronProblem(b.cron)
+      if (problem !== undefined) throw new BadRequestError(`body.cron: ${problem}`)
       cron = b.cron
     }
     const w = {
