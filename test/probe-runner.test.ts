@@ -5,6 +5,8 @@ import path from 'node:path'
 import { eventually, startGateway, type Browser, type Gateway } from './helpers/app.js'
 import { expectedStatus } from './helpers/health.js'
 import { CAMERA_PASSWORD } from '../sim/inventory.js'
+import { CANCEL_SCRIPT } from '../lib/ops/probe-runner.js'
+import { spawn, spawnSync } from 'node:child_process'
 
 // Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
 t.setTimeout(300_000)
@@ -91,6 +93,32 @@ t.test('cancel kills the runner and every probe it started, on the site, at once
   t.match((await b.post('/api/cctv_health/stop')).body, { stopped: true })
   t.ok(await eventually(() => site.stats.probesRunning === 0, 4000), `no ffprobe left on the site after ${Date.now() - stopped} ms (a silent camera's probe alone runs 12 s)`)
   t.ok(site.stats.commands.some(c => c.includes("'fwmaint-cancel'")), 'the runner and its probes were killed inside the container')
+})
+
+t.test('the cancel script kills a runner\'s whole tree, `timeout`s in their own process groups included, and nothing else', async t => {
+  const alive = (pid: number): boolean => {
+    try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')) } catch { return false }
+  }
+  const pidsOf = (text: string): number[] => text.trim().split(/\s+/).filter(Boolean).map(Number)
+  const before = new Set(pidsOf(spawnSync('pgrep', ['-f', '^sleep 60$']).stdout.toString()))
+  // A runner-shaped tree: forks probes that fork `timeout sleep` (a new group each) and keeps forking.
+  const runner = spawn('/bin/sh', ['-c', 'while :; do (r=$(timeout 60 sleep 60); echo "$r") & sleep 0.05; done'], { stdio: 'ignore' })
+  const bystander = spawn('sleep', ['60'], { stdio: 'ignore' })
+  t.teardown(() => { runner.kill('SIGKILL'); bystander.kill('SIGKILL') })
+  await eventually(() => spawnSync('pgrep', ['-f', '^timeout 60 sleep 60$']).stdout.toString().trim().split('\n').length >= 5, 5000)
+  const sleeps = pidsOf(spawnSync('pgrep', ['-f', '^sleep 60$']).stdout.toString()).filter(p => !before.has(p) && p !== bystander.pid)
+  const r = spawnSync('/bin/sh', ['-c', CANCEL_SCRIPT, 'fwmaint-cancel', String(runner.pid)])
+  t.equal(r.status, 0)
+  t.equal(r.stderr.toString(), '', 'nothing on stderr (processes vanishing during the walk are not errors)')
+  t.ok(sleeps.length >= 5)
+  t.ok(await eventually(() => sleeps.every(p => !alive(p)), 3000), 'every probe under the runner is gone')
+  t.notOk(alive(runner.pid!), 'the runner is gone')
+  t.equal(spawnSync('pgrep', ['-f', '^timeout 60 sleep 60$']).stdout.toString(), '', 'no `timeout` left (none was orphaned)')
+  t.ok(alive(bystander.pid!), 'a process outside the tree lives on')
+  for (const arg of ['', '1', '0x10', '12 13', '$(id)']) {
+    t.equal(spawnSync('/bin/sh', ['-c', CANCEL_SCRIPT, 'fwmaint-cancel', arg]).status, 0, `argument ${JSON.stringify(arg)}: does nothing`)
+  }
+  t.ok(alive(bystander.pid!))
 })
 
 t.test('a container without `timeout` (a slim image): the sweep falls back to one exec per camera, with the same statuses', async t => {

@@ -10,29 +10,26 @@ import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, retryOverTcp, safeDeco
 
 /*
  * One `docker exec` per server per batch: a POSIX-sh runner inside the FireWatcher container
- * (only sh, timeout and ffprobe; no other tool assumed) probes the cameras the gateway feeds it
+ * (only sh, timeout, ffprobe and /proc; no other tool assumed) probes the cameras the gateway feeds it
  * on stdin, one line each (`<n> <tcp 0|1> <url>`: URLs never reach a command line). Each line
  * starts one background probe at once; the gateway keeps at most `concurrency` lines
  * outstanding, so the limit is exact and the next camera starts as soon as one ends. Every
  * line the runner prints starts with a per-batch random boundary that camera output cannot
  * guess:
- *   B pid <runner pid>            B start <n>           B tpid <n> <pid of the probe's timeout>
+ *   B pid <runner pid>            B start <n>
  *   B end <n> <exit status>, then ffprobe's output (its last 3,000 bytes), then `B .`
  * A record stays under PIPE_BUF (4,096 bytes) and is written by one printf, so records from
- * parallel probes never interleave. Cancel: `kill -TERM` of the runner and of every probe's
- * `timeout` (which passes it on to ffprobe) by a second exec in the container, then the
+ * parallel probes never interleave. Cancel: CANCEL_SCRIPT, by a second exec in the container
+ * (killing the `docker exec` client alone would orphan the probes on a real Docker), then the
  * runner's channel is closed (its process group on the site is killed as for any command).
  */
 export const RUNNER_SCRIPT = `B=$1 L=$2 T=$3 W=$4 A=$5
-exec 4>&1
 printf '%s pid %s\\n' "$B" "$$"
 probe() {
   case "$3" in rtmp:*) o=-rw_timeout ;; *) o=-timeout ;; esac
   if [ "$2" = 1 ]; then set -- "$1" "$2" "$3" "$o" -rtsp_transport tcp; else set -- "$1" "$2" "$3" "$o"; fi
   printf '%s start %s\\n' "$B" "$1"
-  r=$(timeout -k 1 "$L" ffprobe -hide_banner -v error -protocol_whitelist "$W" "$4" "$T" $5 $6 -analyzeduration "$A" -probesize 1000000 -show_entries 'stream=index,codec_type,codec_name,profile,width,height,pix_fmt,avg_frame_rate,r_frame_rate,sample_rate,channels,bit_rate:format=format_name,bit_rate' -of json=c=1 -i "$3" </dev/null 2>&1 &
-    printf '%s tpid %s %s\\n' "$B" "$1" "$!" >&4
-    wait $!)
+  r=$(timeout -k 1 "$L" ffprobe -hide_banner -v error -protocol_whitelist "$W" "$4" "$T" $5 $6 -analyzeduration "$A" -probesize 1000000 -show_entries 'stream=index,codec_type,codec_name,profile,width,height,pix_fmt,avg_frame_rate,r_frame_rate,sample_rate,channels,bit_rate:format=format_name,bit_rate' -of json=c=1 -i "$3" </dev/null 2>&1)
   c=$?
   while [ \${#r} -gt 3000 ]; do r=\${r#????????????????????????????????????????????????????????????????}; done
   printf '%s end %s %s\\n%s\\n%s .\\n' "$B" "$1" "$c" "$r" "$B"
@@ -41,6 +38,32 @@ while IFS=' ' read -r n t u; do
   probe "$n" "$t" "$u" &
 done
 wait
+`
+
+/**
+ * Stops a runner (`$1`, its PID in the container) and everything it started, with sh builtins
+ * only. PIDs the runner reported would not do: a probe forked after the gateway last read its
+ * output would be missed, and `timeout` leads its own process group, so no group kill reaches it.
+ * So: stop the runner (no more forks), then walk /proc for its descendants by PPid, stopping
+ * each as it is found (a stopped process forks nothing), until a walk finds none new; then
+ * SIGKILL them all (a stopped process takes nothing else; ffprobe holds nothing to clean up).
+ * No process group is signalled: inside a container the exec's group may reach outside it.
+ */
+export const CANCEL_SCRIPT = `case "$1" in ''|*[!0-9]*|1) exit 0 ;; esac
+kill -STOP "$1" 2>/dev/null || exit 0
+F=" $1 " n=1
+while [ "$n" -gt 0 ]; do
+  n=0
+  for d in /proc/[0-9]*; do
+    p=\${d#/proc/}
+    case "$F" in *" $p "*) continue ;; esac
+    q=
+    while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null <"$d/status"
+    case "$F" in *" $q "*) kill -STOP "$p" 2>/dev/null; F="$F$p " n=$((n + 1)) ;; esac
+  done
+done
+kill -KILL $F 2>/dev/null
+true
 `
 
 export interface BatchOptions {
@@ -82,7 +105,6 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
   }
   if (queue.length === 0) return
 
-  const pids = new Set<string>()
   let runnerPid: string | undefined
   let outstanding = 0
   let remaining = jobs.size
@@ -152,17 +174,16 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
       if (!line.startsWith(boundary + ' ')) continue
       const [what, a, b] = line.slice(boundary.length + 1).split(' ')
       if (what === 'pid') runnerPid = a
-      else if (what === 'start') { const j = jobs.get(Number(a)); if (j !== undefined) j.startedAt = Date.now() } else if (what === 'tpid' && /^\d+$/.test(b ?? '')) pids.add(b)
+      else if (what === 'start') { const j = jobs.get(Number(a)); if (j !== undefined) j.startedAt = Date.now() }
       else if (what === 'end') open = { n: Number(a), code: Number(b), lines: [] }
     }
     feed()
   }
 
   const kill = async (): Promise<void> => {
-    const targets = [...pids, ...(runnerPid === undefined ? [] : [runnerPid])].filter(p => /^\d+$/.test(p) && p !== '1')
-    if (targets.length === 0) return
+    if (runnerPid === undefined || !/^\d+$/.test(runnerPid)) return
     await site.run(server, {
-      argv: ['docker', 'exec', container.id, 'sh', '-c', 'kill -TERM "$@" 2>/dev/null; true', 'fwmaint-cancel', ...targets],
+      argv: ['docker', 'exec', container.id, 'sh', '-c', CANCEL_SCRIPT, 'fwmaint-cancel', runnerPid],
       timeoutSec: 10,
       sudo: server.docker.sudo
     }, { maxStdoutBytes: 1024, maxStderrBytes: 4096 }).catch(() => {})
@@ -170,7 +191,11 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
 
   const signal = AbortSignal.any([stop.signal, ...(opts.signal === undefined ? [] : [opts.signal])])
   let killing: Promise<void> | undefined
-  const onAbort = (): void => { killing ??= kill() }
+  // The runner's channel is closed (and its process group killed) only once the cancel exec is
+  // done: that group kill would take the probes' parents first and leave their `timeout`s
+  // (own process groups) orphaned, out of reach of the walk by PPid.
+  const close = new AbortController()
+  const onAbort = (): void => { killing ??= kill().finally(() => { close.abort(signal.reason) }) }
   signal.addEventListener('abort', onAbort, { once: true })
   watch()
   const rounds = Math.ceil((2 * jobs.size) / opts.concurrency) + 2
@@ -180,7 +205,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
       // The whole batch's bound: every camera timing out, twice; the idle watch ends it sooner.
       timeoutSec: Math.min(86_400, rounds * (opts.limitSec + 3)),
       sudo: server.docker.sudo
-    }, { onStdout, input: s => { stdin = s; feed() }, maxStderrBytes: 64 * 1024, signal })
+    }, { onStdout, input: s => { stdin = s; feed() }, maxStderrBytes: 64 * 1024, signal: close.signal })
     const stderr = r.stderr.toString('utf8')
     if (remaining === 0) return
     if (r.code !== 0 && /No such container|is not running/.test(stderr)) throw new ContainerNotFoundError()
