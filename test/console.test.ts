@@ -189,7 +189,42 @@ t.test('ffprobe: a live camera shows codec/resolution/fps; a dead one the reason
   const down = page.locator('[data-test=down]')
   await down.waitFor({ timeout: 30_000 })
   t.match(await down.textContent(), /refused/i, 'why the camera is down')
+  t.equal(await page.locator('[data-test=probe-status]').textContent(), '꺼짐', 'the sweep\'s word for it')
   await shot(page, '7-ffprobe-dead')
+})
+
+t.test('rough edge 5: the ffprobe dialog tells a 401 and a 404 from a dead camera (the sweep\'s statuses), and says the gateway\'s words in Korean', async t => {
+  const { page } = await loggedIn(t)
+  await page.goto(origin + '/ffprobe')
+  const statusOf = async (id: string): Promise<{ status: string, badge: string, text: string, report: string }> => {
+    await pickCamera(page, id)
+    await page.locator('[data-test=run]').click()
+    const down = page.locator(`[data-test=down][data-cctv-probed="${id}"]`)
+    await down.waitFor({ timeout: 40_000 })
+    return {
+      status: (await down.getAttribute('data-status'))!,
+      badge: (await page.locator('[data-test=probe-status]').textContent())!,
+      text: (await down.textContent())!,
+      report: (await page.locator('[data-test=report]').textContent())!
+    }
+  }
+  const auth = await statusOf('3')
+  t.same([auth.status, auth.badge], ['auth_failed', '인증 실패'], 'wrong credentials: 인증 실패, not 카메라 응답 없음')
+  t.match(auth.text, /401/, 'ffprobe\'s own line stays (401 Unauthorized)')
+  const path = await statusOf('4')
+  t.same([path.status, path.badge], ['not_found', '경로 없음'], 'a wrong path: 경로 없음')
+  const silent = await statusOf('6')
+  t.same([silent.status, silent.badge], ['timeout', '응답 없음'])
+  t.notMatch(silent.text + silent.report, /fwmaint:|did not answer|no answer from the camera/, 'no English sentence of the gateway\'s')
+  t.match(silent.text + silent.report, /초 안에 응답하지 않았습니다/, 'it is said in Korean')
+  await shot(page, '19-ffprobe-timeout')
+
+  // A failed call too: the server's English message in Korean.
+  await page.route('**/api/run_ffprobe', route => route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ message: 'container not found' }) }))
+  await pickCamera(page, '1')
+  await page.locator('[data-test=run]').click()
+  await page.locator('[data-test=error]').waitFor()
+  t.equal(await page.locator('[data-test=error]').textContent(), 'FireWatcher 컨테이너를 찾을 수 없습니다.')
 })
 
 t.test('live: video plays; switching camera; reload and leaving leave no tunnel open', async t => {

@@ -34,6 +34,7 @@ t.test('a live camera: 200 with ffprobe\'s report and a summary (codec, size, fp
   const r = await b.post('/api/run_ffprobe', cam(1))
   t.equal(r.status, 200)
   t.equal(r.body.reachable, true)
+  t.equal(r.body.status, 'online', 'the sweep\'s status, as the console shows it')
   t.match(r.body.message, /Input #0, rtsp, from 'rtsp:\/\/127\.0\.0\.1:\d+\/live'/)
   t.match(r.body.message, /Stream #0:0: Video: h264/)
   t.match(r.body.summary, { format: 'rtsp', streams: [{ index: 0, type: 'video', codec: 'h264', width: 320, height: 240, fps: 10 }] })
@@ -55,6 +56,7 @@ t.test('wrong credentials: 200, reachable false, ffprobe\'s 401 text, masked', a
   const r = await b.post('/api/run_ffprobe', cam(3))
   t.equal(r.status, 200)
   t.equal(r.body.reachable, false)
+  t.equal(r.body.status, 'auth_failed', 'told apart from a camera that is down (issue 17, 5)')
   t.match(r.body.message, /401 Unauthorized/)
   t.match(r.body.message, /rtsp:\/\/admin:\*\*\*@/)
   noSecrets(t, r.body)
@@ -65,12 +67,14 @@ t.test('a wrong path: 200, reachable false, 404 Not Found', async t => {
   const r = await b.post('/api/run_ffprobe', cam(4))
   t.same([r.status, r.body.reachable], [200, false])
   t.match(r.body.message, /404 Not Found/)
+  t.equal(r.body.status, 'not_found')
 })
 
 t.test('a camera that refuses: 200, reachable false, Connection refused', async t => {
   const r = await b.post('/api/run_ffprobe', cam(5))
   t.same([r.status, r.body.reachable], [200, false])
   t.match(r.body.message, /Connection refused/)
+  t.equal(r.body.status, 'offline')
 })
 
 t.test('a camera that hangs: 200, reachable false, within the time limit (two attempts at most)', async t => {
@@ -79,6 +83,7 @@ t.test('a camera that hangs: 200, reachable false, within the time limit (two at
   const took = Date.now() - started
   t.same([r.status, r.body.reachable], [200, false])
   t.match(r.body.message, /did not answer within \d+ s|timed out/)
+  t.equal(r.body.status, 'timeout')
   t.ok(took < 2 * (5 + 3) * 1000, `answered in ${took} ms, inside 2 x (limit + grace)`)
   t.equal(region.servers.get(3)!.runningProcesses, 0, 'no ffprobe left running on the site')
 })

@@ -5,6 +5,17 @@
 export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'error'
 export const STATUSES: HealthStatus[] = ['online', 'offline', 'auth_failed', 'not_found', 'timeout', 'error']
 
+/** A probe's outcome (reachable, ffprobe's text) → its status: one classification for the sweeps and the ffprobe dialog. */
+export function classify (reachable: boolean, message: string): HealthStatus {
+  if (reachable) return 'online'
+  // ffmpeg's URLs carry "?timeout=…": only its sentences count, not its option names.
+  if (/Connection refused|No route to host|Network is unreachable/i.test(message)) return 'offline'
+  if (/\b(401|403)\b|Unauthorized|Forbidden/i.test(message)) return 'auth_failed'
+  if (/\b404\b|Not Found/i.test(message)) return 'not_found'
+  if (/timed out|did not answer/i.test(message)) return 'timeout'
+  return 'offline'
+}
+
 export interface CameraHealth {
   cctv_ID: number | string
   cctv_name: string | null

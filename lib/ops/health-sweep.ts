@@ -5,7 +5,7 @@ import pLimit from 'p-limit'
 import { findContainer } from '../site/containers.js'
 import { probe, type ProbeResult } from './ffprobe.js'
 import { RunnerUnavailableError, probeBatch } from './probe-runner.js'
-import { STATUSES, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
+import { STATUSES, classify, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
 import { parseInferenceId } from '../site/inference-id.js'
 import { readInventory, type Camera } from './inventory.js'
 import { logPath, searchLog } from './log-search.js'
@@ -60,16 +60,6 @@ export function perServerLimit (healthConcurrency: number, sshMaxChannels: numbe
   return runner === 'batch' ? Math.max(1, healthConcurrency) : Math.max(1, Math.min(healthConcurrency, sshMaxChannels - 1))
 }
 
-/** ffprobe's failure text → the sweep's status. */
-export function classify (reachable: boolean, message: string): HealthStatus {
-  if (reachable) return 'online'
-  // ffmpeg's URLs carry "?timeout=…": only its sentences count, not its option names.
-  if (/Connection refused|No route to host|Network is unreachable/i.test(message)) return 'offline'
-  if (/\b(401|403)\b|Unauthorized|Forbidden/i.test(message)) return 'auth_failed'
-  if (/\b404\b|Not Found/i.test(message)) return 'not_found'
-  if (/timed out|did not answer/i.test(message)) return 'timeout'
-  return 'offline'
-}
 
 /**
  * Per camera id: how many of today's controller-log `Reconnect` lines are its own, and the last

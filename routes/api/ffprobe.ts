@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { parseInferenceId } from '../../lib/site/inference-id.js'
 import { findContainer } from '../../lib/site/containers.js'
 import { checkStreamUrl, probe } from '../../lib/ops/ffprobe.js'
+import { STATUSES, classify, type HealthStatus } from '../../lib/ops/health-rows.js'
 import { InferenceId, errors } from './schemas.js'
 
 const Summary = Type.Object({
@@ -36,6 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         200: Type.Object({
           message: Type.String({ description: 'ffprobe\'s report, or its error text when the camera is down (credentials masked)' }),
           reachable: Type.Boolean(),
+          status: Type.Unsafe<HealthStatus>({ type: 'string', enum: STATUSES, description: 'the health sweep\'s status for this outcome (online, offline, auth_failed, not_found, timeout, error)' }),
           summary: Summary,
           transport: Type.String(),
           attempts: Type.Number()
@@ -49,7 +51,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     checkStreamUrl(request.body.url)
     return await site.onServer(server, async () => {
       const container = await findContainer(site, server, site.region.firewatcher.container, env.COMMAND_TIMEOUT_SECONDS)
-      return await probe(site, server, container, request.body.url, { limitSec: env.FFPROBE_TIMEOUT_SECONDS, signal: request.abortSignal() })
+      const p = await probe(site, server, container, request.body.url, { limitSec: env.FFPROBE_TIMEOUT_SECONDS, signal: request.abortSignal() })
+      return { ...p, status: classify(p.reachable, p.message) }
     })
   })
 }

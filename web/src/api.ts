@@ -1,4 +1,5 @@
-import { t } from './i18n'
+import { locale, t } from './i18n'
+import { serverLinesKo } from './server-text'
 
 /** A failed call: the API's own `message` (or what the console knows of a timeout / no network). */
 export class ApiFailure extends Error {
@@ -53,9 +54,14 @@ export async function api<T = Record<string, unknown>> (method: 'GET' | 'POST' |
   return data as T
 }
 
-/** A message for any error a view catches. */
+/** A gateway message (an error, a camera's reason) in the UI's language. */
+export function serverText (message: string): string {
+  return locale.value === 'en' ? message : serverLinesKo(message)
+}
+
+/** A message for any error a view catches, in the UI's language (see server-text.ts). */
 export function errorText (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
+  return serverText(err instanceof Error ? err.message : String(err))
 }
 
 export interface Camera {

@@ -1,0 +1,151 @@
+/*
+ * The gateway answers in English (its messages are part of the API contract, and other clients
+ * match on them). The console shows them in the operator's language: each of the gateway's own
+ * sentences has a Korean form here; what a remote tool said (ffprobe's, sshd's, MongoDB's own
+ * words) is kept as it is, inside the Korean sentence that says where it came from.
+ * test/server-text.test.ts checks every message the gateway's source can produce against this.
+ * No imports: the test runs it under Node; api.ts's serverText() picks the language.
+ */
+
+type Rule = [RegExp, (m: RegExpExecArray) => string]
+
+const units = (n: string, unit: string): string => `${n}${unit === 'second' || unit === 's' ? '초' : '분'}`
+
+/** Where a remote failure happened, in the words an operator uses. */
+const WHAT: Record<string, string> = {
+  ffprobe: 'ffprobe',
+  'log search': '로그 검색',
+  'docker ps': '컨테이너 조회(docker ps)',
+  'probe runner': '점검 실행기',
+  'HLS server': 'HLS 서버',
+  MongoDB: 'MongoDB'
+}
+
+const ajv: Rule[] = [
+  [/^must NOT have more than (\d+) characters$/, m => `${m[1]}자를 넘을 수 없습니다`],
+  [/^must NOT have fewer than (\d+) characters$/, m => `${m[1]}자 이상이어야 합니다`],
+  [/^must NOT have more than (\d+) items$/, m => `${m[1]}개를 넘을 수 없습니다`],
+  [/^must NOT have fewer than (\d+) items$/, m => `${m[1]}개 이상이어야 합니다`],
+  [/^must be (<=|>=|<|>) (\S+)$/, m => `${m[2]} ${({ '<=': '이하', '>=': '이상', '<': '미만', '>': '초과' } as Record<string, string>)[m[1]]}여야 합니다`],
+  [/^must be (integer|number|string|boolean|array|object|null)$/, m => `${({ integer: '정수', number: '숫자', string: '문자열', boolean: '참/거짓', array: '목록', object: '객체', null: 'null' } as Record<string, string>)[m[1]]}여야 합니다`],
+  [/^must be equal to one of the allowed values$/, () => '허용된 값 중 하나여야 합니다'],
+  [/^must be equal to constant$/, () => '정해진 값이어야 합니다'],
+  [/^must match pattern "(.*)"$/, m => `형식이 맞지 않습니다 (${m[1]})`],
+  [/^must match format "(.*)"$/, m => `${m[1]} 형식이어야 합니다`],
+  [/^must NOT have additional properties$/, () => '알 수 없는 항목이 있습니다'],
+  [/^must match a schema in anyOf$/, () => '허용된 형식이 아닙니다'],
+  [/^must NOT have duplicate items.*$/, () => '같은 항목이 중복되었습니다'],
+  [/^is invalid$/, () => '올바르지 않습니다']
+]
+
+const rules: Rule[] = [
+  // Sessions and regions
+  [/^not connected$/, () => '연결되어 있지 않습니다. 다시 로그인하세요.'],
+  [/^already connected$/, () => '이미 연결되어 있습니다.'],
+  [/^Authentication failed$/, () => '인증에 실패했습니다. 아이디와 비밀번호를 확인하세요.'],
+  [/^region not found$/, () => '등록되지 않은 지역입니다.'],
+  [/^not a registered region endpoint$/, () => '등록된 지역의 서버 주소가 아닙니다.'],
+  [/^Too many login attempts for this region; try again in (\d+) (second|minute)s?$/, m => `이 지역에 로그인 시도가 너무 많습니다. ${units(m[1], m[2])} 후에 다시 시도하세요.`],
+  [/^Too many requests; try again in (.+)$/, m => `요청이 너무 많습니다. ${m[1].replace(/(\d+) seconds?/, '$1초').replace(/(\d+) minutes?/, '$1분')} 후에 다시 시도하세요.`],
+  [/^log in to a region, or send Authorization: Bearer <MONITOR_TOKEN>$/, () => '지역에 로그인하세요 (또는 모니터 토큰을 보내세요).'],
+  [/^invalid monitor token$/, () => '모니터 토큰이 올바르지 않습니다.'],
+  [/^Authorization must be "Bearer <MONITOR_TOKEN>"$/, () => 'Authorization 헤더는 "Bearer <MONITOR_TOKEN>" 형식이어야 합니다.'],
+  [/^this gateway has no MONITOR_TOKEN: (token access|\/metrics) is off$/, m => `이 게이트웨이에는 MONITOR_TOKEN이 없어 ${m[1] === '/metrics' ? '/metrics를 쓸 수 없습니다' : '토큰으로 접근할 수 없습니다'}.`],
+  [/^send Authorization: Bearer <MONITOR_TOKEN>$/, () => 'Authorization: Bearer <MONITOR_TOKEN> 헤더를 보내세요.'],
+  [/^this session is logged in to region (.+); it sees no other region's cameras$/, m => `이 세션은 ${m[1]} 지역에 로그인되어 있어 다른 지역의 카메라는 볼 수 없습니다.`],
+  // Things not found
+  [/^container not found$/, () => 'FireWatcher 컨테이너를 찾을 수 없습니다.'],
+  [/^(\/\S*): No such file or directory$/, m => `로그 파일이 없습니다: ${m[1]}`],
+  [/^camera not found$/, () => '카메라를 찾을 수 없습니다.'],
+  [/^channel not found$/, () => '알림 채널을 찾을 수 없습니다.'],
+  [/^maintenance window not found$/, () => '점검 시간을 찾을 수 없습니다.'],
+  [/^HLS tunnel not found$/, () => '실시간 영상 연결(HLS 터널)이 없습니다. 다시 연결하세요.'],
+  [/^no completed health sweep yet$/, () => '아직 끝난 상태 점검이 없습니다.'],
+  [/^Route (\S+) (\S+) not found$/, m => `없는 API 경로입니다: ${m[1]} ${m[2]}`],
+  [/^Internal server error$/, () => '게이트웨이 내부 오류입니다. 관리자에게 알려 주세요.'],
+  // Health sweeps
+  [/^a health sweep is already running for this session$/, () => '이 세션에서 이미 상태 점검이 진행 중입니다.'],
+  [/^no camera matches the filter \(servers, l2, l3, ids\)$/, () => '조건(서버, 구/군, 동, ID)에 맞는 카메라가 없습니다.'],
+  [/^the previous sweep was still running( on another gateway)?$/, m => `앞선 점검이 ${m[1] === undefined ? '' : '다른 게이트웨이에서 '}아직 진행 중이었습니다.`],
+  [/^health probe failed$/, () => '카메라 점검에 실패했습니다.'],
+  [/^the probe runner on server (\d+) stopped answering$/, m => `서버 ${m[1]}의 점검 실행기가 응답을 멈췄습니다.`],
+  [/^the probe runner on server (\d+) ended early \(exit (\S+)\): ([\s\S]*)$/, m => `서버 ${m[1]}의 점검 실행기가 중간에 끝났습니다 (종료 코드 ${m[2]}): ${m[3] === 'no message' ? '메시지 없음' : m[3]}`],
+  [/^the container cannot run the probe runner: ([\s\S]*)$/, m => `컨테이너에서 점검 실행기를 돌릴 수 없습니다: ${m[1]}`],
+  // Input the gateway refused
+  [/^inference_id is not in the expected format\.$/, () => 'inference_id 형식이 올바르지 않습니다 (예: svr10).'],
+  [/^date must be a real date in YYYY-MM-DD format$/, () => '날짜는 실제 있는 날짜여야 합니다 (YYYY-MM-DD).'],
+  [/^find_word must be a single line$/, () => '검색어는 한 줄이어야 합니다.'],
+  [/^url must be a stream URL, not an option$/, () => 'URL은 스트림 주소여야 합니다 (옵션이 아님).'],
+  [/^url must not contain spaces or control characters$/, () => 'URL에 공백이나 제어 문자가 있으면 안 됩니다.'],
+  [/^url must start with one of (.+)$/, m => `URL은 다음 중 하나로 시작해야 합니다: ${m[1]}`],
+  [/^url is not a valid URL$/, () => '올바른 URL이 아닙니다.'],
+  [/^url has no host$/, () => 'URL에 호스트가 없습니다.'],
+  [/^cctv_id must be a number$/, () => 'cctv_id는 숫자여야 합니다.'],
+  [/^querystring\.(\w+) is not a time: .*$/, m => `${m[1]}은(는) 시각이 아닙니다. ISO 8601로 쓰세요 (예: 2026-11-29T18:00, 시차 없으면 한국 시각).`],
+  [/^body\.(\w+) is not a time: .*$/, m => `${m[1]}은(는) 시각이 아닙니다. ISO 8601로 쓰세요 (예: 2026-12-01T09:00, 시차 없으면 한국 시각).`],
+  [/^querystring\.from is after querystring\.to$/, () => '시작(from)이 끝(to)보다 늦습니다.'],
+  [/^querystring\.from and querystring\.to are more than 400 days apart$/, () => '기간은 400일을 넘을 수 없습니다.'],
+  [/^give from and to \(one-off\), or cron and duration \(recurring\)$/, () => '한 번만: 시작과 끝을, 반복: cron과 길이를 주세요.'],
+  [/^body\.server: the region has no server (\S+)$/, m => `이 지역에는 서버 ${m[1]}이(가) 없습니다.`],
+  [/^give server or cctv_ids, not both$/, () => '서버와 카메라 ID 중 하나만 주세요.'],
+  [/^a one-off window needs both from and to$/, () => '한 번만 하는 점검 시간에는 시작과 끝이 모두 필요합니다.'],
+  [/^body\.to is not after body\.from$/, () => '끝(to)이 시작(from)보다 늦어야 합니다.'],
+  [/^body\.to is in the past$/, () => '끝(to)이 이미 지났습니다.'],
+  [/^a recurring window needs both cron and duration$/, () => '반복하는 점검 시간에는 cron과 길이가 모두 필요합니다.'],
+  [/^body\.duration must be like 30m, 2h or 1d$/, () => '길이는 30m, 2h, 1d처럼 쓰세요.'],
+  [/^body\.cron: ([\s\S]*)$/, m => `cron 표현식이 올바르지 않습니다: ${m[1]}`],
+  [/^this window is defined in the regions file: edit the file to end it$/, () => '지역 설정 파일에 정의된 점검 시간입니다. 끝내려면 파일을 고치세요.'],
+  [/^request body is not valid UTF-8$/, () => '요청 본문이 올바른 UTF-8이 아닙니다.'],
+  [/^request body is not valid JSON$/, () => '요청 본문이 올바른 JSON이 아닙니다.'],
+  [/^not part of this camera's stream$/, () => '이 카메라의 영상 스트림이 아닙니다.'],
+  [/^(body|querystring|params)\.(\S+) is required$/, m => `${m[2]} 값이 필요합니다.`],
+  // The gateway's own notes inside a probe's report
+  [/^ffprobe: no answer from the camera within (\d+) s \(timed out\)$/, m => `카메라가 ${m[1]}초 안에 응답하지 않았습니다 (시간 초과).`],
+  [/^\(fwmaint: the camera did not answer within (\d+) s\)$/, m => `(카메라가 ${m[1]}초 안에 응답하지 않았습니다)`],
+  [/^ffprobe exited with status (\S+)$/, m => `ffprobe가 종료 코드 ${m[1]}로 끝났습니다.`],
+  [/^no URL in the inventory$/, () => '카메라 목록에 URL이 없습니다.'],
+  // Remote failures: the gateway's frame in Korean, the remote's own words kept
+  [/^server (\d+): ([\s\S]*)$/, m => `서버 ${m[1]}: ${serverTextKo(m[2])}`],
+  [/^HLS server \(server (\d+), ([^)]*)\): ([\s\S]*)$/, m => `HLS 서버 (서버 ${m[1]}, ${m[2]}): ${serverTextKo(m[3])}`],
+  [/^HLS port mode: ([\s\S]*)$/, m => `HLS 포트 방식: ${serverTextKo(m[1])}`],
+  [/^the Mongo container publishes no port for (\d+)$/, m => `MongoDB 컨테이너가 ${m[1]} 포트를 열어 두지 않았습니다.`],
+  [/^docker ps: unexpected output$/, () => '컨테이너 조회(docker ps)의 출력이 예상과 다릅니다.'],
+  [/^(.+): sudo refused the session password$/, m => `${WHAT[m[1]] ?? m[1]} 실패: sudo가 세션 비밀번호를 받아들이지 않았습니다.`],
+  [/^Timeout$/, () => '시간 초과: 응답이 없습니다.'],
+  [/^Connection refused$/, () => '연결이 거부되었습니다.'],
+  [/^Connection failed$/, () => '연결하지 못했습니다.'],
+  [/^Connection lost$/, () => '연결이 끊겼습니다.'],
+  [/^Connection closed$/, () => '연결이 닫혔습니다.'],
+  [/^Connection reset by peer$/, () => '상대가 연결을 끊었습니다.'],
+  [/^Host unreachable$/, () => '서버에 닿을 수 없습니다 (호스트).'],
+  [/^Network unreachable$/, () => '서버에 닿을 수 없습니다 (네트워크).'],
+  [/^Host not found$/, () => '서버 이름을 찾을 수 없습니다.'],
+  [/^Request aborted$/, () => '요청이 취소되었습니다.'],
+  [/^forwarding refused by the site server \(AllowTcpForwarding\?\)$/, () => '현장 서버가 포트 전달을 거부했습니다 (AllowTcpForwarding 설정 확인).'],
+  [/^the site server has no channel to spare$/, () => '현장 서버에 남은 SSH 채널이 없습니다.'],
+  [/^(ffprobe|log search|docker ps|probe runner|HLS server|MongoDB): ([\s\S]*)$/, m => `${WHAT[m[1]]} 실패: ${serverTextKo(m[2])}`],
+  // Schema validation: "<where>.<field> <what is wrong>"
+  [/^(body|querystring|params|headers)(?:\.(\S+))? (must .*|is invalid)$/, m => `${m[2] ?? '입력값'}: ${ajvKo(m[3])}`]
+]
+
+function ajvKo (what: string): string {
+  for (const [re, to] of ajv) {
+    const m = re.exec(what)
+    if (m !== null) return to(m)
+  }
+  return `올바르지 않습니다 (${what})`
+}
+
+/** A gateway message in Korean; a remote tool's own words (anything no rule knows) as they are. */
+export function serverTextKo (message: string): string {
+  for (const [re, to] of rules) {
+    const m = re.exec(message)
+    if (m !== null) return to(m)
+  }
+  return message
+}
+
+/** Each line of a gateway message (a probe's reason may hold a note under ffprobe's line) in Korean. */
+export function serverLinesKo (message: string): string {
+  return message.split('\n').map(serverTextKo).join('\n')
+}
