@@ -30,12 +30,16 @@ router.beforeEach(async to => {
   if (session.status?.status !== 'connected') {
     try { await refreshStatus() } catch { /* network: the region screen says so */ }
   }
-  return session.status?.status === 'connected' ? true : { name: 'regions' }
+  if (session.status?.status === 'connected') return true
+  // Say why, and come back to the link after login (rough edge 6).
+  if (session.notice === '') session.notice = t('regions.loginFirst')
+  return { name: 'regions', query: { next: to.fullPath } }
 })
 
 whenLost(() => {
   session.notice = t('regions.expired')
-  if (router.currentRoute.value.meta.ssh === true) void router.push({ name: 'regions' })
+  const here = router.currentRoute.value
+  if (here.meta.ssh === true) void router.push({ name: 'regions', query: { next: here.fullPath } })
 })
 startPolling()
 
