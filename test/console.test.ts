@@ -5,7 +5,8 @@ import { startGateway } from './helpers/app.js'
 import { artifactPath, launchChromium } from './helpers/browser.js'
 import { expectedStatus } from './helpers/health.js'
 import { httpReceiver } from './helpers/receivers.js'
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -45,8 +46,19 @@ async function open (t: Test, width = 1280, height = 800): Promise<{ page: Page,
   return { page, context, watch }
 }
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+/** Per screenshot: what axe-core found at "serious" and above (rough edge 11), checked by the last test. */
+const a11y = new Map<string, string[]>()
+
 async function shot (page: Page, name: string): Promise<void> {
   await page.screenshot({ path: artifactPath(`console-${name}.png`) })
+  // page.evaluate runs outside the page's CSP (which allows no injected script): the CSP stays as shipped.
+  if (await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'undefined')) await page.evaluate(axeSource)
+  const found = await page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Array<{ id: string, impact: string | null, help: string, nodes: Array<{ target: string[] }> }> }> } }).axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ')}${v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ''}`)
+  })
+  a11y.set(name, found)
 }
 
 async function login (page: Page, password = PASSWORD): Promise<void> {
@@ -242,6 +254,26 @@ t.test('live: video plays; switching camera; reload and leaving leave no tunnel 
   await pickCamera(page, '5')
   await page.locator('[data-test=no-stream]').waitFor()
   t.pass('404 from the origin → "no stream" message')
+  // Rough edge 12: the reason in the player's place (no empty black box), with retry and probe.
+  const dead = page.locator('.player [data-test=live-dead]')
+  t.ok(await dead.isVisible(), 'the reason stands in the player')
+  t.notOk(await page.locator('[data-test=video]').isVisible(), 'no empty player under it')
+  const box = await page.locator('.player').boundingBox()
+  const deadBox = await dead.boundingBox()
+  t.ok(box !== null && deadBox !== null && Math.abs(box.height - deadBox.height) < 2, 'it fills the player\'s place')
+  await page.locator('[data-test=live-probe]').click()
+  const probed = page.locator('[data-test=live-probe-result]')
+  await probed.waitFor({ timeout: 40_000 })
+  t.equal(await probed.getAttribute('data-status'), 'offline', '"probe it": camera 5 refuses, said with the sweep\'s word')
+  t.match(await probed.textContent(), /꺼짐/)
+  t.match(await probed.textContent(), /Connection refused/, 'and ffprobe\'s own line')
+  await shot(page, '22-live-dead')
+  let tunnels = 0
+  page.on('request', r => { if (r.url().endsWith('/api/hls_tunnel')) tunnels++ })
+  await page.locator('[data-test=live-retry]').click()
+  await page.locator('[data-test=no-stream]').waitFor()
+  t.equal(tunnels, 1, '"retry" asks for the tunnel again')
+  t.equal(await page.locator('[data-test=live-to-ffprobe]').getAttribute('href'), '/ffprobe?cctv=5', 'the full report is one click away')
 
   // Reload: the old tunnel is stopped on pagehide; only the reloaded page's own remains.
   await pickCamera(page, '1')
@@ -413,6 +445,35 @@ t.test('fleet, a region\'s cameras, a camera\'s story, since last night: from th
   t.pass('a change links to the camera\'s story')
 })
 
+t.test('the new screens at 1366×768, 390×844 and 2560×1440: fleet, a region\'s cameras, a camera\'s story, since last night, alerts; a flapping camera shows as such', async t => {
+  // The fleet test above left three monitor sweeps in the history.
+  const cams = await gw.app.history.cameras('데모')
+  const flapping = cams.filter(c => c.flapping).map(c => c.cctv_id)
+  t.ok(flapping.length > 0, `the simulated logs make cameras flap (online, reconnecting): ${flapping.join(', ')}`)
+  for (const [w, h] of [[1366, 768], [390, 844], [2560, 1440]] as const) {
+    const { page } = await loggedIn(t, w, h)
+    for (const [path, ready, name] of [
+      ['/fleet', 'tr[data-region="데모"]', 'fleet'],
+      ['/fleet/데모?status=flapping', '[data-test=fleet-cameras] tbody tr[data-cctv]', 'fleet-flapping'],
+      [`/camera/${flapping[0]}`, '[data-test=story-strip]', 'story'],
+      ['/changes', '[data-group=flapping]', 'changes'],
+      ['/alerts', 'main h1', 'alerts']
+    ] as const) {
+      await page.goto(origin + encodeURI(path))
+      await page.locator(ready).first().waitFor()
+      await page.waitForTimeout(200)
+      t.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, `${path} at ${w}×${h}: no horizontal page scroll`)
+      const broken = await page.locator('.app-header nav a').evaluateAll(as => as.filter(a => a.getBoundingClientRect().height > 2.5 * parseFloat(getComputedStyle(a).fontSize)).map(a => a.textContent))
+      t.same(broken, [], `${path} at ${w}×${h}: every menu word on one line`)
+      if (name === 'fleet-flapping') {
+        t.same((await page.locator('[data-test=fleet-cameras] tbody tr[data-cctv]').evaluateAll(trs => trs.map(tr => tr.getAttribute('data-cctv')))).sort(), [...flapping].sort(), 'the "flapping" filter: exactly the flapping cameras')
+      }
+      if (name === 'story') t.equal(await page.locator('[data-test=story-flapping]').textContent(), '불안정', 'the story says the camera flaps')
+      await shot(page, `21-${name}-${w}`)
+    }
+  }
+})
+
 t.test('rough edge 7: the camera picker is searchable (by ID, name, address, URL), not a list of every camera', async t => {
   const { page } = await loggedIn(t)
   await page.goto(origin + '/ffprobe')
@@ -560,5 +621,10 @@ t.test('an expired SSH session sends the operator back to the regions with a mes
   t.ok(await page.locator('[data-test=time-left].warn').count() === 1, 'under 30 minutes left: the header warns')
   await page.waitForURL(base + '/?next=/cameras', { timeout: 15_000 })
   t.equal(await page.locator('[data-test=notice]').textContent(), 'SSH 세션이 끝났습니다. 다시 로그인하세요.')
-  await page.screenshot({ path: artifactPath('console-10-expired.png') })
+  await shot(page, '10-expired')
+})
+
+t.test('rough edge 11: axe-core finds nothing "serious" or "critical" on any screen (each screenshot above is checked)', async t => {
+  t.ok(a11y.size >= 18, `${a11y.size} screens checked: ${[...a11y.keys()].join(', ')}`)
+  for (const [name, found] of a11y) t.same(found, [], `${name}: ${found.length === 0 ? 'nothing serious' : found.join('; ')}`)
 })
