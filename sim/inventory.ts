@@ -39,6 +39,15 @@ const PLACES = ['우경', '앞산 전망대', '신천 둔치', '팔공산 입구
 export type Behaviour = 'live' | 'auth' | 'wrong_password' | 'wrong_path' | 'refused' | 'silent'
 const BEHAVIOURS: Behaviour[] = ['live', 'auth', 'wrong_password', 'wrong_path', 'refused', 'silent']
 
+/** Picture behaviours (issue 18): they stream, but see nothing. */
+export type PictureBehaviour = 'black' | 'frozen' | 'frozen_noisy'
+const PICTURES: PictureBehaviour[] = ['black', 'frozen', 'frozen_noisy']
+
+/** In an inventory made with `picture: true`, cameras 7, 8 and 9 stream a black, a frozen and a frozen picture with encoder noise. */
+export function pictureBehaviourOf (id: number): PictureBehaviour | undefined {
+  return id >= 7 && id <= 9 ? PICTURES[id - 7] : undefined
+}
+
 /**
  * Camera `id`'s known behaviour: cameras 1-6 have one each, then every 5th camera (10, 15, …)
  * goes round them, so a region of n cameras has about n/30 of each, spread over its servers and
@@ -58,7 +67,7 @@ export function behaviourOf (id: number): Behaviour | undefined {
  * the names of their behaviour. The rest are an inventory of realistic shape whose addresses
  * are on loopback (nothing a demo click can send off the machine).
  */
-export function makeInventory (opts: { region: string, count: number, pipelines: string[], endpoints: CameraEndpoints, seed?: number, liveShare?: number }): SimCamera[] {
+export function makeInventory (opts: { region: string, count: number, pipelines: string[], endpoints: CameraEndpoints, seed?: number, liveShare?: number, picture?: boolean }): SimCamera[] {
   const r = rng(opts.seed ?? 7)
   const e = opts.endpoints
   const hp = (x: { host: string, port: number } | undefined, fallbackPort: number): string => x === undefined ? `127.0.0.1:${fallbackPort}` : `${x.host}:${x.port}`
@@ -78,8 +87,12 @@ export function makeInventory (opts: { region: string, count: number, pipelines:
     const behaviour = behaviourOf(i)
     let name: string
     let url: string
+    const picture = opts.picture === true ? pictureBehaviourOf(i) : undefined
     if (i <= BEHAVIOURS.length) {
       [name, url] = known[behaviour!]
+    } else if (picture !== undefined) {
+      name = { black: '검은 화면 카메라', frozen: '멈춘 화면 카메라', frozen_noisy: '멈춘 화면 카메라 (잡음)' }[picture]
+      url = `rtsp://${hp(e.open, 1)}/${picture.replace('_', '-')}`
     } else {
       name = `${pick(r, PLACES)} ${i}`
       const a = 20 + Math.floor(r() * 10)

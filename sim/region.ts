@@ -47,6 +47,8 @@ export interface SimRegionOptions {
   churn?: ChurnOptions
   /** The share (0-1) of cameras without a known behaviour that stream: 0 (default) = dead addresses. */
   liveShare?: number
+  /** Cameras 7, 8, 9 stream a black, a frozen and a noisy frozen picture (sim/rtsp-camera.py). */
+  picture?: boolean
 }
 
 /** Server n's own address in a region started with publishOn 'own-address' (never dialled: the simulator maps it). */
@@ -91,7 +93,7 @@ export async function startServices (opts: SimRegionOptions, root: string, host:
   const cameras = opts.rtsp === true ? await startCameras(host) : undefined
   if (cameras !== undefined) started.push(cameras)
   const pipelines = Array.from({ length: serverCount }, (_, i) => GPUS.map(g => `svr${i + 1}${g}`)).flat()
-  const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {}, liveShare: opts.liveShare })
+  const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {}, liveShare: opts.liveShare, picture: opts.picture })
   const mongo = (opts.cameras ?? 0) > 0
     ? await startMongo({ host, database: 'firewatcher_v2', collection: 'cctvinfos', cameras: inventory })
     : undefined

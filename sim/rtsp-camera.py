@@ -2,7 +2,8 @@
 """A real RTSP camera for the simulated site: GStreamer's RTSP server with a test pattern.
 
 usage: rtsp-camera.py HOST PORT [user:password]
-Mounts /live; with user:password every request needs them (basic auth), else 401.
+Mounts /live (and, without credentials, /black, /frozen and /frozen-noisy); with user:password every
+request needs them (basic auth), else 401.
 Any other path answers 404.
 Prints "READY <port>" once listening. Loopback only.
 """
@@ -35,13 +36,26 @@ server.set_address(host)
 server.set_service(port)
 
 # H.264 baseline at a small size: cheap to encode, decodable by ffprobe and browsers.
-PIPELINE = ('( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=10/1 '
-            '! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 '
-            '! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1 )')
+# /live: a small ball moving over a grey scene (little motion: most of the picture is still).
+# /black: a black picture (covered lens, dead sensor). /frozen: one still picture (75% colour bars)
+# encoded at a constant quantizer, as a hung encoder repeats its last frame; /frozen-noisy: the
+# same at a low bitrate, its keyframes a little different each time.
+ENCODE = ('! video/x-raw,width=320,height=240,framerate=10/1 '
+          '! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 %s'
+          '! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1 )')
+SOURCES = {
+    '/live': ('( videotestsrc is-live=true pattern=ball background-color=0xff707a80 foreground-color=0xffffe0a0 ', ''),
+    '/black': ('( videotestsrc is-live=true pattern=black ', ''),
+    '/frozen': ('( videotestsrc is-live=true pattern=smpte75 ', 'pass=quant quantizer=23 '),
+    # The same still picture at a low bitrate: each keyframe differs a little from the frames
+    # before it (encoder noise), which must not hide the freeze.
+    '/frozen-noisy': ('( videotestsrc is-live=true pattern=smpte75 ', 'bitrate=32 '),
+}
 
-def factory():
+def factory(path='/live'):
+    src, opts = SOURCES[path]
     f = GstRtspServer.RTSPMediaFactory()
-    f.set_launch(PIPELINE)
+    f.set_launch(src + ENCODE % opts)
     f.set_shared(True)
     return f
 
@@ -60,6 +74,9 @@ if creds:
     perms.add_permission_for_role('viewer', GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
     live.set_permissions(perms)
 mounts.add_factory('/live', live)
+if not creds:
+    for path in ('/black', '/frozen', '/frozen-noisy'):
+        mounts.add_factory(path, factory(path))
 
 if server.attach(None) == 0:
     sys.exit('rtsp-camera: cannot listen on %s:%s' % (host, port))

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { buildCommand, shQuote, stdinFor } from '../lib/ssh/remote-command.js'
+import { STDIN_URL, buildCommand, shQuote, stdinFor, withUrlFromStdin } from '../lib/ssh/remote-command.js'
 import { HOSTILE_VALUES } from './helpers/hostile.js'
 
 const HOSTILE = HOSTILE_VALUES()
@@ -84,4 +84,17 @@ t.test('the kill line really stops a running command\'s whole group, under dash'
   await exited
   const { eventually } = await import('./helpers/app.js')
   t.ok(await eventually(() => run('sh', ['-c', `pgrep -g ${pid} || true`]).toString().trim() === '', 3000), 'no process left in the group')
+})
+
+t.test('withUrlFromStdin: the URL comes from stdin, byte-exact, in the placeholder\'s place, and is on no command line', async t => {
+  const run = (url: string, args: string[]): string[] => {
+    const line = buildCommand({ argv: withUrlFromStdin(['printf', '%s\\0', ...args]), timeoutSec: 10 })
+    t.notOk(line.includes(url) && url.length > 3, 'the URL is not on the line')
+    return execFileSync('/bin/sh', ['-c', line], { input: url + '\n', encoding: 'utf8' }).split('\0').slice(0, -1)
+  }
+  const url = "rtsp://admin:mn%2F1418!@#$(touch /tmp/fwmaint-pwned)'`id`@127.0.0.1:554/a b?x=1&y=2"
+  t.same(run(url, ['-i', STDIN_URL, '-t', '4']), ['-i', url, '-t', '4'])
+  t.same(run(url, ['a', STDIN_URL, 'b', STDIN_URL]), ['a', url, 'b', url], 'every placeholder')
+  for (const v of HOSTILE.filter(v => v.length < 200 && !v.includes('\n') && !v.includes('\0'))) t.same(run(v, [STDIN_URL, '--']), [v, '--'], JSON.stringify(v))
+  t.throws(() => withUrlFromStdin(['ffmpeg', '-i', 'x']), { name: 'UnsafeArgumentError' }, 'a command without the placeholder is a mistake')
 })

@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb'
+import { Double, Int32, Long, MongoClient } from 'mongodb'
 import { RemoteError } from '../errors.js'
 import { findContainer, published } from '../site/containers.js'
 import { plain } from '../plain-json.js'
@@ -88,15 +88,14 @@ async function closeHandle (h: MongoHandle): Promise<void> {
   await h.tunnel.close()
 }
 
-/** The site's camera inventory, sorted by cctv_ID, as plain JSON. */
-export async function readInventory (site: SiteSession, opts: { commandTimeoutSec: number, timeoutMs: number, maxCameras: number }): Promise<Camera[]> {
+async function query (site: SiteSession, filter: Record<string, unknown>, limit: number, opts: { commandTimeoutSec: number, timeoutMs: number }): Promise<Camera[]> {
   const { database, collection } = site.region.mongo
   const client = await mongoFor(site, opts)
   let docs: Array<Record<string, unknown>>
   try {
     docs = await client.db(database).collection(collection)
-      .find({}, { projection: { _id: 0, cctv_ID: 1, cctv_address: 1, cctv_name: 1, inference_id: 1, url: 1 }, maxTimeMS: opts.timeoutMs })
-      .limit(opts.maxCameras)
+      .find(filter, { projection: { _id: 0, cctv_ID: 1, cctv_address: 1, cctv_name: 1, inference_id: 1, url: 1 }, maxTimeMS: opts.timeoutMs })
+      .limit(limit)
       .toArray()
   } catch (err) {
     // A broken client is not reused: the next request builds a new one.
@@ -106,4 +105,15 @@ export async function readInventory (site: SiteSession, opts: { commandTimeoutSe
     throw new RemoteError(/timed out|Server selection/i.test(msg) ? 'MongoDB: Timeout' : `MongoDB: ${msg}`)
   }
   return docs.map(toCamera).sort(byId)
+}
+
+/** The site's camera inventory, sorted by cctv_ID, as plain JSON. */
+export async function readInventory (site: SiteSession, opts: { commandTimeoutSec: number, timeoutMs: number, maxCameras: number }): Promise<Camera[]> {
+  return await query(site, {}, opts.maxCameras, opts)
+}
+
+/** One camera by its ID (stored as a number or as a string), or undefined. */
+export async function findCamera (site: SiteSession, id: number, opts: { commandTimeoutSec: number, timeoutMs: number }): Promise<Camera | undefined> {
+  // Every numeric BSON type: inventories hold IDs as int32, int64 and double (and some as text).
+  return (await query(site, { cctv_ID: { $in: [new Int32(id), Long.fromNumber(id), new Double(id), String(id)] } }, 1, opts))[0]
 }

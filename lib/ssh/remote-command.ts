@@ -65,3 +65,18 @@ export function stdinFor (cmd: RemoteCommand, password: string | undefined): str
   if (/[\r\n]/.test(password)) throw new UnsafeArgumentError('a password with a line break cannot be given to sudo -S')
   return password + '\n'
 }
+
+/** The placeholder in an argv that `withUrlFromStdin` replaces with the first line of stdin. */
+export const STDIN_URL = '{stdin-url}'
+
+/**
+ * `sh -c <script> fwmaint-url argv…`: reads one line (a camera URL) from stdin and runs argv
+ * with that line in place of STDIN_URL. A camera URL carries credentials: this way it is on
+ * no command line (ps, the audit log, sudo's log), as with the batched probe runner.
+ */
+export function withUrlFromStdin (argv: readonly string[]): string[] {
+  if (!argv.includes(STDIN_URL)) throw new UnsafeArgumentError('no URL placeholder in the command')
+  // The rotate idiom: the for list is expanded once, then each argument is put back (or the URL for the placeholder).
+  const script = `IFS= read -r u || exit 2; for a do shift; if [ "$a" = '${STDIN_URL}' ]; then set -- "$@" "$u"; else set -- "$@" "$a"; fi; done; exec "$@"`
+  return ['sh', '-c', script, 'fwmaint-url', ...argv]
+}

@@ -93,6 +93,8 @@ export interface Reply {
   status: number
   body: any
   headers: Record<string, unknown>
+  /** The body's bytes (an image, a download). */
+  raw: Buffer
 }
 
 /** One browser: keeps its cookies between requests, like the real client. */
@@ -110,7 +112,7 @@ export class Browser {
     for (const c of res.cookies as Array<{ name: string, value: string }>) this.cookies.set(c.name, c.value)
     let body: unknown = res.body
     try { body = JSON.parse(res.body) } catch { /* not JSON */ }
-    return { status: res.statusCode, body, headers: res.headers }
+    return { status: res.statusCode, body, headers: res.headers, raw: res.rawPayload }
   }
 
   get (url: string): Promise<Reply> { return this.request({ method: 'GET', url }) }

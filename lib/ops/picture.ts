@@ -1,0 +1,160 @@
+import pLimit, { type LimitFunction } from 'p-limit'
+import { ContainerNotFoundError, RemoteError } from '../errors.js'
+import { maskKnown } from '../mask.js'
+import { STDIN_URL, withUrlFromStdin } from '../ssh/remote-command.js'
+import type { ContainerInfo } from '../site/containers.js'
+import { SUDO_REFUSED, remoteFailure } from '../site/remote-failure.js'
+import type { ServerConfig } from '../site/regions.js'
+import type { SiteSession } from '../site/session.js'
+import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, safeDecode } from './ffprobe.js'
+import { classify, type HealthStatus } from './health-rows.js'
+
+/*
+ * What a camera sees: one frame (a snapshot), and whether its picture is black or frozen (a
+ * few seconds watched with ffmpeg's blackdetect and freezedetect). Both run ffmpeg inside the
+ * camera's own analysis server's FireWatcher container, the URL on stdin (never on a command
+ * line).
+ */
+
+export interface PictureThresholds {
+  /** Seconds of picture watched per camera. */
+  watchSec: number
+  /** blackdetect pix_th: a pixel darker than this (0–1 of the luma range) is black. */
+  blackPixel: number
+  /** blackdetect pic_th: a frame with at least this share of black pixels is black. */
+  blackRatio: number
+  /** freezedetect n (dB): two frames whose mean difference is under this are the same picture. */
+  freezeNoiseDb: number
+  /** The share of the watched time a camera must be black (or frozen) to be called so. */
+  share: number
+}
+
+/**
+ * Calibrated on the simulated cameras (BENCHMARKS.md §9): a small ball moving over a still
+ * scene differs by ≥ 0.15/255 per frame (never frozen at −60 dB); a still picture at a starved
+ * bitrate differs by up to 0.2/255 at each keyframe, which splits a freeze into 0.9-s pieces
+ * (a 2-s freezedetect window would never see it; a share of the watched time does).
+ */
+export const PICTURE_DEFAULTS: PictureThresholds = { watchSec: 4, blackPixel: 0.10, blackRatio: 0.98, freezeNoiseDb: -60, share: 0.75 }
+
+function inputArgs (scheme: string, socketTimeoutSec: number): string[] {
+  const us = String(socketTimeoutSec * 1_000_000)
+  const args = ['-hide_banner', '-nostdin', '-protocol_whitelist', PROTOCOL_WHITELIST]
+  if (scheme === 'rtmp') args.push('-rw_timeout', us)
+  else args.push('-timeout', us)
+  // TCP for RTSP: a picture is lost to UDP packet loss as grey smears, which would read as motion.
+  if (scheme === 'rtsp' || scheme === 'rtsps') args.push('-rtsp_transport', 'tcp')
+  return args
+}
+
+function siteFailure (what: string, stderr: string, code: number | null): void {
+  if (code !== 0 && /No such container|is not running/.test(stderr)) throw new ContainerNotFoundError()
+  if (code !== 0 && (SUDO_REFUSED.test(stderr) || /permission denied while trying to connect to the Docker daemon|executable file not found/.test(stderr))) {
+    throw remoteFailure(what, stderr, code)
+  }
+}
+
+export interface SnapshotOptions { limitSec: number, maxWidth: number, maxBytes: number, signal?: AbortSignal }
+
+/** A camera that could not give a frame: why (ffmpeg's words, credentials masked), as a 502. */
+export class SnapshotFailedError extends RemoteError {
+  constructor (message: string, readonly status: HealthStatus) { super(message, 502) }
+}
+
+/** One current frame of the camera as a JPEG, at most `maxWidth` wide. */
+export async function snapshot (site: SiteSession, server: ServerConfig, container: ContainerInfo, url: string, opts: SnapshotOptions): Promise<Buffer> {
+  const parsed = checkStreamUrl(url)
+  const secrets = [parsed.password, safeDecode(parsed.password)]
+  const socketTimeout = Math.max(1, opts.limitSec - 2)
+  const started = Date.now()
+  const r = await site.run(server, {
+    argv: ['docker', 'exec', '-i', container.id, ...withUrlFromStdin(['ffmpeg', ...inputArgs(parsed.protocol.replace(':', ''), socketTimeout),
+      '-loglevel', 'error', '-i', STDIN_URL, '-an', '-sn', '-dn', '-frames:v', '1',
+      '-vf', `scale='min(${opts.maxWidth},iw)':-2`, '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1'])],
+    timeoutSec: opts.limitSec,
+    sudo: server.docker.sudo
+  }, { input: s => { s.write(url + '\n'); s.end() }, maxStdoutBytes: opts.maxBytes, maxStderrBytes: 64 * 1024, signal: opts.signal })
+  const stderr = r.stderr.toString('utf8')
+  siteFailure('snapshot', stderr, r.code)
+  const jpeg = r.stdout
+  if (r.truncated) throw new SnapshotFailedError(`the camera's frame is larger than ${opts.maxBytes} bytes`, 'error')
+  if (r.code === 0 && jpeg.length > 4 && jpeg[0] === 0xff && jpeg[1] === 0xd8) return jpeg
+  let text = maskKnown(failureText(stderr, r.code, opts.limitSec).replace(/^ffprobe: /, 'ffmpeg: '), secrets)
+  // As for a probe: a camera that accepts and then says nothing reads as "Invalid data".
+  if (Date.now() - started >= socketTimeout * 1000 && !/timed out/.test(text)) text += `\n(fwmaint: the camera did not answer within ${socketTimeout} s)`
+  throw new SnapshotFailedError(text === '' ? `ffmpeg gave no frame (exit ${String(r.code)})` : text, classify(false, text))
+}
+
+export interface PictureResult {
+  /** `online` when the picture moves and is not black; else `black`/`frozen`; a failure's status when the camera stopped answering. */
+  status: HealthStatus
+  watchedSec: number
+  blackShare: number
+  frozenShare: number
+  /** ffmpeg's reason when it failed (credentials masked). */
+  error: string | null
+}
+
+/** Sums blackdetect's and freezedetect's intervals in ffmpeg's log over `watched` seconds. */
+export function readDetections (log: string, watched: number): { black: number, frozen: number } {
+  let black = 0
+  for (const m of log.matchAll(/black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)/g)) black += Math.max(0, Math.min(watched, Number(m[2])) - Number(m[1]))
+  let frozen = 0
+  let open: number | undefined
+  for (const m of log.matchAll(/lavfi\.freezedetect\.freeze_(start|end):\s*([\d.]+)/g)) {
+    const at = Number(m[2])
+    if (m[1] === 'start') open = at
+    else if (open !== undefined) { frozen += Math.max(0, Math.min(watched, at) - open); open = undefined }
+  }
+  // A freeze still on when the watch ended has no end line.
+  if (open !== undefined) frozen += Math.max(0, watched - open)
+  return { black, frozen }
+}
+
+/** Watches the camera for `watchSec` and says whether its picture is black, frozen or alive. */
+export async function watchPicture (site: SiteSession, server: ServerConfig, container: ContainerInfo, url: string, th: PictureThresholds, opts: { limitSec: number, signal?: AbortSignal }): Promise<PictureResult> {
+  const parsed = checkStreamUrl(url)
+  const secrets = [parsed.password, safeDecode(parsed.password)]
+  const socketTimeout = Math.max(1, opts.limitSec - 3)
+  const limitSec = Math.ceil(th.watchSec + opts.limitSec)
+  const r = await site.run(server, {
+    argv: ['docker', 'exec', '-i', container.id, ...withUrlFromStdin(['ffmpeg', ...inputArgs(parsed.protocol.replace(':', ''), socketTimeout),
+      '-loglevel', 'info', '-nostats', '-progress', 'pipe:1', '-i', STDIN_URL, '-t', String(th.watchSec), '-an', '-sn', '-dn',
+      '-vf', `blackdetect=d=0.5:pix_th=${th.blackPixel}:pic_th=${th.blackRatio},freezedetect=n=${th.freezeNoiseDb}dB:d=0.5`, '-f', 'null', '-'])],
+    timeoutSec: limitSec,
+    sudo: server.docker.sudo
+  }, { input: s => { s.write(url + '\n'); s.end() }, maxStdoutBytes: 256 * 1024, maxStderrBytes: 256 * 1024, signal: opts.signal })
+  const stderr = r.stderr.toString('utf8')
+  siteFailure('picture check', stderr, r.code)
+  // -progress: the last out_time_us is how much picture was actually watched.
+  const times = [...r.stdout.toString('utf8').matchAll(/^out_time_us=(\d+)$/gm)]
+  const watched = times.length === 0 ? 0 : Number(times[times.length - 1][1]) / 1e6
+  if (r.code !== 0 || watched < Math.min(1, th.watchSec / 2)) {
+    const text = maskKnown(failureText(stderr.split('\n').filter(l => !/^\[(blackdetect|freezedetect) @/.test(l) && !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|Press)/.test(l)).join('\n'), r.code, limitSec).replace(/^ffprobe: /, 'ffmpeg: '), secrets)
+    return { status: r.code === 0 ? 'error' : classify(false, text), watchedSec: watched, blackShare: 0, frozenShare: 0, error: text }
+  }
+  const { black, frozen } = readDetections(stderr, watched)
+  const blackShare = black / watched
+  const frozenShare = frozen / watched
+  // A black picture is also a frozen one: black says more.
+  const status: HealthStatus = blackShare >= th.share ? 'black' : frozenShare >= th.share ? 'frozen' : 'online'
+  return { status, watchedSec: watched, blackShare, frozenShare, error: null }
+}
+
+declare module '../site/session.js' {
+  interface SiteSession {
+    /** Per server: the slots snapshots and picture checks share (made on first use). */
+    pictureSlots?: Map<number, LimitFunction>
+  }
+}
+
+/**
+ * The session's per-server limit for ffmpeg work (snapshots, picture checks): `n` at once per
+ * analysis server, as a sweep's probes, so a grid of thumbnails cannot flood a site.
+ */
+export function pictureSlot (site: SiteSession, server: ServerConfig, n: number): LimitFunction {
+  site.pictureSlots ??= new Map()
+  let limit = site.pictureSlots.get(server.n)
+  if (limit === undefined) { limit = pLimit(Math.max(1, n)); site.pictureSlots.set(server.n, limit) }
+  return limit
+}

@@ -1,0 +1,103 @@
+import t from 'tap'
+import { startGateway, type Browser } from './helpers/app.js'
+import { CAMERA_PASSWORD } from '../sim/inventory.js'
+import { readDetections } from '../lib/ops/picture.js'
+
+// Issue 18: what each camera sees. Real ffmpeg (Debian's) inside the simulated FireWatcher
+// containers, on real RTSP cameras (GStreamer): a moving scene with little motion (1, 2), a
+// black picture (7), a frozen one (8) and a frozen one with encoder noise at each keyframe (9).
+
+t.setTimeout(300_000)
+
+const gw = await startGateway(t, {
+  regions: [{ name: '대구', servers: 2, cameras: 12, rtsp: true, picture: true }],
+  env: { SNAPSHOT_TIMEOUT_SECONDS: '6' }
+})
+const region = gw.regions[0]
+const b = gw.browser()
+await b.connect(region)
+
+/** A JPEG's size from its first SOFn marker, or undefined when it is not a whole JPEG. */
+function jpegSize (buf: Buffer): { width: number, height: number } | undefined {
+  if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8 || buf[buf.length - 2] !== 0xff || buf[buf.length - 1] !== 0xd9) return undefined
+  let i = 2
+  while (i + 9 < buf.length) {
+    if (buf[i] !== 0xff) return undefined
+    const marker = buf[i + 1]
+    const len = buf.readUInt16BE(i + 2)
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { height: buf.readUInt16BE(i + 5), width: buf.readUInt16BE(i + 7) }
+    i += 2 + len
+  }
+  return undefined
+}
+
+async function snap (br: Browser, id: number | string): Promise<{ status: number, body: any, raw: Buffer, headers: Record<string, unknown>, ms: number }> {
+  const started = Date.now()
+  const r = await br.get(`/api/cctv_snapshot?cctv_id=${id}`)
+  return { ...r, ms: Date.now() - started }
+}
+
+t.test('a live camera\'s snapshot: a valid JPEG of the camera\'s size (320×240, under SNAPSHOT_MAX_WIDTH), not cached', async t => {
+  const r = await snap(b, 1)
+  t.equal(r.status, 200, JSON.stringify(r.body).slice(0, 200))
+  t.match(r.headers['content-type'], /^image\/jpeg/)
+  t.equal(r.headers['cache-control'], 'no-store')
+  t.same(jpegSize(r.raw), { width: 320, height: 240 })
+})
+
+t.test('behind credentials, through the hop to server 2: the URL (and its password) on no command line', async t => {
+  // The inventory says where a camera is analysed: camera 2's stream, put on server 2 (the URL is never the client's).
+  await region.mongo!.setUrl(11, region.inventory[1].url)
+  t.equal(region.inventory[10].inference_id.slice(0, 4), 'svr2', 'camera 11 is on server 2')
+  const before = region.servers.get(2)!.stats.commands.length
+  const r = await snap(b, 11)
+  t.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300))
+  t.ok(jpegSize(r.raw))
+  const lines = region.servers.get(2)!.stats.commands.slice(before)
+  t.ok(lines.some(l => l.includes('ffmpeg')), 'ffmpeg ran on server 2')
+  t.notOk(lines.some(l => l.includes('rtsp://') || l.includes(CAMERA_PASSWORD)), 'no URL on any command line')
+})
+
+t.test('SNAPSHOT_MAX_WIDTH scales the frame down, keeping its shape', async t => {
+  const small = await startGateway(t, { regions: [{ name: '대구', cameras: 2, rtsp: true }], env: { SNAPSHOT_MAX_WIDTH: '160' } })
+  const sb = small.browser()
+  await sb.connect(small.regions[0])
+  const r = await snap(sb, 1)
+  t.same(jpegSize(r.raw), { width: 160, height: 120 })
+})
+
+t.test('a camera that gives no frame answers its reason in the envelope, within the limit, credentials masked', async t => {
+  const refused = await snap(b, 5)
+  t.equal(refused.status, 502)
+  t.match(refused.body.message, /Connection refused/)
+  const wrong = await snap(b, 3)
+  t.equal(wrong.status, 502)
+  t.match(wrong.body.message, /401|Unauthorized/)
+  t.notOk(JSON.stringify(wrong.body).includes('wrong%21pw'), 'the wrong password is not echoed')
+  const silent = await snap(b, 6)
+  t.equal(silent.status, 502)
+  t.ok(silent.ms < (6 + 4) * 1000, `a silent camera: answered in ${silent.ms} ms (limit 6 s)`)
+  t.match(silent.body.message, /timed out|Timeout|answer/i)
+})
+
+t.test('an unknown camera is 404 camera not found; a bad id 400; no session 400 not connected', async t => {
+  t.same([(await snap(b, 999)).status, (await snap(b, 999)).body], [404, { message: 'camera not found' }])
+  t.equal((await snap(b, 'x1')).status, 400)
+  t.equal((await b.get('/api/cctv_snapshot')).status, 400)
+  const none = await snap(gw.browser(), 1)
+  t.same([none.status, none.body], [400, { message: 'not connected' }])
+})
+
+t.test('readDetections: intervals summed, an open freeze runs to the end of the watch', async t => {
+  const log = [
+    '[blackdetect @ 0x1] black_start:0 black_end:1.5 black_duration:1.5',
+    '[blackdetect @ 0x1] black_start:3 black_end:4.1 black_duration:1.1',
+    '[freezedetect @ 0x2] lavfi.freezedetect.freeze_start: 0',
+    '[freezedetect @ 0x2] lavfi.freezedetect.freeze_duration: 0.9',
+    '[freezedetect @ 0x2] lavfi.freezedetect.freeze_end: 0.9',
+    '[freezedetect @ 0x2] lavfi.freezedetect.freeze_start: 1'
+  ].join('\n')
+  const d = readDetections(log, 4)
+  t.equal(d.black, 2.5, 'black, clipped to the watch')
+  t.equal(Math.round(d.frozen * 10) / 10, 3.9, 'frozen: 0.9 + the open 3 s')
+})
