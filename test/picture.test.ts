@@ -1,5 +1,6 @@
 import t from 'tap'
-import { startGateway, type Browser } from './helpers/app.js'
+import { eventually, startGateway, type Browser } from './helpers/app.js'
+import { expectedStatus } from './helpers/health.js'
 import { CAMERA_PASSWORD } from '../sim/inventory.js'
 import { readDetections } from '../lib/ops/picture.js'
 
@@ -9,9 +10,12 @@ import { readDetections } from '../lib/ops/picture.js'
 
 t.setTimeout(300_000)
 
+process.env.FWMAINT_TEST_PICTURE_PW = 'demo'
 const gw = await startGateway(t, {
   regions: [{ name: '대구', servers: 2, cameras: 12, rtsp: true, picture: true }],
-  env: { SNAPSHOT_TIMEOUT_SECONDS: '6' }
+  env: { SNAPSHOT_TIMEOUT_SECONDS: '6', HEALTH_PROBE_TIMEOUT_SECONDS: '5' },
+  // Monitored with picture checks, ticked by hand below.
+  patch: doc => { doc.regions['대구'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_PICTURE_PW', picture: true } }
 })
 const region = gw.regions[0]
 const b = gw.browser()
@@ -100,4 +104,48 @@ t.test('readDetections: intervals summed, an open freeze runs to the end of the 
   const d = readDetections(log, 4)
   t.equal(d.black, 2.5, 'black, clipped to the watch')
   t.equal(Math.round(d.frozen * 10) / 10, 3.9, 'frozen: 0.9 + the open 3 s')
+})
+
+async function sweep (br: Browser, body: Record<string, unknown>): Promise<any> {
+  const start = await br.post('/api/cctv_health', body)
+  if (start.status !== 202) throw new Error(`sweep did not start: ${JSON.stringify(start.body)}`)
+  await eventually(async () => (await br.get('/api/cctv_health/state')).body.state !== 'running', 120_000, 200)
+  return (await br.get('/api/cctv_health')).body
+}
+
+// Camera 11 streams camera 2's picture since the snapshot test above moved it.
+const PICTURE: Record<number, string> = { 7: 'black', 8: 'frozen', 9: 'frozen', 11: 'online' }
+
+t.test('a sweep with "picture": true: the black camera is black, both frozen ones frozen (encoder noise at keyframes included), the moving ones online (little motion included); the rest as without', async t => {
+  const report = await sweep(b, { picture: true })
+  t.equal(report.picture, true)
+  t.equal(report.results.length, 12)
+  const by = new Map<number, any>(report.results.map((r: any) => [Number(r.cctv_ID), r]))
+  for (const [id, r] of by) {
+    const want = PICTURE[id] ?? expectedStatus(id)
+    t.equal(r.status, want, `camera ${id}: ${want}${r.error === null ? '' : ` (${r.error})`}`)
+  }
+  t.match(by.get(7).error, /black for \d+% of [\d.]+ s/, 'why: how much of the watch was black')
+  t.match(by.get(9).error, /frozen for \d+% of [\d.]+ s/)
+  t.equal(report.summary.by_status.black, 1)
+  t.equal(report.summary.by_status.frozen, 2)
+})
+
+t.test('without "picture", the same cameras are online (they stream): only the picture check tells', async t => {
+  const report = await sweep(b, { ids: [7, 8, 9, 1] })
+  t.equal(report.picture, false)
+  t.same(report.results.map((r: any) => r.status), ['online', 'online', 'online', 'online'])
+})
+
+t.test('a monitor block with picture: true: black and frozen are kept, and count as down', async t => {
+  await gw.app.monitors.get('대구')!.tick()
+  const cams = await gw.app.history.cameras('대구')
+  const status = new Map(cams.map(c => [Number(c.cctv_id), c.status]))
+  t.same([status.get(7), status.get(8), status.get(9), status.get(1)], ['black', 'frozen', 'frozen', 'online'])
+  const down = cams.filter(c => c.status !== 'online').length
+  const fleet = await gw.app.fleet.overview({ all: true })
+  const mine = fleet.regions.find(r => r.region === '대구')!
+  t.equal(mine.down, down, 'the fleet counts them as down')
+  t.same([mine.by_status.black, mine.by_status.frozen], [1, 2])
+  t.ok(down >= 3)
 })

@@ -5,6 +5,7 @@ import pLimit from 'p-limit'
 import { findContainer } from '../site/containers.js'
 import { probe, type ProbeResult } from './ffprobe.js'
 import { RunnerUnavailableError, probeBatch } from './probe-runner.js'
+import { pictureSlot, watchPicture, type PictureThresholds } from './picture.js'
 import { STATUSES, classify, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
 import { parseInferenceId } from '../site/inference-id.js'
 import { readInventory, type Camera } from './inventory.js'
@@ -32,11 +33,21 @@ export interface SweepOptions {
   analyzeMs?: number
   /** Execs at once per server when probing one exec per camera (the SSH channel bound). */
   execConcurrency?: number
+  /** Picture checks (black/frozen) of every online camera, with these thresholds; undefined: none. */
+  picture?: PictureThresholds
+}
+
+type PictureEnv = 'PICTURE_WATCH_SECONDS' | 'PICTURE_BLACK_PIXEL' | 'PICTURE_BLACK_RATIO' | 'PICTURE_FREEZE_NOISE_DB' | 'PICTURE_SHARE'
+
+/** The picture checks' thresholds from the environment (defaults: lib/ops/picture.ts). */
+export function pictureThresholds (env: Pick<Env, PictureEnv>): PictureThresholds {
+  return { watchSec: env.PICTURE_WATCH_SECONDS, blackPixel: env.PICTURE_BLACK_PIXEL, blackRatio: env.PICTURE_BLACK_RATIO, freezeNoiseDb: env.PICTURE_FREEZE_NOISE_DB, share: env.PICTURE_SHARE }
 }
 
 /** A sweep's settings from the environment, today's date read now (the sites' clock). */
-export function sweepOptions (env: Pick<Env, 'HEALTH_RUNNER' | 'HEALTH_ANALYZE_MS' | 'HEALTH_CONCURRENCY' | 'SSH_MAX_CHANNELS' | 'HEALTH_PROBE_TIMEOUT_SECONDS' | 'COMMAND_TIMEOUT_SECONDS' | 'LOG_SEARCH_TIMEOUT_SECONDS' | 'MONGO_TIMEOUT_MS' | 'CCTV_MAX_CAMERAS' | 'HEALTH_FLAP_MIN'>): SweepOptions {
+export function sweepOptions (env: Pick<Env, 'HEALTH_RUNNER' | 'HEALTH_ANALYZE_MS' | 'HEALTH_CONCURRENCY' | 'SSH_MAX_CHANNELS' | 'HEALTH_PROBE_TIMEOUT_SECONDS' | 'COMMAND_TIMEOUT_SECONDS' | 'LOG_SEARCH_TIMEOUT_SECONDS' | 'MONGO_TIMEOUT_MS' | 'CCTV_MAX_CAMERAS' | 'HEALTH_FLAP_MIN' | PictureEnv>, picture = false): SweepOptions {
   return {
+    picture: picture ? pictureThresholds(env) : undefined,
     concurrency: perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS, env.HEALTH_RUNNER),
     probeTimeoutSec: env.HEALTH_PROBE_TIMEOUT_SECONDS,
     commandTimeoutSec: env.COMMAND_TIMEOUT_SECONDS,
@@ -108,8 +119,12 @@ export class HealthSweep extends EventEmitter {
   private followers = 0
   private abandonTimer: NodeJS.Timeout | undefined
 
+  /** Whether online cameras' pictures are watched too (black/frozen). */
+  readonly picture: boolean
+
   constructor (private readonly site: SiteSession, private readonly filter: SweepFilter, private readonly opts: SweepOptions) {
     super()
+    this.picture = opts.picture !== undefined
     this.setMaxListeners(100)
   }
 
@@ -204,6 +219,13 @@ export class HealthSweep extends EventEmitter {
   }
 
   private async sweepServer (server: ServerConfig | null, targets: Target[]): Promise<void> {
+    // A picture sweep watches each camera the probe found online, as soon as it is found.
+    const pictures: Array<Promise<void>> = []
+    await this.probeServer(server, targets, pictures)
+    await Promise.all(pictures)
+  }
+
+  private async probeServer (server: ServerConfig | null, targets: Target[], pictures: Array<Promise<void>>): Promise<void> {
     const cameras = targets.map(t => t.camera)
     if (server === null) {
       for (const c of cameras) this.record(c, null, { status: 'error', error: `inference_id ${String(c.inference_id)} is not a server of this region` })
@@ -230,7 +252,7 @@ export class HealthSweep extends EventEmitter {
       const v = p.summary.streams.find(s => s.type === 'video')
       const status = classify(p.reachable, p.message)
       const e = extra(c)
-      this.record(c, server, {
+      const row = {
         status,
         flapping: status === 'online' && e.reconnects_today >= this.opts.flapMin,
         codec: v?.codec ?? null,
@@ -240,7 +262,23 @@ export class HealthSweep extends EventEmitter {
         error: status === 'online' ? null : lastLine(p.message),
         probe_ms: ms,
         ...e
-      })
+      }
+      const th = this.opts.picture
+      if (status !== 'online' || th === undefined) { this.record(c, server, row); return }
+      const slot = pictureSlot(this.site, server, this.opts.execConcurrency ?? this.opts.concurrency)
+      pictures.push(slot(async () => {
+        if (signal.aborted) return
+        const started = Date.now()
+        try {
+          const pic = await this.site.onServer(server, async () => await watchPicture(this.site, server, container, c.url!, th, { limitSec: this.opts.probeTimeoutSec, signal }))
+          if (signal.aborted) return
+          const seen = pic.status === 'online' ? null : pic.error ?? `${pic.status === 'black' ? 'black' : 'frozen'} for ${Math.round((pic.status === 'black' ? pic.blackShare : pic.frozenShare) * 100)}% of ${pic.watchedSec.toFixed(1)} s`
+          this.record(c, server, { ...row, status: pic.status, flapping: pic.status === 'online' && row.flapping, error: seen === null ? null : lastLine(seen), probe_ms: ms + Date.now() - started })
+        } catch (err) {
+          if (signal.aborted) return
+          this.record(c, server, { ...row, status: 'error', flapping: false, error: maskSecrets((err as Error).message), probe_ms: ms + Date.now() - started })
+        }
+      }))
     }
     let todo: Camera[] = []
     for (const c of cameras) {

@@ -50,8 +50,8 @@ export class RecordingSweepHistory extends InMemorySweepHistory {
 }
 
 export interface SweepsOptions {
-  /** The sweep's settings, read when a sweep starts (`today` moves with the clock). */
-  sweep: () => SweepOptions
+  /** The sweep's settings, read when a sweep starts (`today` moves with the clock); `picture`: with picture checks. */
+  sweep: (picture: boolean) => SweepOptions
   /** Re-probes queued at once per session (the per-server limit). */
   reprobeLimit: number
   history: (site: SiteSession) => SweepHistory
@@ -89,9 +89,9 @@ export class Sweeps {
    * matches nothing is a 400 and the latest result stays. 409 while one runs. `onEnd` is
    * called once when it has ended, whatever the outcome.
    */
-  async start (filter: SweepFilter, onEnd?: (sweep: HealthSweep) => void): Promise<HealthSweep> {
+  async start (filter: SweepFilter, onEnd?: (sweep: HealthSweep) => void, picture = false): Promise<HealthSweep> {
     this.refuseWhileRunning()
-    const sweep = new HealthSweep(this.site, filter, this.opts.sweep())
+    const sweep = new HealthSweep(this.site, filter, this.opts.sweep(picture))
     const previous = this.current
     this.current = sweep
     try {
@@ -123,7 +123,8 @@ export class Sweeps {
    */
   async reprobe (id: number | string, signal: AbortSignal): Promise<CameraHealth> {
     this.refuseWhileRunning()
-    const one = new HealthSweep(this.site, { ids: [id] }, this.opts.sweep())
+    // As the latest sweep looked: with picture checks if it had them.
+    const one = new HealthSweep(this.site, { ids: [id] }, this.opts.sweep(this.history.latest()?.picture ?? false))
     const gone = (): void => { one.cancel() }
     signal.addEventListener('abort', gone, { once: true })
     try {

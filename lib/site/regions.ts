@@ -50,7 +50,8 @@ const MonitorSchema = Type.Object({
   cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120, description: 'cron expression (seconds optional), Asia/Seoul unless TZ is set' })),
   id: NonEmpty,
   password_file: Type.Optional(NonEmpty),
-  password_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }))
+  password_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+  picture: Type.Optional(Type.Boolean({ description: 'also watch each online camera\'s picture (black, frozen); adds PICTURE_WATCH_SECONDS per camera' }))
 }, { additionalProperties: false })
 
 const Duration = Type.String({ pattern: '^[1-9][0-9]{0,5}(s|m|h|d)$', description: 'a duration, e.g. 30m, 4h, 1d' })
@@ -161,6 +162,8 @@ export interface MonitorConfig {
   id: string
   /** Read from password_file or password_env at start-up; never logged or answered. */
   password: string
+  /** Picture checks in every scheduled sweep (black, frozen). */
+  picture: boolean
 }
 
 /** When a camera (or a region) alerts: the global rules with the region's overrides. */
@@ -319,7 +322,8 @@ function monitorConfig (m: Static<typeof MonitorSchema>, fail: (field: string, m
     everyMs: every === undefined ? undefined : Number(every[1]) * UNIT_MS[every[2] as keyof typeof UNIT_MS],
     cron: m.cron,
     id: m.id,
-    password: password!
+    password: password!,
+    picture: m.picture === true
   }
 }
 

@@ -28,7 +28,7 @@ export default fp(async (fastify) => {
     if (m === undefined) continue
     const monitor = new RegionMonitor(region, {
       connect: async (r, login, who) => await fastify.sites.connect(r, login, who),
-      sweepOptions: () => sweepOptions(env),
+      sweepOptions: () => sweepOptions(env, m.picture),
       store: fastify.history,
       gateway,
       alerting: () => ({ rules: region.alerts, channels: fastify.channelsOf(region).map(c => c.name), windows: region.maintenance }),

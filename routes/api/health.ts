@@ -17,6 +17,7 @@ function report (s: HealthSweep): Record<string, unknown> {
     started_at: s.startedAt.toISOString(),
     finished_at: s.finishedAt?.toISOString() ?? null,
     done: s.done,
+    picture: s.picture,
     total: s.total,
     ...(s.failure === null ? {} : { failure: s.failure }),
     summary: s.summary(),
@@ -28,7 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config
   const limit = perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS)
   const options: SweepsOptions = {
-    sweep: () => sweepOptions(env),
+    sweep: picture => sweepOptions(env, picture),
     reprobeLimit: limit,
     history: site => new RecordingSweepHistory(site, fastify.history, err => { fastify.log.warn({ err: { message: err.message }, region: site.region.name }, 'health sweep not kept in the history') })
   }
@@ -43,16 +44,18 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         servers: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 99 }), { maxItems: 99 })),
         l2: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
         l3: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-        ids: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]), { minItems: 1, maxItems: 100_000 }))
+        ids: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]), { minItems: 1, maxItems: 100_000 })),
+        picture: Type.Optional(Type.Boolean({ description: 'also watch each online camera for a few seconds: black and frozen pictures are statuses of their own' }))
       }, { additionalProperties: false }),
       response: { 202: Type.Object({ message: Type.String(), state: Type.String() }), ...errors(400, 409) }
     }
   }, async (request, reply) => {
     const site = request.requireSite()
     const log = request.log
-    await sweeps(site).start(request.body, sweep => {
+    const { picture, ...filter } = request.body
+    await sweeps(site).start(filter, sweep => {
       log.info({ region: site.region.name, state: sweep.state, done: sweep.done, total: sweep.total, summary: sweep.summary().by_status }, 'health sweep ended')
-    })
+    }, picture === true)
     return await reply.code(202).send({ message: 'health sweep started', state: 'running' })
   })
 
