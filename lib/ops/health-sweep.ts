@@ -219,13 +219,17 @@ export class HealthSweep extends EventEmitter {
   }
 
   private async sweepServer (server: ServerConfig | null, targets: Target[]): Promise<void> {
-    // A picture sweep watches each camera the probe found online, as soon as it is found.
-    const pictures: Array<Promise<void>> = []
+    // A picture sweep then watches each camera the probe found online: after the probes, not
+    // beside them, so the server's limit holds for both (ffmpeg decoding next to the probes
+    // made healthy cameras time out on a small site, BENCHMARKS.md §9).
+    const pictures: Array<() => Promise<void>> = []
     await this.probeServer(server, targets, pictures)
-    await Promise.all(pictures)
+    if (server === null || pictures.length === 0) return
+    const slot = pictureSlot(this.site, server, this.opts.execConcurrency ?? this.opts.concurrency)
+    await Promise.all(pictures.map(async check => { await slot(check) }))
   }
 
-  private async probeServer (server: ServerConfig | null, targets: Target[], pictures: Array<Promise<void>>): Promise<void> {
+  private async probeServer (server: ServerConfig | null, targets: Target[], pictures: Array<() => Promise<void>>): Promise<void> {
     const cameras = targets.map(t => t.camera)
     if (server === null) {
       for (const c of cameras) this.record(c, null, { status: 'error', error: `inference_id ${String(c.inference_id)} is not a server of this region` })
@@ -265,8 +269,7 @@ export class HealthSweep extends EventEmitter {
       }
       const th = this.opts.picture
       if (status !== 'online' || th === undefined) { this.record(c, server, row); return }
-      const slot = pictureSlot(this.site, server, this.opts.execConcurrency ?? this.opts.concurrency)
-      pictures.push(slot(async () => {
+      pictures.push(async () => {
         if (signal.aborted) return
         const started = Date.now()
         try {
@@ -278,7 +281,7 @@ export class HealthSweep extends EventEmitter {
           if (signal.aborted) return
           this.record(c, server, { ...row, status: 'error', flapping: false, error: maskSecrets((err as Error).message), probe_ms: ms + Date.now() - started })
         }
-      }))
+      })
     }
     let todo: Camera[] = []
     for (const c of cameras) {
