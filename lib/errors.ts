@@ -105,3 +105,7 @@ export class ChannelNotFoundError extends ApiError {
 export class WindowNotFoundError extends ApiError {
   constructor () { super(404, 'maintenance window not found') }
 }
+
+export class ThumbnailNotFoundError extends ApiError {
+  constructor () { super(404, 'no frame was kept with that change') }
+}

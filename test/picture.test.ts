@@ -149,3 +149,19 @@ t.test('a monitor block with picture: true: black and frozen are kept, and count
   t.same([mine.by_status.black, mine.by_status.frozen], [1, 2])
   t.ok(down >= 3)
 })
+
+t.test('the frame taken when a camera changed to black or frozen is kept with the change, and served', async t => {
+  const story = (await b.get('/api/monitor/%EB%8C%80%EA%B5%AC/cameras/7')).body
+  const change = story.changes.find((c: any) => c.to_status === 'black')
+  t.ok(change, 'camera 7 changed to black')
+  t.match(change.thumbnail_url, /^\/api\/monitor\/.+\/cameras\/7\/thumbnail\?at=\d+$/)
+  const r = await b.get(change.thumbnail_url)
+  t.equal(r.status, 200)
+  t.match(r.headers['content-type'], /^image\/jpeg/)
+  t.same(jpegSize(r.raw), { width: 320, height: 240 }, 'a whole JPEG, at most 320 wide')
+  const online = (await b.get('/api/monitor/%EB%8C%80%EA%B5%AC/cameras/1')).body
+  t.notOk(online.changes.some((c: any) => c.thumbnail_url !== undefined), 'no frame kept for anything else')
+  t.equal((await b.get(change.thumbnail_url.replace(/at=\d+/, 'at=1'))).status, 404)
+  const other = gw.browser()
+  t.equal((await other.get(change.thumbnail_url)).status, 401, 'no session, no token: 401')
+})

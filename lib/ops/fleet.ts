@@ -143,7 +143,7 @@ export class Fleet {
       from: iso(from)!,
       to: iso(to)!,
       camera: state === undefined ? null : cameraView(state, now),
-      changes: story.changes.map(changeView),
+      changes: story.changes.map(c => ({ ...changeView(c), ...(c.thumbnail === true ? { thumbnail_url: `/api/monitor/${encodeURIComponent(region)}/cameras/${encodeURIComponent(cctvId)}/thumbnail?at=${c.at}` } : {}) })),
       daily: story.daily.map(d => ({ day: d.day, up: d.up, total: d.total, uptime: d.total === 0 ? null : d.up / d.total, reconnects: d.reconnects }))
     }
   }

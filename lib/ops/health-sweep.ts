@@ -5,7 +5,7 @@ import pLimit from 'p-limit'
 import { findContainer } from '../site/containers.js'
 import { probe, type ProbeResult } from './ffprobe.js'
 import { RunnerUnavailableError, probeBatch } from './probe-runner.js'
-import { pictureSlot, watchPicture, type PictureThresholds } from './picture.js'
+import { pictureSlot, snapshot, watchPicture, type PictureThresholds } from './picture.js'
 import { STATUSES, classify, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
 import { parseInferenceId } from '../site/inference-id.js'
 import { readInventory, type Camera } from './inventory.js'
@@ -121,6 +121,8 @@ export class HealthSweep extends EventEmitter {
 
   /** Whether online cameras' pictures are watched too (black/frozen). */
   readonly picture: boolean
+  /** A frame of each camera the picture check found black or frozen, by cctv_ID (the monitor keeps it with the change). */
+  readonly frames = new Map<string, Buffer>()
 
   constructor (private readonly site: SiteSession, private readonly filter: SweepFilter, private readonly opts: SweepOptions) {
     super()
@@ -275,6 +277,11 @@ export class HealthSweep extends EventEmitter {
         try {
           const pic = await this.site.onServer(server, async () => await watchPicture(this.site, server, container, c.url!, th, { limitSec: this.opts.probeTimeoutSec, signal }))
           if (signal.aborted) return
+          if (pic.status === 'black' || pic.status === 'frozen') {
+            // What the camera saw: small, and best effort (the status stands without it).
+            const frame = await snapshot(this.site, server, container, c.url!, { limitSec: this.opts.probeTimeoutSec, maxWidth: 320, maxBytes: 256 * 1024, signal }).catch(() => undefined)
+            if (frame !== undefined) this.frames.set(String(c.cctv_ID), frame)
+          }
           const seen = pic.status === 'online' ? null : pic.error ?? `${pic.status === 'black' ? 'black' : 'frozen'} for ${Math.round((pic.status === 'black' ? pic.blackShare : pic.frozenShare) * 100)}% of ${pic.watchedSec.toFixed(1)} s`
           this.record(c, server, { ...row, status: pic.status, flapping: pic.status === 'online' && row.flapping, error: seen === null ? null : lastLine(seen), probe_ms: ms + Date.now() - started })
         } catch (err) {

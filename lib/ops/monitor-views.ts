@@ -50,7 +50,15 @@ export interface RegionOverview {
   uptime_days: DayView[]
 }
 
-export interface ChangeView { cctv_id: string, at: string, kind: string, from_status: string | null, to_status: string }
+export interface ChangeView {
+  cctv_id: string
+  at: string
+  kind: string
+  from_status: string | null
+  to_status: string
+  /** Where the frame the monitor kept with a change to black/frozen is (GET, image/jpeg). */
+  thumbnail_url?: string
+}
 
 export interface CameraStory {
   region: string

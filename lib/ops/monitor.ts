@@ -82,7 +82,7 @@ export class RegionMonitor {
       const sweep = this.sweep = new HealthSweep(site, {}, this.deps.sweepOptions())
       await sweep.run()
       const state = sweep.state === 'running' ? 'cancelled' : sweep.state
-      await this.keep({ startedAt, finishedAt: (sweep.finishedAt ?? new Date()).getTime(), state, failure: sweep.failure, total: sweep.total, results: sweep.results })
+      await this.keep({ startedAt, finishedAt: (sweep.finishedAt ?? new Date()).getTime(), state, failure: sweep.failure, total: sweep.total, results: sweep.results, thumbnails: sweep.frames })
     } catch (err) {
       if (this.stopped) return
       await this.keep({ startedAt, finishedAt: Date.now(), state: 'failed', failure: maskSecrets((err as Error).message), total: 0, results: [] })
@@ -94,7 +94,7 @@ export class RegionMonitor {
     }
   }
 
-  private async keep (s: { startedAt: number, finishedAt: number, state: 'done' | 'cancelled' | 'failed' | 'skipped', failure: string | null, total: number, results: HealthSweep['results'] }): Promise<void> {
+  private async keep (s: { startedAt: number, finishedAt: number, state: 'done' | 'cancelled' | 'failed' | 'skipped', failure: string | null, total: number, results: HealthSweep['results'], thumbnails?: ReadonlyMap<string, Buffer> }): Promise<void> {
     await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, gateway: this.deps.gateway, alerting: this.deps.alerting?.(), ...s })
     this.deps.kept?.()
     this.deps.log({ region: this.region.name, state: s.state, done: s.results.length, total: s.total, ms: s.finishedAt - s.startedAt, ...(s.failure === null ? {} : { failure: s.failure }) })

@@ -44,7 +44,8 @@ export class RecordingSweepHistory extends InMemorySweepHistory {
       state: sweep.state === 'running' ? 'cancelled' : sweep.state,
       failure: sweep.failure,
       total: sweep.total,
-      results: sweep.results
+      results: sweep.results,
+      thumbnails: sweep.frames
     }).catch(this.onError)
   }
 }

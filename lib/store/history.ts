@@ -31,6 +31,8 @@ export interface SweepRecord {
   gateway?: string
   /** A scheduled sweep's alert rules, the region's channels and its configured windows (issue 16). */
   alerting?: Alerting
+  /** Frames of black/frozen cameras by cctv_ID: kept with the change when the camera changed to that status. */
+  thumbnails?: ReadonlyMap<string, Buffer>
 }
 
 export interface Alerting {
@@ -68,7 +70,7 @@ export interface RegionSummary {
   lastDoneAt: number | null
 }
 
-export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string }
+export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string, thumbnail?: boolean }
 
 /** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500
@@ -206,6 +208,12 @@ export class HistoryStore {
           }))).execute()
       }
       for (let i = 0; i < changes.length; i += CHUNK) await tx.insertInto('changes').values(changes.slice(i, i + CHUNK)).execute()
+      for (const c of changes) {
+        const jpeg = s.thumbnails?.get(c.cctv_id)
+        if (jpeg !== undefined && (c.to_status === 'black' || c.to_status === 'frozen') && c.kind !== 'flapping' && c.kind !== 'steady') {
+          await tx.insertInto('thumbnails').values({ region: s.region, cctv_id: c.cctv_id, at: c.at, jpeg }).onConflict(oc => oc.doNothing()).execute()
+        }
+      }
       const results = s.results.map(r => ({ sweep_id: sweepId, region: s.region, cctv_id: String(r.cctv_ID), at, status: r.status, flapping: r.flapping ? 1 : 0, probe_ms: Math.round(r.probe_ms), error: r.error }))
       for (let i = 0; i < results.length; i += CHUNK) await tx.insertInto('results').values(results.slice(i, i + CHUNK)).execute()
       const daily = s.results.map(r => ({ region: s.region, cctv_id: String(r.cctv_ID), day, up: r.status === 'online' ? 1 : 0, total: 1, reconnects: r.reconnects_today }))
@@ -313,7 +321,15 @@ export class HistoryStore {
     const daily = await this.db.selectFrom('daily').select(['day', 'up', 'total', 'reconnects'])
       .where('region', '=', region).where('cctv_id', '=', cctvId).where('day', '>=', kstDay(new Date(from))).where('day', '<=', kstDay(new Date(to)))
       .orderBy('day').execute()
-    return { changes, daily }
+    const kept = new Set((await this.db.selectFrom('thumbnails').select('at')
+      .where('region', '=', region).where('cctv_id', '=', cctvId).where('at', '>=', from).where('at', '<=', to).execute()).map(r => Number(r.at)))
+    return { changes: changes.map(c => kept.has(Number(c.at)) ? { ...c, thumbnail: true } : c), daily }
+  }
+
+  /** The frame kept with a camera's change to black or frozen at `at` (ms), or undefined. */
+  async thumbnail (region: string, cctvId: string, at: number): Promise<Buffer | undefined> {
+    const r = await this.db.selectFrom('thumbnails').select('jpeg').where('region', '=', region).where('cctv_id', '=', cctvId).where('at', '=', at).executeTakeFirst()
+    return r === undefined ? undefined : Buffer.from(r.jpeg)
   }
 
   /** One camera's latest state, or undefined when no sweep of the region has seen it. */
@@ -407,6 +423,7 @@ export class HistoryStore {
     const d = await this.db.deleteFrom('daily').where('day', '<', kstDay(new Date(now - days * DAY_MS))).executeTakeFirst()
     const h = await this.db.deleteFrom('hourly').where('hour', '<', now - rawDays * DAY_MS).executeTakeFirst()
     await this.db.deleteFrom('region_daily').where('day', '<', kstDay(new Date(now - days * DAY_MS))).executeTakeFirst()
+    await this.db.deleteFrom('thumbnails').where('at', '<', now - days * DAY_MS).executeTakeFirst()
     await this.db.deleteFrom('monitor_ticks').where('claimed_at', '<', now - rawDays * DAY_MS).executeTakeFirst()
     return { results: Number(r.numDeletedRows), hourly: Number(h.numDeletedRows), daily: Number(d.numDeletedRows) }
   }

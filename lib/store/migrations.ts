@@ -188,5 +188,18 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         .execute()
       await db.schema.createIndex('maintenance_region').on('maintenance').columns(['region', 'ended_at']).execute()
     }
+  },
+  {
+    // Picture health (issue 18): the frame the monitor took when a camera changed to black or frozen.
+    name: '005-thumbnails',
+    up: async (db, dialect) => {
+      await db.schema.createTable('thumbnails')
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('at', 'bigint', c => c.notNull())
+        .addColumn('jpeg', dialect === 'postgres' ? 'bytea' : 'blob', c => c.notNull())
+        .addPrimaryKeyConstraint('thumbnails_pk', ['region', 'cctv_id', 'at'])
+        .execute()
+    }
   }
 ]

@@ -169,6 +169,15 @@ export interface MaintenanceTable {
   ended_at: number | null
 }
 
+/** What a camera saw when it changed to black or frozen (issue 18): a small JPEG. */
+export interface ThumbnailsTable {
+  region: string
+  cctv_id: string
+  /** The change's time (ms), as in `changes.at`. */
+  at: number
+  jpeg: Buffer
+}
+
 export interface Schema {
   sweeps: SweepsTable
   camera_state: CameraStateTable
@@ -184,4 +193,5 @@ export interface Schema {
   deliveries: DeliveriesTable
   delivery_attempts: DeliveryAttemptsTable
   maintenance: MaintenanceTable
+  thumbnails: ThumbnailsTable
 }

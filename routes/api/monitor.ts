@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { lastEvening, parseKstTime } from '../../lib/clock.js'
-import { BadRequestError, CameraNotFoundError } from '../../lib/errors.js'
+import { BadRequestError, CameraNotFoundError, ThumbnailNotFoundError } from '../../lib/errors.js'
 import { RegionName, errors } from './schemas.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
@@ -40,7 +40,8 @@ const Change = Type.Object({
   at: Type.String(),
   kind: Type.String({ description: 'down | up | status (another down status) | flapping | steady' }),
   from_status: Nullable(Type.String()),
-  to_status: Type.String()
+  to_status: Type.String(),
+  thumbnail_url: Type.Optional(Type.String({ description: 'the frame the monitor kept when the camera changed to black or frozen' }))
 })
 
 const Day = Type.Object({ day: Type.String(), up: Type.Integer(), total: Type.Integer(), uptime: Nullable(Type.Number()), reconnects: Type.Optional(Type.Integer()) })
@@ -139,6 +140,22 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const story = await fleet.camera(region, String(Number(id)), from, to, now)
     if (story === undefined) throw new CameraNotFoundError()
     return story
+  })
+
+  fastify.get('/monitor/:region/cameras/:id/thumbnail', {
+    schema: {
+      summary: 'The frame the monitor kept when the camera changed to black or frozen at `at` (ms since the epoch), as JPEG',
+      params: Type.Object({ region: RegionName, id: Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' }) }),
+      querystring: Type.Object({ at: Type.String({ pattern: '^[0-9]{1,15}$' }) }, { additionalProperties: false }),
+      response: { 200: Type.Any({ description: 'image/jpeg' }), ...errors(400, 401, 403, 404) }
+    }
+  }, async (request, reply) => {
+    const { region, id } = request.params
+    request.requireRegionView(region)
+    const jpeg = await fastify.history.thumbnail(region, String(Number(id)), Number(request.query.at))
+    if (jpeg === undefined) throw new ThumbnailNotFoundError()
+    // Kept frames never change: a browser may keep them (private: they are the operator's region's).
+    return await reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(jpeg)
   })
 
   fastify.get('/monitor/:region/changes', {

@@ -57,6 +57,7 @@ const rules: Rule[] = [
   [/^container not found$/, () => 'FireWatcher 컨테이너를 찾을 수 없습니다.'],
   [/^(\/\S*): No such file or directory$/, m => `로그 파일이 없습니다: ${m[1]}`],
   [/^camera not found$/, () => '카메라를 찾을 수 없습니다.'],
+  [/^no frame was kept with that change$/, () => '그 변화 때 남긴 화면이 없습니다.'],
   [/^channel not found$/, () => '알림 채널을 찾을 수 없습니다.'],
   [/^maintenance window not found$/, () => '점검 시간을 찾을 수 없습니다.'],
   [/^HLS tunnel not found$/, () => '실시간 영상 연결(HLS 터널)이 없습니다. 다시 연결하세요.'],
