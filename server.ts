@@ -76,7 +76,7 @@ try {
     }
     // The demo is monitored too (every 5 min), as the demo user: its history fills as it runs.
     process.env.FWMAINT_DEMO_MONITOR_PASSWORD = DEMO_USER.password
-    regions = parseRegions({ regions: { [site.name]: { ...site.entry, monitor: { every: '5m', id: DEMO_USER.username, password_env: 'FWMAINT_DEMO_MONITOR_PASSWORD' } } } }, 'built-in demo region')
+    regions = parseRegions({ regions: { [site.name]: { ...site.entry, monitor: { every: '5m', id: DEMO_USER.username, password_env: 'FWMAINT_DEMO_MONITOR_PASSWORD', picture: true } } } }, 'built-in demo region')
     // The simulated site makes new host keys when its folder is new: keep its identities with it.
     if (process.env.KNOWN_HOSTS_FILE === undefined) env.KNOWN_HOSTS_FILE = path.join(site.root, 'known_hosts.json')
     log.warn(`REGIONS_FILE is not set: serving the built-in demo region ${site.name} backed by a simulated site at ${site.server1.host}:${site.server1.port}. Log in with SSH id: ${DEMO_USER.username} password: ${DEMO_USER.password}`)

@@ -23,11 +23,12 @@ const hookSecret = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwconsole-')), 
 writeFileSync(hookSecret, 'console-hook-secret')
 chmodSync(hookSecret, 0o600)
 const gw = await startGateway(t, {
-  regions: [{ name: '데모', cameras: 60, logs: true, rtsp: true, hls: true }],
+  // Cameras 7-9 stream a black and two frozen pictures (issue 18).
+  regions: [{ name: '데모', cameras: 60, logs: true, rtsp: true, hls: true, picture: true }],
   patch: doc => {
     doc.notify = [{ type: 'webhook', name: 'ops-hook', url: receiver.url('/hook'), secret_file: hookSecret }]
     // Monitored, ticked by hand by the fleet test below.
-    doc.regions['데모'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_CONSOLE_PW' }
+    doc.regions['데모'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_CONSOLE_PW', picture: true }
   }
 })
 const origin = await gw.origin()
@@ -316,7 +317,7 @@ t.test('health: a sweep streams progress to the total, down cameras first, statu
   t.equal(rows.length, 60, 'a row per camera')
   const firstOnline = rows.findIndex(r => r[1] === 'online')
   t.ok(firstOnline > 0 && rows.slice(firstOnline).every(r => r[1] === 'online'), 'down cameras first, online ones last')
-  t.same(rows.filter(([id, st]) => st !== expectedStatus(id)), [], 'every camera shows the status of its simulated behaviour')
+  t.same(rows.filter(([id, st]) => st !== expectedStatus(id, { region: true })), [], 'every camera shows the status of its simulated behaviour')
   await shot(page, '12-health')
 
   const timeouts = rows.filter(r => r[1] === 'timeout').map(r => r[0])
@@ -472,6 +473,33 @@ t.test('the new screens at 1366×768, 390×844 and 2560×1440: fleet, a region\'
       await shot(page, `21-${name}-${w}`)
     }
   }
+})
+
+t.test('picture health: the grid shows what each camera sees (lazy, a few at a time), a dead one its reason; the black camera\'s story keeps the frame it showed then', async t => {
+  const { page } = await loggedIn(t, 1366, 768)
+  const snaps: string[] = []
+  page.on('request', r => { if (r.url().includes('/api/cctv_snapshot')) snaps.push(r.url()) })
+  await page.locator('[data-test=nav-grid]').click()
+  await page.waitForURL(origin + '/grid')
+  await page.locator('[data-test=grid] li[data-cctv="1"] [data-test=snapshot-img]').waitFor({ timeout: 30_000 })
+  t.ok(await page.locator('[data-test=grid] li[data-cctv="1"] img').evaluate(img => (img as HTMLImageElement).naturalWidth === 320), 'camera 1: a 320-px frame')
+  await page.locator('[data-test=grid] li[data-cctv="5"] [data-test=snapshot-error]').waitFor({ timeout: 30_000 })
+  t.match(await page.locator('[data-test=grid] li[data-cctv="5"] [data-test=snapshot-error]').textContent(), /Connection refused|연결/, 'a dead camera: its reason in its card')
+  t.equal(await page.locator('[data-test=grid] li[data-cctv="7"] [data-test=grid-status]').textContent(), '검은 화면', 'the monitor\'s status on the black camera\'s card')
+  await page.waitForTimeout(500)
+  t.ok(snaps.length < 60, `lazy: ${snaps.length} of 60 frames asked for, those in view`)
+  await page.locator('[data-test=grid] li[data-cctv="7"] [data-test=snapshot-img]').waitFor({ timeout: 30_000 })
+  await shot(page, '23-grid')
+  await page.locator('[data-test=grid-search]').fill('화면')
+  await page.waitForURL(/q=/)
+  t.same(await page.locator('[data-test=grid] li').evaluateAll(lis => lis.map(li => li.getAttribute('data-cctv'))), ['7', '8', '9'], 'the search filters the grid (and is in the URL)')
+
+  await page.goto(origin + '/camera/7')
+  await page.locator('[data-test=story-kept]').first().waitFor()
+  t.ok(await page.locator('[data-test=story-kept]').first().evaluate(img => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the frame kept with the change to black')
+  t.ok(await page.locator('[data-test=story-changes] li[data-to=black]').count() >= 1)
+  await page.locator('[data-test=story-snapshot] [data-test=snapshot-img]').waitFor({ timeout: 30_000 })
+  await shot(page, '24-story-black')
 })
 
 t.test('rough edge 7: the camera picker is searchable (by ID, name, address, URL), not a list of every camera', async t => {

@@ -44,7 +44,7 @@ function sample (literal: string): string {
 function produced (): Array<{ where: string, message: string }> {
   const found: Array<{ where: string, message: string }> = []
   for (const { file, text } of sources()) {
-    for (const m of text.matchAll(/new (RemoteError|BadRequestError|BadMonitorTokenError)\((`[^`]*`|'(?:[^'\\]|\\.)*')/g)) found.push({ where: `${file}: new ${m[1]}`, message: sample(m[2]) })
+    for (const m of text.matchAll(/new (RemoteError|BadRequestError|BadMonitorTokenError|SnapshotFailedError)\((`[^`]*`|'(?:[^'\\]|\\.)*')/g)) found.push({ where: `${file}: new ${m[1]}`, message: sample(m[2]) })
     for (const m of text.matchAll(/remoteFailure\('([^']+)'/g)) {
       for (const tail of ['sudo refused the session password', 'Timeout', 'grep: /x: Permission denied']) found.push({ where: `${file}: remoteFailure`, message: `${m[1]}: ${tail}` })
     }
@@ -97,6 +97,7 @@ t.test('the gateway\'s frame is translated, a remote tool\'s own words are kept 
   t.equal(serverLinesKo('rtsp://h/x: Invalid data found when processing input\n(fwmaint: the camera did not answer within 8 s)'),
     'rtsp://h/x: Invalid data found when processing input\n(카메라가 8초 안에 응답하지 않았습니다)', 'the note under ffprobe\'s line: the issue\'s example')
   t.equal(serverTextKo(failureText('', 124, 12)), '카메라가 12초 안에 응답하지 않았습니다 (시간 초과).')
+  t.equal(serverTextKo('black for 100% of 4.0 s'), '검은 화면: 4.0초 동안 지켜본 시간의 100%', 'a picture check\'s reason')
 })
 
 t.test('schema validation messages (Ajv\'s forms, as the error handler words them) are in Korean', async t => {

@@ -323,7 +323,9 @@ export class HistoryStore {
       .orderBy('day').execute()
     const kept = new Set((await this.db.selectFrom('thumbnails').select('at')
       .where('region', '=', region).where('cctv_id', '=', cctvId).where('at', '>=', from).where('at', '<=', to).execute()).map(r => Number(r.at)))
-    return { changes: changes.map(c => kept.has(Number(c.at)) ? { ...c, thumbnail: true } : c), daily }
+    // The frame belongs to the change to black/frozen, not to a flapping change at the same time.
+    const withFrame = (c: Change): boolean => kept.has(Number(c.at)) && (c.to_status === 'black' || c.to_status === 'frozen') && c.kind !== 'flapping' && c.kind !== 'steady'
+    return { changes: changes.map(c => withFrame(c) ? { ...c, thumbnail: true } : c), daily }
   }
 
   /** The frame kept with a camera's change to black or frozen at `at` (ms), or undefined. */

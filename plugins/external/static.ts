@@ -17,7 +17,7 @@ export const BUNDLED_CONSOLE = path.join(packageRoot(), 'dist', 'web')
 
 // The sites' networks are closed: the console loads nothing from anywhere but the gateway
 // (hls.js needs blob: for its MediaSource and worker).
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 /**
  * Serves the operators' console at `/`: the bundled one (dist/web, built from web/) or the

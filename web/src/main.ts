@@ -13,6 +13,7 @@ const router = createRouter({
     { path: '/cameras', name: 'cameras', component: async () => await import('./views/CamerasView.vue'), meta: { ssh: true } },
     { path: '/logs', name: 'logs', component: async () => await import('./views/LogsView.vue'), meta: { ssh: true } },
     { path: '/ffprobe', name: 'ffprobe', component: async () => await import('./views/FfprobeView.vue'), meta: { ssh: true } },
+    { path: '/grid', name: 'grid', component: async () => await import('./views/GridView.vue'), meta: { ssh: true } },
     { path: '/live', name: 'live', component: async () => await import('./views/LiveView.vue'), meta: { ssh: true } },
     { path: '/health', name: 'health', component: async () => await import('./views/HealthView.vue'), meta: { ssh: true } },
     { path: '/fleet', name: 'fleet', component: async () => await import('./views/FleetView.vue'), meta: { ssh: true } },

@@ -105,6 +105,9 @@ const rules: Rule[] = [
   [/^\(fwmaint: the camera did not answer within (\d+) s\)$/, m => `(카메라가 ${m[1]}초 안에 응답하지 않았습니다)`],
   [/^ffprobe exited with status (\S+)$/, m => `ffprobe가 종료 코드 ${m[1]}로 끝났습니다.`],
   [/^no URL in the inventory$/, () => '카메라 목록에 URL이 없습니다.'],
+  [/^(black|frozen) for (\d+)% of ([\d.]+) s$/, m => `${m[1] === 'black' ? '검은' : '멈춘'} 화면: ${m[3]}초 동안 지켜본 시간의 ${m[2]}%`],
+  [/^the camera's frame is larger than (\d+) bytes$/, m => `카메라 화면이 ${m[1]}바이트보다 큽니다.`],
+  [/^ffmpeg gave no frame \(exit (\S+)\)$/, m => `ffmpeg가 화면을 주지 않았습니다 (종료 코드 ${m[1]}).`],
   // Remote failures: the gateway's frame in Korean, the remote's own words kept
   [/^server (\d+): ([\s\S]*)$/, m => `서버 ${m[1]}: ${serverTextKo(m[2])}`],
   [/^HLS server \(server (\d+), ([^)]*)\): ([\s\S]*)$/, m => `HLS 서버 (서버 ${m[1]}, ${m[2]}): ${serverTextKo(m[3])}`],
