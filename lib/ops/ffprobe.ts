@@ -91,24 +91,41 @@ export function summarize (json: string): ProbeResult['summary'] {
   return bitrate === undefined ? { format, streams } : { format, bitrate, streams }
 }
 
-function ffprobeArgs (url: string, scheme: string, tcp: boolean, socketTimeoutSec: number): string[] {
-  const us = String(socketTimeoutSec * 1_000_000)
-  const args = ['-hide_banner', '-v', 'info', '-protocol_whitelist', PROTOCOL_WHITELIST]
+/** The socket timeout option for ffprobe's and ffmpeg's input of `scheme`. */
+export function socketTimeoutArgs (scheme: string, socketTimeoutSec: number): string[] {
   // ffmpeg 5: -timeout is the socket I/O timeout for rtsp/http/udp/srt (without it a silent
   // camera hangs ffprobe for ever); for rtmp it would mean "listen", so rtmp gets -rw_timeout.
-  if (scheme === 'rtmp') args.push('-rw_timeout', us)
-  else args.push('-timeout', us)
+  return [scheme === 'rtmp' ? '-rw_timeout' : '-timeout', String(socketTimeoutSec * 1_000_000)]
+}
+
+function ffprobeArgs (url: string, scheme: string, tcp: boolean, socketTimeoutSec: number): string[] {
+  const args = ['-hide_banner', '-v', 'info', '-protocol_whitelist', PROTOCOL_WHITELIST, ...socketTimeoutArgs(scheme, socketTimeoutSec)]
   if (tcp) args.push('-rtsp_transport', 'tcp')
   args.push('-analyzeduration', '2000000', '-probesize', '1000000')
   args.push('-show_streams', '-show_format', '-of', 'json', '-i', url)
   return args
 }
 
-/** ffprobe's own explanation when it failed: its error lines, without info noise. */
-export function failureText (stderr: string, code: number | null, limitSec: number): string {
-  if (code === 124 || code === 137) return `ffprobe: no answer from the camera within ${limitSec} s (timed out)`
+/** ffprobe's (or ffmpeg's: `tool`) own explanation when it failed: its error lines, without info noise. */
+export function failureText (stderr: string, code: number | null, limitSec: number, tool: 'ffprobe' | 'ffmpeg' = 'ffprobe'): string {
+  if (code === 124 || code === 137) return `${tool}: no answer from the camera within ${limitSec} s (timed out)`
   const lines = stderr.split('\n').filter(l => l.trim() !== '')
-  return lines.slice(-6).join('\n') || `ffprobe exited with status ${String(code)}`
+  return lines.slice(-6).join('\n') || `${tool} exited with status ${String(code)}`
+}
+
+/**
+ * ffmpeg reports a camera that accepts and then says nothing as "Invalid data": when the
+ * attempt lasted the socket timeout, the text says what happened.
+ */
+export function withNoAnswerNote (text: string, spentMs: number, socketTimeoutSec: number): string {
+  return spentMs >= socketTimeoutSec * 1000 && !/timed out/.test(text) ? `${text}\n(fwmaint: the camera did not answer within ${socketTimeoutSec} s)` : text
+}
+
+/** The site's or the gateway's failure, not the camera's: the container gone, sudo, docker, no such tool in the container. */
+export function throwSiteFailure (what: string, stderr: string, code: number | null): void {
+  if (code === 0) return
+  if (/No such container|is not running/.test(stderr)) throw new ContainerNotFoundError()
+  if (SUDO_REFUSED.test(stderr) || /permission denied while trying to connect to the Docker daemon|executable file not found/.test(stderr)) throw remoteFailure(what, stderr, code)
 }
 
 /** A failure worth a second try over TCP (UDP blocked or lossy), not one that TCP cannot change. */
@@ -136,18 +153,10 @@ export async function probe (site: SiteSession, server: ServerConfig, container:
       sudo: server.docker.sudo
     }, { maxStdoutBytes: 1024 * 1024, maxStderrBytes: 256 * 1024, signal: opts.signal })
     const stderr = r.stderr.toString('utf8')
-    if (r.code !== 0 && /No such container|is not running/.test(stderr)) throw new ContainerNotFoundError()
-    // The gateway's or the site's failure, not the camera's: sudo, docker, no ffprobe in the container.
-    if (r.code !== 0 && (SUDO_REFUSED.test(stderr) || /permission denied while trying to connect to the Docker daemon|executable file not found/.test(stderr))) {
-      throw remoteFailure('ffprobe', stderr, r.code)
-    }
+    throwSiteFailure('ffprobe', stderr, r.code)
     const summary = summarize(r.stdout.toString('utf8'))
     const ok = r.code === 0 && summary.streams.length > 0
-    let text = ok ? stderr.trim() : failureText(stderr, r.code, opts.limitSec)
-    // ffmpeg reports a camera that accepts and then says nothing as "Invalid data"; say what happened.
-    if (!ok && Date.now() - started >= socketTimeout * 1000 && !/timed out/.test(text)) {
-      text += `\n(fwmaint: the camera did not answer within ${socketTimeout} s)`
-    }
+    const text = ok ? stderr.trim() : withNoAnswerNote(failureText(stderr, r.code, opts.limitSec), Date.now() - started, socketTimeout)
     last = { message: maskKnown(text, secrets), reachable: ok, summary, transport: tcp ? 'tcp' : 'default', attempts: tcp ? 2 : 1 }
     if (ok) break
   }

@@ -39,7 +39,10 @@ export interface SweepOptions {
 
 type PictureEnv = 'PICTURE_WATCH_SECONDS' | 'PICTURE_BLACK_PIXEL' | 'PICTURE_BLACK_RATIO' | 'PICTURE_FREEZE_NOISE_DB' | 'PICTURE_SHARE'
 
-/** The picture checks' thresholds from the environment (defaults: lib/ops/picture.ts). */
+/**
+ * The picture checks' thresholds from the environment (defaults in lib/env.ts), calibrated on
+ * the simulated cameras (BENCHMARKS.md §9).
+ */
 export function pictureThresholds (env: Pick<Env, PictureEnv>): PictureThresholds {
   return { watchSec: env.PICTURE_WATCH_SECONDS, blackPixel: env.PICTURE_BLACK_PIXEL, blackRatio: env.PICTURE_BLACK_RATIO, freezeNoiseDb: env.PICTURE_FREEZE_NOISE_DB, share: env.PICTURE_SHARE }
 }

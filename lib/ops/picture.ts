@@ -1,12 +1,11 @@
 import pLimit, { type LimitFunction } from 'p-limit'
-import { ContainerNotFoundError, RemoteError } from '../errors.js'
+import { RemoteError } from '../errors.js'
 import { maskKnown } from '../mask.js'
 import { STDIN_URL, withUrlFromStdin } from '../ssh/remote-command.js'
 import type { ContainerInfo } from '../site/containers.js'
-import { SUDO_REFUSED, remoteFailure } from '../site/remote-failure.js'
 import type { ServerConfig } from '../site/regions.js'
 import type { SiteSession } from '../site/session.js'
-import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, safeDecode } from './ffprobe.js'
+import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, safeDecode, socketTimeoutArgs, throwSiteFailure, withNoAnswerNote } from './ffprobe.js'
 import { classify, type HealthStatus } from './health-rows.js'
 
 /*
@@ -29,29 +28,11 @@ export interface PictureThresholds {
   share: number
 }
 
-/**
- * Calibrated on the simulated cameras (BENCHMARKS.md §9): a small ball moving over a still
- * scene differs by ≥ 0.15/255 per frame (never frozen at −60 dB); a still picture at a starved
- * bitrate differs by up to 0.2/255 at each keyframe, which splits a freeze into 0.9-s pieces
- * (a 2-s freezedetect window would never see it; a share of the watched time does).
- */
-export const PICTURE_DEFAULTS: PictureThresholds = { watchSec: 4, blackPixel: 0.10, blackRatio: 0.98, freezeNoiseDb: -60, share: 0.75 }
-
 function inputArgs (scheme: string, socketTimeoutSec: number): string[] {
-  const us = String(socketTimeoutSec * 1_000_000)
-  const args = ['-hide_banner', '-nostdin', '-protocol_whitelist', PROTOCOL_WHITELIST]
-  if (scheme === 'rtmp') args.push('-rw_timeout', us)
-  else args.push('-timeout', us)
+  const args = ['-hide_banner', '-nostdin', '-protocol_whitelist', PROTOCOL_WHITELIST, ...socketTimeoutArgs(scheme, socketTimeoutSec)]
   // TCP for RTSP: a picture is lost to UDP packet loss as grey smears, which would read as motion.
   if (scheme === 'rtsp' || scheme === 'rtsps') args.push('-rtsp_transport', 'tcp')
   return args
-}
-
-function siteFailure (what: string, stderr: string, code: number | null): void {
-  if (code !== 0 && /No such container|is not running/.test(stderr)) throw new ContainerNotFoundError()
-  if (code !== 0 && (SUDO_REFUSED.test(stderr) || /permission denied while trying to connect to the Docker daemon|executable file not found/.test(stderr))) {
-    throw remoteFailure(what, stderr, code)
-  }
 }
 
 export interface SnapshotOptions { limitSec: number, maxWidth: number, maxBytes: number, signal?: AbortSignal }
@@ -75,13 +56,11 @@ export async function snapshot (site: SiteSession, server: ServerConfig, contain
     sudo: server.docker.sudo
   }, { input: s => { s.write(url + '\n'); s.end() }, maxStdoutBytes: opts.maxBytes, maxStderrBytes: 64 * 1024, signal: opts.signal })
   const stderr = r.stderr.toString('utf8')
-  siteFailure('snapshot', stderr, r.code)
+  throwSiteFailure('snapshot', stderr, r.code)
   const jpeg = r.stdout
   if (r.truncated) throw new SnapshotFailedError(`the camera's frame is larger than ${opts.maxBytes} bytes`, 'error')
   if (r.code === 0 && jpeg.length > 4 && jpeg[0] === 0xff && jpeg[1] === 0xd8) return jpeg
-  let text = maskKnown(failureText(stderr, r.code, opts.limitSec).replace(/^ffprobe: /, 'ffmpeg: '), secrets)
-  // As for a probe: a camera that accepts and then says nothing reads as "Invalid data".
-  if (Date.now() - started >= socketTimeout * 1000 && !/timed out/.test(text)) text += `\n(fwmaint: the camera did not answer within ${socketTimeout} s)`
+  const text = withNoAnswerNote(maskKnown(failureText(stderr, r.code, opts.limitSec, 'ffmpeg'), secrets), Date.now() - started, socketTimeout)
   throw new SnapshotFailedError(text === '' ? `ffmpeg gave no frame (exit ${String(r.code)})` : text, classify(false, text))
 }
 
@@ -125,12 +104,12 @@ export async function watchPicture (site: SiteSession, server: ServerConfig, con
     sudo: server.docker.sudo
   }, { input: s => { s.write(url + '\n'); s.end() }, maxStdoutBytes: 256 * 1024, maxStderrBytes: 256 * 1024, signal: opts.signal })
   const stderr = r.stderr.toString('utf8')
-  siteFailure('picture check', stderr, r.code)
+  throwSiteFailure('picture check', stderr, r.code)
   // -progress: the last out_time_us is how much picture was actually watched.
   const times = [...r.stdout.toString('utf8').matchAll(/^out_time_us=(\d+)$/gm)]
   const watched = times.length === 0 ? 0 : Number(times[times.length - 1][1]) / 1e6
   if (r.code !== 0 || watched < Math.min(1, th.watchSec / 2)) {
-    const text = maskKnown(failureText(stderr.split('\n').filter(l => !/^\[(blackdetect|freezedetect) @/.test(l) && !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|Press)/.test(l)).join('\n'), r.code, limitSec).replace(/^ffprobe: /, 'ffmpeg: '), secrets)
+    const text = maskKnown(failureText(stderr.split('\n').filter(l => !/^\[(blackdetect|freezedetect) @/.test(l) && !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|Press)/.test(l)).join('\n'), r.code, limitSec, 'ffmpeg'), secrets)
     return { status: r.code === 0 ? 'error' : classify(false, text), watchedSec: watched, blackShare: 0, frozenShare: 0, error: text }
   }
   const { black, frozen } = readDetections(stderr, watched)

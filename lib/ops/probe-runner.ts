@@ -6,7 +6,7 @@ import type { ContainerInfo } from '../site/containers.js'
 import { SUDO_REFUSED, remoteFailure } from '../site/remote-failure.js'
 import type { ServerConfig } from '../site/regions.js'
 import type { SiteSession } from '../site/session.js'
-import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, retryOverTcp, safeDecode, summarize, type ProbeResult } from './ffprobe.js'
+import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, retryOverTcp, safeDecode, withNoAnswerNote, summarize, type ProbeResult } from './ffprobe.js'
 
 /*
  * One `docker exec` per server per batch: a POSIX-sh runner inside the FireWatcher container
@@ -142,8 +142,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
     const errText = json === -1 ? output : output.slice(0, json)
     const summary = summarize(json === -1 ? '' : output.slice(json))
     const ok = code === 0 && summary.streams.length > 0
-    let text = ok ? errText.trim() : failureText(errText, code, opts.limitSec)
-    if (!ok && ms >= job.socketTimeout * 1000 && !/timed out/.test(text)) text += `\n(fwmaint: the camera did not answer within ${job.socketTimeout} s)`
+    const text = ok ? errText.trim() : withNoAnswerNote(failureText(errText, code, opts.limitSec), ms, job.socketTimeout)
     if (!ok && !job.tcp && retryOverTcp(job.scheme, text)) {
       // As a single probe does: a second try over TCP, first in line.
       job.tcp = true

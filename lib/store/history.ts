@@ -72,6 +72,11 @@ export interface RegionSummary {
 
 export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string, thumbnail?: boolean }
 
+/** Whether a change is the one a kept frame belongs to: to black or frozen (not a flapping change at the same time). */
+function takesFrame (c: { kind: string, to_status: string }): boolean {
+  return (c.to_status === 'black' || c.to_status === 'frozen') && c.kind !== 'flapping' && c.kind !== 'steady'
+}
+
 /** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500
 const DAY_MS = 86_400_000
@@ -210,7 +215,7 @@ export class HistoryStore {
       for (let i = 0; i < changes.length; i += CHUNK) await tx.insertInto('changes').values(changes.slice(i, i + CHUNK)).execute()
       for (const c of changes) {
         const jpeg = s.thumbnails?.get(c.cctv_id)
-        if (jpeg !== undefined && (c.to_status === 'black' || c.to_status === 'frozen') && c.kind !== 'flapping' && c.kind !== 'steady') {
+        if (jpeg !== undefined && takesFrame(c)) {
           await tx.insertInto('thumbnails').values({ region: s.region, cctv_id: c.cctv_id, at: c.at, jpeg }).onConflict(oc => oc.doNothing()).execute()
         }
       }
@@ -323,9 +328,7 @@ export class HistoryStore {
       .orderBy('day').execute()
     const kept = new Set((await this.db.selectFrom('thumbnails').select('at')
       .where('region', '=', region).where('cctv_id', '=', cctvId).where('at', '>=', from).where('at', '<=', to).execute()).map(r => Number(r.at)))
-    // The frame belongs to the change to black/frozen, not to a flapping change at the same time.
-    const withFrame = (c: Change): boolean => kept.has(Number(c.at)) && (c.to_status === 'black' || c.to_status === 'frozen') && c.kind !== 'flapping' && c.kind !== 'steady'
-    return { changes: changes.map(c => withFrame(c) ? { ...c, thumbnail: true } : c), daily }
+    return { changes: changes.map(c => kept.has(Number(c.at)) && takesFrame(c) ? { ...c, thumbnail: true } : c), daily }
   }
 
   /** The frame kept with a camera's change to black or frozen at `at` (ms), or undefined. */
