@@ -83,6 +83,16 @@ export function matchesCamera (c: Camera, q: string): boolean {
   return hay.some(h => h.toLowerCase().includes(q))
 }
 
+/** The Cameras and Grid screens' filter: district, neighbourhood, analysis server ('' = any) and the search text. */
+export function filterCameras (cameras: Camera[], f: { q: string, l2: string, l3: string, server: string }): Camera[] {
+  const q = f.q.trim().toLowerCase()
+  return cameras.filter(c =>
+    (f.l2 === '' || c.cctv_address?.L2 === f.l2) &&
+    (f.l3 === '' || c.cctv_address?.L3 === f.l3) &&
+    (f.server === '' || String(serverOf(c.inference_id)) === f.server) &&
+    matchesCamera(c, q))
+}
+
 export interface SshStatus {
   status: 'connected' | 'disconnected'
   host?: string
