@@ -103,12 +103,25 @@ t.test('a site that changes over time: streaming cameras go down (refused URL in
   t.ok([1, 2].includes(first.id) || first.id % 5 === 0, `camera ${first.id} streams (live or with credentials)`)
   t.ok(churn.down().length <= 2, 'at most maxDown at once')
   t.ok(await eventually(() => churn.events.some(e => e.kind === 'up'), 5000), 'and one came back')
-  // Down once its URL is set: churn.down() also lists a camera whose takeDown is still writing.
-  const lastEvent = (id: number): string | undefined => churn.events.filter(e => e.id === id).at(-1)?.kind
-  const busy = churn.down()
-  const down = busy.filter(id => lastEvent(id) === 'down')
-  const back = [...new Set(churn.events.filter(e => e.kind === 'up').map(e => e.id))].filter(id => lastEvent(id) === 'up' && !busy.includes(id))
+  // Churn goes on while the inventory is read: a camera counts as down (or back) only when its
+  // state was settled before and after the read — in churn.down() and its last event 'down' (or
+  // neither) both times. A takeDown lists the camera before it writes and tells after; a
+  // bringBack unlists it before it writes and tells after, so a camera mid-change is left out.
+  const settled = (): Map<number, 'down' | 'up'> => {
+    const listed = new Set(churn.down())
+    const out = new Map<number, 'down' | 'up'>()
+    for (const id of new Set(churn.events.map(e => e.id))) {
+      const last = churn.events.filter(e => e.id === id).at(-1)!.kind
+      if (listed.has(id) === (last === 'down')) out.set(id, last)
+    }
+    return out
+  }
+  const settledBefore = settled()
   const now = await urls()
+  const settledAfter = settled()
+  const steady = (want: 'down' | 'up'): number[] => [...settledBefore].filter(([id, st]) => st === want && settledAfter.get(id) === want).map(([id]) => id)
+  const down = steady('down')
+  const back = steady('up')
   for (const id of down) t.match(now.get(id), /^rtsp:\/\/127\.0\.0\.1:\d+\/down\d+$/, `camera ${id} points at a refused port while down`)
   for (const id of back) t.equal(now.get(id), region.inventory.find(c => c.cctv_ID === id)!.url, `camera ${id} is back at its URL`)
   await churn.stop()
