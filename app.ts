@@ -5,6 +5,7 @@ import AutoLoad from '@fastify/autoload'
 import type { Env } from './lib/env.js'
 import type { ChannelConfig, RegionConfig } from './lib/site/regions.js'
 import { maskSecrets } from './lib/mask.js'
+import { systemClock, type Clock } from './lib/clock.js'
 
 const dirname = path.dirname(fileURLToPath(import.meta.url))
 
@@ -15,6 +16,8 @@ export interface AppConfig {
   channels?: ChannelConfig[]
   /** Resolved session secret (generated at start when SESSION_SECRET is unset). */
   sessionSecret: string
+  /** What time it is for the monitor, its store, alerts and maintenance (tests set it; default: the system's). */
+  clock?: Clock
 }
 
 export interface AppOptions {
@@ -24,6 +27,8 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     config: AppConfig
+    /** The record's clock (AppConfig.clock). */
+    clock: Clock
   }
 }
 
@@ -34,6 +39,7 @@ declare module 'fastify' {
  */
 const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opts: AppOptions) => {
   fastify.decorate('config', opts.config)
+  fastify.decorate('clock', opts.config.clock ?? systemClock)
 
   await fastify.register(AutoLoad, {
     dir: path.join(dirname, 'plugins/external'),

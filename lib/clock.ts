@@ -24,3 +24,12 @@ export function lastEvening (now = Date.now()): number {
   const day = kstDay(new Date(now))
   return Date.parse(`${day}T18:00:00+09:00`) - 86_400_000
 }
+
+/**
+ * What time it is (ms since the epoch). Everything that keeps or judges the record (the
+ * monitor, its store, alerts, the outbox, maintenance) takes one, so tests set the time
+ * instead of sleeping through it.
+ */
+export type Clock = () => number
+
+export const systemClock: Clock = () => Date.now()

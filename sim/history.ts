@@ -102,15 +102,16 @@ export async function generateHistory (database: Database, shape: HistoryShape, 
           dayKey = days[k]; dayUp = 0; dayTotal = 0
           dayReconnects = kind === 'flaky' ? Math.floor(r() * 12) : r() < 0.05 ? 1 + Math.floor(r() * 3) : 0
           const flaps = kind === 'flaky' && dayReconnects >= 3 ? 1 : 0
-          if (flaps !== flapping && k > 0) await changes.add([region, cctv, at, idOf(k), flaps === 1 ? 'flapping' : 'steady', status, status])
+          // Flapping is told between online states only (lib/store/evaluate.ts).
+          if (flaps !== flapping && k > 0 && status === 'online' && prev === 'online') await changes.add([region, cctv, at, idOf(k), flaps === 1 ? 'flapping' : 'steady', status, status])
           flapping = flaps
         }
         const up = status === 'online' ? 1 : 0
         dayUp += up; dayTotal++
         if (up === 1) onlineAt[k]++
-        if (k === 0 ? status !== 'online' : prev !== status) {
+        if (k === 0 || prev !== status) {
           since = at
-          const change = k === 0 ? 'down' : status === 'online' ? 'up' : prev === 'online' ? 'down' : 'status'
+          const change = k === 0 ? 'first_seen' : status === 'online' ? 'up' : prev === 'online' ? 'down' : 'status'
           await changes.add([region, cctv, at, idOf(k), change, k === 0 ? null : prev, status])
         }
         if (at > rawFrom) {
@@ -135,6 +136,8 @@ export async function generateHistory (database: Database, shape: HistoryShape, 
       regionDay.set(days[k], d)
     }
     for (const [day, d] of regionDay) await regionDaily.add([region, day, d.up, d.total])
+    // The monitor of this region started with its first sweep: the next one is no "monitoring started".
+    await database.db.insertInto('region_alert').values({ region, failing_since: null, alerted: 0, started_at: first }).execute()
     progress(`${region}: ${shape.camerasPerRegion} cameras × ${n} sweeps`)
   }
   for (const b of [sweepsT, results, changes, daily, hourly, regionDaily, state]) await b.flush()

@@ -55,9 +55,9 @@ for (const [engine, open] of engines) {
     t.ok(down < 20, `mostly healthy (${down} of 60 down now)`)
     t.ok(all.some(c => c.kind === 'up') && all.some(c => c.kind === 'down'), 'outages come and go')
     const up24 = await h.uptimeHours(region, 24, NOW)
-    t.ok([...up24.values()].every(u => u >= 0 && u <= 1) && up24.size === 60)
+    t.ok([...up24.values()].every(u => u.up >= 0 && u.up <= u.total && u.total > 0) && up24.size === 60)
     // The monitor's next sweep continues the history (ids do not collide on PostgreSQL).
-    const id = await h.recordSweep({ region, trigger: 'scheduled', startedBy: null, startedAt: NOW + 800_000, finishedAt: NOW + 900_000, state: 'done', failure: null, total: 1, results: [{ cctv_ID: 1, cctv_name: 'x', inference_id: 'svr10', server: 1, status: 'online', flapping: false, error: null, probe_ms: 1, reconnects_today: 0 }] })
+    const { id } = await h.recordSweep({ region, trigger: 'scheduled', startedBy: null, startedAt: NOW + 800_000, finishedAt: NOW + 900_000, state: 'done', failure: null, total: 1, results: [{ cctv_ID: 1, cctv_name: 'x', inference_id: 'svr10', server: 1, status: 'online', flapping: false, error: null, probe_ms: 1, reconnects_today: 0 }] })
     t.ok(id > 2 * sweeps, `the next sweep's id (${id}) follows the generated ones`)
   })
 }

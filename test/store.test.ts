@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { openDatabase, type Database } from '../lib/store/db.js'
 import { HistoryStore, type CameraResult, type SweepRecord } from '../lib/store/history.js'
+import type { HealthStatus } from '../lib/status.js'
 import { kstDay } from '../lib/clock.js'
 import { startPostgres } from './helpers/postgres.js'
 
@@ -24,7 +25,7 @@ const engines: Array<[string, () => Promise<Database>]> = [
 const T0 = Date.parse('2026-11-30T00:00:00Z')
 const MIN = 60_000
 
-function cam (id: number, status: string, extra: Partial<CameraResult> = {}): CameraResult {
+function cam (id: number, status: HealthStatus, extra: Partial<CameraResult> = {}): CameraResult {
   return { cctv_ID: id, cctv_name: `카메라 ${id}`, inference_id: 'svr10', server: 1, status, flapping: false, error: status === 'online' ? null : `${status} reason`, probe_ms: 100 + id, reconnects_today: 0, ...extra }
 }
 
@@ -41,18 +42,19 @@ async function store (t: Test, open: () => Promise<Database>): Promise<{ h: Hist
 for (const [engine, open] of engines) {
   t.test(`${engine}: a sweep is kept whole: its row, every camera's state, raw results, daily counts`, async t => {
     const { h } = await store(t, open)
-    const id = await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'offline'), cam(3, 'online', { flapping: true, reconnects_today: 4 })]))
+    const { id, state } = await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'offline'), cam(3, 'online', { flapping: true, reconnects_today: 4 })]))
     t.ok(id > 0)
+    t.equal(state, 'done')
     t.match(await h.sweeps('대구'), [{ id, trigger: 'scheduled', state: 'done', total: 3, done: 3, online: 2, down: 1, flapping: 1, started_at: T0 - 30_000, finished_at: T0 }])
     const cams = await h.cameras('대구')
     t.same(cams.map(c => [c.cctv_id, c.status, c.flapping, c.since]), [['1', 'online', false, T0], ['2', 'offline', false, T0], ['3', 'online', true, T0]])
     t.equal(cams[2].reconnects_today, 4)
     t.equal(cams[0].name, '카메라 1', 'Korean text round-trips')
-    t.same(await h.counts(), { sweeps: 1, camera_state: 3, changes: 1, results: 3, daily: 3, hourly: 3, region_daily: 1 })
+    t.same(await h.counts(), { sweeps: 1, camera_state: 3, changes: 3, results: 3, daily: 3, hourly: 3, region_daily: 1 }, 'each camera\'s first state is kept as first_seen')
     t.same(await h.cameras('부산'), [], 'regions are apart')
   })
 
-  t.test(`${engine}: changes: went down, came back, another down status, started and stopped flapping; "since" is the last change`, async t => {
+  t.test(`${engine}: changes: first seen, went down, came back, another down status, started and stopped flapping; "since" is the last change`, async t => {
     const { h } = await store(t, open)
     await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'online'), cam(3, 'offline')]))
     await h.recordSweep(sweep(T0 + 15 * MIN, [cam(1, 'timeout'), cam(2, 'online', { flapping: true }), cam(3, 'offline')]))
@@ -64,19 +66,41 @@ for (const [engine, open] of engines) {
       ['1', 'status', 'timeout', 'auth_failed', T0 + 30 * MIN],
       ['2', 'flapping', 'online', 'online', T0 + 15 * MIN],
       ['1', 'down', 'online', 'timeout', T0 + 15 * MIN],
-      ['3', 'down', null, 'offline', T0]
-    ], 'newest first; a camera first seen down is a change, first seen up is not')
+      ['3', 'first_seen', null, 'offline', T0],
+      ['2', 'first_seen', null, 'online', T0],
+      ['1', 'first_seen', null, 'online', T0]
+    ], 'newest first; a camera\'s first state is first_seen, never "went down"')
     t.same((await h.changes('대구', T0 + 20 * MIN)).map(c => c.cctv_id), ['3', '2', '1'], '"since" filters')
+    t.same(await h.changeCounts('대구', 0), { first_seen: 3, down: 1, up: 1, status: 1, flapping: 1, steady: 1 })
     const since = Object.fromEntries((await h.cameras('대구')).map(c => [c.cctv_id, c.since]))
     t.same(since, { 1: T0 + 30 * MIN, 2: T0, 3: T0 + 30 * MIN }, 'a flapping change does not move "since"')
   })
 
-  t.test(`${engine}: a manual sweep of a few cameras keeps who started it and leaves the others alone`, async t => {
+  t.test(`${engine}: a manual sweep of a few cameras keeps who started it, moves only those, and counts no uptime`, async t => {
     const { h } = await store(t, open)
     await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'online')]))
     await h.recordSweep(sweep(T0 + MIN, [cam(2, 'offline')], { trigger: 'manual', startedBy: 'ops', total: 1 }))
     t.match((await h.sweeps('대구'))[0], { trigger: 'manual', started_by: 'ops', total: 1 })
     t.same((await h.cameras('대구')).map(c => [c.cctv_id, c.status, c.last_seen]), [['1', 'online', T0], ['2', 'offline', T0 + MIN]])
+    t.match((await h.changes('대구', T0 + MIN))[0], { cctv_id: '2', kind: 'down', trigger: 'manual', started_by: 'ops' }, 'the change says who saw it')
+    t.same((await h.uptimeHours('대구', 24, T0 + MIN)).get('2'), { up: 1, total: 1 }, 'uptime counts the monitor\'s sweeps only')
+  })
+
+  t.test(`${engine}: a sweep with fewer checks than the monitor's, or a cancelled one, is kept and moves nothing`, async t => {
+    const { h } = await store(t, open)
+    const pic = { picture: true, monitorPicture: true }
+    await h.recordSweep(sweep(T0, [cam(7, 'black'), cam(8, 'online')], pic))
+    const before = await h.counts()
+    await h.recordSweep(sweep(T0 + MIN, [cam(7, 'online'), cam(8, 'offline')], { trigger: 'manual', startedBy: 'ops', picture: false, monitorPicture: true }))
+    await h.recordSweep(sweep(T0 + 2 * MIN, [cam(7, 'online'), cam(8, 'offline')], { ...pic, state: 'cancelled' }))
+    await h.recordSweep(sweep(T0 + 3 * MIN, [cam(7, 'online')], { trigger: 'manual', startedBy: 'ops', ...pic, state: 'cancelled' }))
+    t.same((await h.cameras('대구')).map(c => [c.cctv_id, c.status, c.since]), [['7', 'black', T0], ['8', 'online', T0]], 'states as the monitor saw them')
+    t.same((await h.changes('대구', T0 + 1)), [], 'no change')
+    t.same((await h.sweeps('대구')).map(x => [x.trigger, x.state, x.done]), [['manual', 'cancelled', 1], ['scheduled', 'cancelled', 2], ['manual', 'done', 2], ['scheduled', 'done', 2]], 'each kept as what it was')
+    t.match(await h.counts(), { changes: before.changes, daily: before.daily, hourly: before.hourly, region_daily: before.region_daily })
+    t.same((await h.uptimeHours('대구', 24, T0 + 3 * MIN)).get('7'), { up: 0, total: 1 }, 'uptime unchanged')
+    await h.recordSweep(sweep(T0 + 4 * MIN, [cam(7, 'online')], { trigger: 'manual', startedBy: 'ops', ...pic }))
+    t.match(await h.changes('대구', T0 + 4 * MIN), [{ cctv_id: '7', kind: 'up', from_status: 'black', to_status: 'online', trigger: 'manual', started_by: 'ops' }], 'the same checks: a manual change naming the user')
   })
 
   t.test(`${engine}: a failed sweep without results is kept with its reason`, async t => {
@@ -95,9 +119,9 @@ for (const [engine, open] of engines) {
     await h.recordSweep(sweep(next, [cam(1, 'online')]))
     const one = await h.camera('대구', '1', late - MIN, next + MIN)
     t.same(one.daily, [{ day: '2026-11-29', up: 1, total: 2, reconnects: 0 }, { day: '2026-11-30', up: 1, total: 1, reconnects: 0 }])
-    t.same(one.changes.map(c => c.kind), ['up', 'down'])
+    t.same(one.changes.map(c => c.kind), ['up', 'down', 'first_seen'])
     const up = await h.uptime('대구', 2, next)
-    t.equal(up.get('1'), 2 / 3)
+    t.same(up.get('1'), { up: 2, total: 3 })
     t.equal(kstDay(new Date(next)), '2026-11-30')
   })
 
@@ -117,8 +141,8 @@ for (const [engine, open] of engines) {
     t.same(await h.changeCounts('대구', T0 + 30 * MIN), { down: 1, up: 1, flapping: 1 })
     t.same(await h.regionDaily('대구', '2026-11-01'), [{ day: '2026-11-30', up: 5, total: 9 }])
     const day = await h.uptimeHours('대구', 24, T0 + 2 * HOUR)
-    t.same([day.get('1'), day.get('2'), day.get('3')], [1, 1 / 3, 1 / 3])
-    t.same((await h.uptimeHours('대구', 1, T0 + 2 * HOUR)).get('2'), 0, 'the last hour only')
+    t.same([day.get('1'), day.get('2'), day.get('3')], [{ up: 3, total: 3 }, { up: 1, total: 3 }, { up: 1, total: 3 }])
+    t.same((await h.uptimeHours('대구', 1, T0 + 2 * HOUR)).get('2'), { up: 0, total: 1 }, 'the last hour only')
     t.equal((await h.camera('대구', '1', T0, T0 + 3 * HOUR)).daily[0].reconnects, 5, 'the day\'s highest count')
     t.match(await h.cameraState('대구', '2'), { status: 'timeout', since: T0 + HOUR })
     t.equal(await h.cameraState('대구', '9'), undefined)
@@ -126,20 +150,44 @@ for (const [engine, open] of engines) {
     t.same((await h.sweepCounts()).map(r => [r.state, r.n]).sort(), [['done', 3], ['skipped', 1]])
   })
 
-  t.test(`${engine}: claims: a tick is claimed once; a lease is taken when free, by its holder again, renewed and released`, async t => {
+  t.test(`${engine}: claims: a tick is claimed once; a lease is taken when free, by its holder again, renewed and released by its token`, async t => {
     const { h } = await store(t, open)
-    const claims = await Promise.all(['a', 'b', 'c'].map(async g => await h.claimTick('대구', 1000, g)))
+    const l = h.leases
+    const claims = await Promise.all(['a', 'b', 'c'].map(async g => await l.claimTick('대구', 1000, g, T0)))
     t.same(claims.filter(Boolean).length, 1, 'three gateways, one tick: one claim')
-    t.ok(await h.claimTick('대구', 2000, 'b'), 'the next tick is free')
-    t.ok(await h.claimTick('부산', 1000, 'b'), 'another region\'s tick too')
-    t.ok(await h.takeLease('대구', 'a', T0 + MIN, T0))
-    t.notOk(await h.takeLease('대구', 'b', T0 + 2 * MIN, T0 + 1000), 'held by a')
-    t.ok(await h.takeLease('대구', 'a', T0 + 2 * MIN, T0 + 1000), 'a (restarted) takes its own lease back')
-    t.ok(await h.renewLease('대구', 'a', T0 + 3 * MIN))
-    t.notOk(await h.renewLease('대구', 'b', T0 + 3 * MIN), 'only the holder renews')
-    t.ok(await h.takeLease('대구', 'b', T0 + 5 * MIN, T0 + 3 * MIN + 1), 'expired: b takes it')
-    await h.releaseLease('대구', 'b')
-    t.ok(await h.takeLease('대구', 'c', T0 + 6 * MIN, T0 + 3 * MIN + 2), 'released: free at once')
+    t.ok(await l.claimTick('대구', 2000, 'b', T0), 'the next tick is free')
+    t.ok(await l.claimTick('부산', 1000, 'b', T0), 'another region\'s tick too')
+    const a1 = await l.take('대구', 'a', T0 + MIN, T0)
+    t.type(a1, 'string')
+    t.equal(await l.take('대구', 'b', T0 + 2 * MIN, T0 + 1000), null, 'held by a')
+    const a2 = await l.take('대구', 'a', T0 + 2 * MIN, T0 + 1000)
+    t.ok(a2 !== null && a2 !== a1, 'a (restarted) takes its own lease back, with a new token')
+    t.notOk(await l.renew('대구', a1!, T0 + 3 * MIN), 'the old token renews nothing')
+    t.ok(await l.renew('대구', a2!, T0 + 3 * MIN))
+    const b = await l.take('대구', 'b', T0 + 5 * MIN, T0 + 3 * MIN + 1)
+    t.ok(b !== null, 'expired: b takes it')
+    t.notOk(await l.renew('대구', a2!, T0 + 6 * MIN), 'a can no longer renew it')
+    await l.release('대구', a2!)
+    t.equal(await l.take('대구', 'c', T0 + 6 * MIN, T0 + 3 * MIN + 2), null, 'a\'s release did not free b\'s lease')
+    await l.release('대구', b!)
+    t.ok(await l.take('대구', 'c', T0 + 6 * MIN, T0 + 3 * MIN + 2), 'released: free at once')
+  })
+
+  t.test(`${engine}: fencing: a sweep recorded under a lease taken over is kept as lost_lease and moves nothing`, async t => {
+    const { h, db } = await store(t, open)
+    const { AlertStore } = await import('../lib/store/alerts.js')
+    const alerting = { rules: { downSweeps: 1, upSweeps: 1, flapping: true, repeatEveryMs: null }, channels: ['hook'], windows: [] }
+    const a = await h.leases.take('대구', 'a', T0 + MIN, T0)
+    await h.recordSweep(sweep(T0, [cam(1, 'online')], { alerting, lease: { key: '대구', token: a! } }))
+    const b = await h.leases.take('대구', 'b', T0 + 10 * MIN, T0 + 2 * MIN)
+    const late = await h.recordSweep(sweep(T0 + 3 * MIN, [cam(1, 'offline')], { alerting, lease: { key: '대구', token: a! } }))
+    t.equal(late.state, 'lost_lease')
+    t.match((await h.sweeps('대구'))[0], { id: late.id, state: 'lost_lease', done: 1 }, 'kept as what it was')
+    t.match(await h.cameraState('대구', '1'), { status: 'online' }, 'it moved nothing')
+    t.equal((await new AlertStore(db).recent('all', 10)).filter(x => x.kind === 'sweep').length, 0, 'it alerted nothing')
+    const ok = await h.recordSweep(sweep(T0 + 4 * MIN, [cam(1, 'offline')], { alerting, lease: { key: '대구', token: b! } }))
+    t.equal(ok.state, 'done', 'the holder\'s sweep is recorded')
+    t.match(await h.cameraState('대구', '1'), { status: 'offline' })
   })
 
   t.test(`${engine}: alert rules in the sweep's transaction: streaks of scheduled sweeps only, flapping switchable, one outbox message per sweep and channel`, async t => {
@@ -148,8 +196,9 @@ for (const [engine, open] of engines) {
     const a = new AlertStore(db)
     const rules = { downSweeps: 2, upSweeps: 1, flapping: true, repeatEveryMs: null }
     const alerting = { rules, channels: ['hook', 'mail'], windows: [] }
-    const kinds = async (): Promise<string[][]> => (await a.recent('all', 100)).reverse().map(x => x.body.changes.map(c => `${c.kind} ${c.cctv_id ?? ''}`.trim()))
+    const kinds = async (): Promise<string[][]> => (await a.recent('all', 100)).reverse().filter(x => x.kind !== 'started').map(x => x.body.changes.map(c => `${c.kind} ${c.cctv_id ?? ''}`.trim()))
     await h.recordSweep(sweep(T0, [cam(1, 'online'), cam(2, 'online')], { alerting }))
+    t.match((await a.recent('all', 10)).map(x => [x.kind, x.body.started]), [['started', { cameras: 2, by_status: { online: 2 } }]], 'the first sweep: one "monitoring started" summary')
     await h.recordSweep(sweep(T0 + MIN, [cam(1, 'offline'), cam(2, 'online')], { alerting }))
     await h.recordSweep(sweep(T0 + 2 * MIN, [cam(1, 'offline')], { alerting, trigger: 'manual', startedBy: 'ops' }))
     t.same(await kinds(), [], 'one scheduled sweep down (a manual one does not count): nothing')
@@ -160,7 +209,7 @@ for (const [engine, open] of engines) {
     await h.recordSweep(sweep(T0 + 5 * MIN, [cam(1, 'online'), cam(2, 'online')], { alerting: { ...alerting, rules: { ...rules, flapping: false } } }))
     t.same(await kinds(), [['down 1', 'flapping 2'], ['up 1']], 'flapping off: its stop is not told; the recovery is')
     const ds = (await a.recent('all', 10)).flatMap(x => x.deliveries)
-    t.same(ds.map(d => d.channel).sort(), ['hook', 'hook', 'mail', 'mail'], 'a delivery per channel per message')
+    t.same(ds.map(d => d.channel).sort(), ['hook', 'hook', 'hook', 'mail', 'mail', 'mail'], 'a delivery per channel per message')
     t.ok(ds.every(d => d.state === 'pending' && d.attempts === 0))
     // A region failing twice: one region alert; back: one notice.
     await h.recordSweep(sweep(T0 + 6 * MIN, [], { alerting, state: 'failed', failure: 'server 1: Connection refused', total: 0 }))
@@ -179,9 +228,9 @@ for (const [engine, open] of engines) {
     const { h, db } = await store(t, open)
     const many = Array.from({ length: 2000 }, (_, i) => cam(i + 1, i % 10 === 0 ? 'offline' : 'online'))
     await h.recordSweep(sweep(T0, many))
-    t.match(await h.counts(), { sweeps: 1, camera_state: 2000, results: 2000, daily: 2000, changes: 200 })
+    t.match(await h.counts(), { sweeps: 1, camera_state: 2000, results: 2000, daily: 2000, changes: 2000 })
     // A result whose status is NULL violates NOT NULL half-way through the writes: all or nothing.
-    const broken = [...many.slice(0, 1500), cam(1501, null as unknown as string), ...many.slice(1501)]
+    const broken = [...many.slice(0, 1500), cam(1501, null as unknown as HealthStatus), ...many.slice(1501)]
     await t.rejects(h.recordSweep(sweep(T0 + MIN, broken)))
     t.match(await h.counts(), { sweeps: 1, results: 2000 }, 'the failed sweep wrote no row')
     t.equal((await db.db.selectFrom('sweeps').select('id').execute()).length, 1)

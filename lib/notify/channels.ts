@@ -22,6 +22,7 @@ export function webhookBody (body: AlertBody, channel: string): Record<string, u
     at: iso(body.at),
     sweep: body.sweep === null ? null : { id: body.sweep.id, started_at: iso(body.sweep.started_at), finished_at: iso(body.sweep.finished_at) },
     summary: title(body, 'en'),
+    ...(body.started === undefined ? {} : { started: body.started }),
     changes: body.changes.map(c => ({ kind: c.kind, cctv_id: c.cctv_id, name: c.name, server: c.server, status: c.status, since: iso(c.since), error: c.error }))
   }
 }

@@ -1,4 +1,5 @@
 import type { AlertBody, AlertChange } from '../store/history.js'
+import type { HealthStatus } from '../status.js'
 
 /*
  * What an alert says, in Korean (the default) or English (`lang: en`). One message per region
@@ -8,6 +9,17 @@ import type { AlertBody, AlertChange } from '../store/history.js'
  */
 
 export const LIST_MAX = 20
+
+const STATUS_WORDS: Record<HealthStatus, Record<Lang, string>> = {
+  online: { ko: '정상', en: 'online' },
+  offline: { ko: '꺼짐', en: 'offline' },
+  auth_failed: { ko: '인증 실패', en: 'auth failed' },
+  not_found: { ko: '경로 없음', en: 'not found' },
+  timeout: { ko: '응답 없음', en: 'timeout' },
+  black: { ko: '검은 화면', en: 'black' },
+  frozen: { ko: '멈춘 화면', en: 'frozen' },
+  error: { ko: '오류', en: 'error' }
+}
 export type Lang = 'ko' | 'en'
 
 const kst = (ms: number): string => new Date(ms + 9 * 3600_000).toISOString().slice(5, 16).replace('T', ' ')
@@ -40,6 +52,10 @@ export function line (c: AlertChange, at: number, lang: Lang): string {
 export function title (body: AlertBody, lang: Lang, channel?: string): string {
   const ko = lang === 'ko'
   if (body.test === true) return ko ? `[fwmaint] 테스트 메시지 — ${body.region} (${channel ?? ''})` : `[fwmaint] test message — ${body.region} (${channel ?? ''})`
+  if (body.started !== undefined) {
+    const down = body.started.cameras - (body.started.by_status.online ?? 0)
+    return ko ? `[fwmaint] ${body.region}: 감시 시작 — 카메라 ${body.started.cameras}대, 다운 ${down}대` : `[fwmaint] ${body.region}: monitoring started — ${body.started.cameras} cameras, ${down} down`
+  }
   const n = (k: AlertChange['kind'][]): number => body.changes.filter(c => k.includes(c.kind)).length
   const parts: string[] = []
   if (n(['region_down']) > 0) parts.push(ko ? '권역 점검 실패' : 'region check failing')
@@ -55,6 +71,13 @@ export function title (body: AlertBody, lang: Lang, channel?: string): string {
 /** The lines a person reads: at most LIST_MAX, then how many more and where to see them. */
 export function lines (body: AlertBody, lang: Lang, consoleUrl: string | null): string[] {
   if (body.test === true) return [lang === 'ko' ? '이 채널로 알림이 전달됩니다.' : 'Alerts reach this channel.']
+  if (body.started !== undefined) {
+    // Counts, not a line per camera: cameras already down when monitoring began are not news.
+    const counts = Object.entries(body.started.by_status).map(([s, n]) => `${STATUS_WORDS[s as HealthStatus]?.[lang] ?? s} ${n}`).join(', ')
+    const out = [lang === 'ko' ? `상태별: ${counts}` : `by status: ${counts}`, ...body.changes.map(c => line(c, body.at, lang))]
+    if (consoleUrl !== null) out.push(consoleUrl)
+    return out
+  }
   const out = body.changes.slice(0, LIST_MAX).map(c => line(c, body.at, lang))
   const rest = body.changes.length - LIST_MAX
   if (rest > 0) out.push(lang === 'ko' ? `외 ${rest}건${consoleUrl === null ? '' : ` — ${consoleUrl}`}` : `and ${rest} more${consoleUrl === null ? '' : ` — ${consoleUrl}`}`)

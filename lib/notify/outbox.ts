@@ -1,13 +1,14 @@
 import type { ChannelConfig } from '../site/regions.js'
 import type { AlertStore } from '../store/alerts.js'
-import type { HistoryStore } from '../store/history.js'
+import type { Leases } from '../store/leases.js'
+import { systemClock, type Clock } from '../clock.js'
 import { maskSecrets } from '../mask.js'
 import { SendError, send } from './channels.js'
 
 export interface OutboxOptions {
   alerts: AlertStore
   /** For the per-channel lease: with several gateways, one sends a channel's messages. */
-  leases: HistoryStore
+  leases: Leases
   channels: ChannelConfig[]
   gateway: string
   publicBase: string
@@ -16,6 +17,9 @@ export interface OutboxOptions {
   retryMaxMs: number
   /** How often pending messages are looked at (a sweep's alerts also wake the worker). */
   pollMs?: number
+  clock?: Clock
+  /** A database error while sending (logged, never swallowed: the next pass tries again). */
+  error?: (err: Error) => void
   log: (entry: { channel: string, delivery: number, ok: boolean, detail: string, attempts: number }) => void
 }
 
@@ -49,7 +53,7 @@ export class Outbox {
   kick (): void {
     if (this.stopped) return
     if (this.running !== undefined) { this.again = true; return }
-    this.running = this.pass().catch(() => {}).finally(() => {
+    this.running = this.pass().catch((err: Error) => { this.o.error?.(err) }).finally(() => {
       this.running = undefined
       if (this.again) { this.again = false; this.kick() }
     })
@@ -76,26 +80,29 @@ export class Outbox {
   private async channel (channel: ChannelConfig): Promise<void> {
     const key = `notify:${channel.name}`
     const { leases, gateway } = this.o
-    if (!await leases.takeLease(key, gateway, Date.now() + LEASE_MS)) return
+    const now = this.o.clock ?? systemClock
+    const token = await leases.take(key, gateway, now() + LEASE_MS, now())
+    if (token === null) return
     try {
       while (!this.stopped) {
         const d = await this.o.alerts.head(channel.name)
-        if (d === undefined || d.next_at > Date.now()) return
-        await leases.renewLease(key, gateway, Date.now() + LEASE_MS)
+        if (d === undefined || d.next_at > now()) return
+        // Taken over meanwhile (this gateway was paused past the lease): the holder sends it.
+        if (!await leases.renew(key, token, now() + LEASE_MS)) return
         try {
           const detail = await send(channel, d.alert.body, this.o.publicBase)
-          await this.o.alerts.sent(d.id, Date.now(), detail)
+          await this.o.alerts.sent(d.id, now(), detail)
           this.o.log({ channel: channel.name, delivery: d.id, ok: true, detail, attempts: d.attempts + 1 })
         } catch (err) {
           const why = maskSecrets(err instanceof SendError ? err.message : `${channel.name}: ${(err as Error).message}`)
           const wait = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** d.attempts)
-          await this.o.alerts.failed(d.id, Date.now(), why, Date.now() + wait)
+          await this.o.alerts.failed(d.id, now(), why, now() + wait)
           this.o.log({ channel: channel.name, delivery: d.id, ok: false, detail: why, attempts: d.attempts + 1 })
           return
         }
       }
     } finally {
-      await leases.releaseLease(key, gateway).catch(() => {})
+      await leases.release(key, token).catch(() => {})
     }
   }
 }

@@ -1,12 +1,13 @@
 import { Cron } from 'croner'
-import { kstDay } from '../clock.js'
+import { kstDay, systemClock, type Clock } from '../clock.js'
 import { maskSecrets } from '../mask.js'
 import type { RegionConfig } from '../site/regions.js'
-import type { CameraState, Change, HistoryStore, SweepRow } from '../store/history.js'
+import type { CameraState, Change, HistoryStore, Judged, SweepRow } from '../store/history.js'
 import { STATUSES } from './health-rows.js'
-import type { CameraStory, CameraView, ChangeView, DayView, RegionOverview, SweepView } from './monitor-views.js'
+import type { CameraStory, CameraUptimeView, CameraView, ChangeView, DayView, RegionOverview, SweepView } from './monitor-views.js'
+import type { ChangeKind, HealthStatus, SweepTrigger } from '../status.js'
 
-export type { CameraStory, CameraView, ChangeView, DayView, RegionOverview, SweepView }
+export type { CameraStory, CameraUptimeView, CameraView, ChangeView, DayView, RegionOverview, SweepView }
 
 /** Who is asking: the monitor token sees every region; an operator's session its own. */
 export type Viewer = { all: true } | { all: false, region: string }
@@ -25,6 +26,7 @@ function sweepView (s: SweepRow, own: boolean): SweepView {
     // An operator's name is their region's business.
     started_by: own ? s.started_by : null,
     state: s.state,
+    picture: s.picture,
     started_at: iso(s.started_at)!,
     finished_at: iso(s.finished_at),
     duration_ms: s.finished_at === null ? null : s.finished_at - s.started_at,
@@ -66,7 +68,7 @@ export function sweepPeriodMs (region: RegionConfig): number | null {
  * Who may see what is the caller's (the route's) check; this module shapes what is shown.
  */
 export class Fleet {
-  constructor (private readonly store: HistoryStore, private readonly regions: ReadonlyMap<string, RegionConfig>) {}
+  constructor (private readonly store: HistoryStore, private readonly regions: ReadonlyMap<string, RegionConfig>, private readonly clock: Clock = systemClock) {}
 
   /** Monitored regions, and any region with a kept sweep that is still configured. */
   async regionNames (): Promise<string[]> {
@@ -74,7 +76,7 @@ export class Fleet {
     return [...this.regions.values()].filter(r => r.monitor !== undefined || kept.has(r.name)).map(r => r.name)
   }
 
-  async overview (viewer: Viewer, now = Date.now()): Promise<{ generated_at: string, regions: RegionOverview[] }> {
+  async overview (viewer: Viewer, now = this.clock()): Promise<{ generated_at: string, regions: RegionOverview[] }> {
     const names = await this.regionNames()
     const regions = await Promise.all(names.map(async name => await this.regionOverview(this.regions.get(name)!, viewer.all || viewer.region === name, now)))
     return { generated_at: new Date(now).toISOString(), regions }
@@ -107,13 +109,17 @@ export class Fleet {
       flapping: sum.flapping,
       // Camera names only for the viewer's own region.
       down_now: own ? (await this.store.downNow(region.name, DOWN_LIST_MAX)).sort((a, b) => a.since - b.since || Number(a.cctv_id) - Number(b.cctv_id)).map(c => cameraView(c, now)) : null,
-      changes_24h: { down: changes.down ?? 0, up: changes.up ?? 0, status: changes.status ?? 0, flapping: changes.flapping ?? 0, steady: changes.steady ?? 0 },
+      changes_24h: { first_seen: changes.first_seen ?? 0, down: changes.down ?? 0, up: changes.up ?? 0, status: changes.status ?? 0, flapping: changes.flapping ?? 0, steady: changes.steady ?? 0 },
       uptime_days: days.map(d => ({ day: d.day, up: d.up, total: d.total, uptime: d.total === 0 ? null : d.up / d.total }))
     }
   }
 
-  /** Every camera of the region: its state, since when, uptime over 24 h / 7 d / 30 d, reconnects today. */
-  async cameras (region: string, now = Date.now()): Promise<{ region: string, as_of: string | null, cameras: Array<CameraView & { uptime_24h: number | null, uptime_7d: number | null, uptime_30d: number | null }> }> {
+  /**
+   * Every camera of the region: its state, since when, uptime over 24 h / 7 d / 30 d (the
+   * monitor's complete sweeps outside maintenance: null when none was judged, and `judged_*`
+   * says how many were), reconnects today.
+   */
+  async cameras (region: string, now = this.clock()): Promise<{ region: string, as_of: string | null, cameras: CameraUptimeView[] }> {
     const [states, h24, d7, d30, sum] = await Promise.all([
       this.store.cameras(region),
       this.store.uptimeHours(region, 24, now),
@@ -126,15 +132,18 @@ export class Fleet {
       as_of: iso(sum.lastDoneAt),
       cameras: states.map(c => ({
         ...cameraView(c, now),
-        uptime_24h: h24.get(c.cctv_id) ?? null,
-        uptime_7d: d7.get(c.cctv_id) ?? null,
-        uptime_30d: d30.get(c.cctv_id) ?? null
+        uptime_24h: share(h24.get(c.cctv_id)),
+        uptime_7d: share(d7.get(c.cctv_id)),
+        uptime_30d: share(d30.get(c.cctv_id)),
+        judged_24h: h24.get(c.cctv_id)?.total ?? 0,
+        judged_7d: d7.get(c.cctv_id)?.total ?? 0,
+        judged_30d: d30.get(c.cctv_id)?.total ?? 0
       }))
     }
   }
 
   /** One camera between two times: its state now, its changes and its days (undefined: never seen). */
-  async camera (region: string, cctvId: string, from: number, to: number, now = Date.now()): Promise<CameraStory | undefined> {
+  async camera (region: string, cctvId: string, from: number, to: number, now = this.clock()): Promise<CameraStory | undefined> {
     const [state, story] = await Promise.all([this.store.cameraState(region, cctvId), this.store.camera(region, cctvId, from, to)])
     if (state === undefined && story.changes.length === 0) return undefined
     return {
@@ -162,5 +171,10 @@ export class Fleet {
 }
 
 function changeView (c: Change): ChangeView {
-  return { cctv_id: c.cctv_id, at: iso(c.at)!, kind: c.kind, from_status: c.from_status, to_status: c.to_status }
+  return { cctv_id: c.cctv_id, at: iso(c.at)!, kind: c.kind as ChangeKind, from_status: c.from_status as HealthStatus | null, to_status: c.to_status as HealthStatus, trigger: c.trigger as SweepTrigger, started_by: c.started_by }
+}
+
+/** The share of judged results that were up; null when nothing was judged (never 0 for "unknown"). */
+function share (j: Judged | undefined): number | null {
+  return j === undefined || j.total === 0 ? null : j.up / j.total
 }

@@ -1,10 +1,10 @@
 /**
- * A health sweep's rows as the API sends them, and the order operators read them in. No
- * imports: the console (web/) shares this file with the gateway.
+ * A health sweep's rows as the API sends them, and the order operators read them in. It imports
+ * only lib/status.ts (no imports either): the console (web/) shares both with the gateway.
  */
-export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'black' | 'frozen' | 'error'
-/** `black` and `frozen` (a picture check's findings: the camera streams but is blind) count as down. */
-export const STATUSES: HealthStatus[] = ['online', 'offline', 'auth_failed', 'not_found', 'timeout', 'black', 'frozen', 'error']
+import type { HealthStatus } from '../status.js'
+
+export { STATUSES, type HealthStatus } from '../status.js'
 
 /** A probe's outcome (reachable, ffprobe's text) → its status: one classification for the sweeps and the ffprobe dialog. */
 export function classify (reachable: boolean, message: string): HealthStatus {

@@ -1,13 +1,16 @@
 /**
- * What the monitor's API answers (routes/api/monitor.ts, built by lib/ops/fleet.ts). No
- * imports: the console (web/src/monitor.ts) shares this file with the gateway.
+ * What the monitor's API answers (routes/api/monitor.ts, built by lib/ops/fleet.ts). It imports
+ * only lib/status.ts (no imports either): the console (web/src/monitor.ts) shares both with the gateway.
  */
+import type { ChangeKind, HealthStatus, SweepState, SweepTrigger } from '../status.js'
 
 export interface SweepView {
   id: number
-  trigger: string
+  trigger: SweepTrigger
   started_by: string | null
-  state: string
+  state: SweepState
+  /** It watched pictures as well as probing. */
+  picture: boolean
   started_at: string
   finished_at: string | null
   duration_ms: number | null
@@ -23,12 +26,25 @@ export interface CameraView {
   name: string | null
   inference_id: string | null
   server: number | null
-  status: string
+  status: HealthStatus
   flapping: boolean
   since: string
   last_seen: string
   error: string | null
   reconnects_today: number
+}
+
+/**
+ * A camera with its uptime: the share of the monitor's complete sweeps outside maintenance
+ * that found it online, null when none was judged; `judged_*` counts them.
+ */
+export interface CameraUptimeView extends CameraView {
+  uptime_24h: number | null
+  uptime_7d: number | null
+  uptime_30d: number | null
+  judged_24h: number
+  judged_7d: number
+  judged_30d: number
 }
 
 export interface DayView { day: string, up: number, total: number, uptime: number | null, reconnects?: number }
@@ -42,20 +58,23 @@ export interface RegionOverview {
   stale: boolean
   last_sweep: SweepView | null
   cameras: number
-  by_status: Record<string, number>
+  by_status: Partial<Record<HealthStatus, number>>
   down: number
   flapping: number
   down_now: CameraView[] | null
-  changes_24h: Record<string, number>
+  changes_24h: Record<ChangeKind, number>
   uptime_days: DayView[]
 }
 
 export interface ChangeView {
   cctv_id: string
   at: string
-  kind: string
-  from_status: string | null
-  to_status: string
+  kind: ChangeKind
+  from_status: HealthStatus | null
+  to_status: HealthStatus
+  /** Which sweep saw it: the monitor's (scheduled) or an operator's (manual, by started_by). */
+  trigger: SweepTrigger
+  started_by: string | null
   /** Where the frame the monitor kept with a change to black/frozen is (GET, image/jpeg). */
   thumbnail_url?: string
 }

@@ -1,4 +1,6 @@
+import { systemClock, type Clock } from '../clock.js'
 import { maskSecrets } from '../mask.js'
+import type { SweepState } from '../status.js'
 import type { RegionConfig } from '../site/regions.js'
 import type { Opener, SiteSession } from '../site/session.js'
 import type { Alerting, HistoryStore } from '../store/history.js'
@@ -17,6 +19,7 @@ export interface MonitorDeps {
   kept?: () => void
   /** How long a running sweep's lease lasts without renewal (renewed every third of it). */
   leaseMs?: number
+  clock?: Clock
   /** What happened, for the gateway's log (no secret is ever in it). */
   log: (outcome: { region: string, state: string, done: number, total: number, ms: number, failure?: string }) => void
 }
@@ -50,54 +53,73 @@ export class RegionMonitor {
   async tick (slot?: number): Promise<void> {
     if (this.stopped) return
     const { store, gateway } = this.deps
+    const now = this.deps.clock ?? systemClock
     // A tick by hand (no slot) is this gateway's alone.
     if (slot !== undefined) {
-      if (!await store.claimTick(this.region.name, slot, gateway)) { this.lost++; return }
+      if (!await store.leases.claimTick(this.region.name, slot, gateway, now())) { this.lost++; return }
       this.claimed++
     }
     const skip = async (why: string): Promise<void> => {
-      const now = Date.now()
-      await this.keep({ startedAt: now, finishedAt: now, state: 'skipped', failure: why, total: 0, results: [] })
+      const at = now()
+      await this.keep({ startedAt: at, finishedAt: at, state: 'skipped', failure: why, total: 0, results: [] })
     }
     if (this.running !== undefined) { await skip('the previous sweep was still running'); return }
     const leaseMs = this.deps.leaseMs ?? 60_000
     // Marked running before the first await: a tick that comes meanwhile is a skip here.
     this.running = (async () => {
-      if (!await store.takeLease(this.region.name, gateway, Date.now() + leaseMs)) { await skip('the previous sweep was still running on another gateway'); return }
-      await this.run(leaseMs)
+      const token = await store.leases.take(this.region.name, gateway, now() + leaseMs, now())
+      if (token === null) { await skip('the previous sweep was still running on another gateway'); return }
+      await this.run(leaseMs, token)
     })().finally(() => { this.running = undefined })
     await this.running
   }
 
-  private async run (leaseMs: number): Promise<void> {
+  private async run (leaseMs: number, token: string): Promise<void> {
     const m = this.region.monitor!
     const { store, gateway } = this.deps
-    const startedAt = Date.now()
+    const now = this.deps.clock ?? systemClock
+    const lease = { key: this.region.name, token }
+    const startedAt = now()
     let site: SiteSession | undefined
+    // Why the lease was lost while the sweep ran (another gateway took it, or renewing failed).
+    let lost: string | undefined
+    const loseLease = (why: string): void => {
+      if (lost !== undefined) return
+      lost = why
+      this.deps.log({ region: this.region.name, state: 'lost_lease', done: this.sweep?.results.length ?? 0, total: this.sweep?.total ?? 0, ms: now() - startedAt, failure: why })
+      // What it would find is no longer this gateway's to record: stop its remote work now.
+      this.sweep?.cancel()
+    }
     // The lease outlives this process by at most leaseMs: a killed gateway's region is free again soon.
-    const renew = setInterval(() => { store.renewLease(this.region.name, gateway, Date.now() + leaseMs).catch(() => {}) }, leaseMs / 3)
+    const renew = setInterval(() => {
+      store.leases.renew(this.region.name, token, now() + leaseMs).then(
+        held => { if (!held) loseLease('the lease was taken over by another gateway') },
+        (err: Error) => { loseLease(`the lease could not be renewed: ${err.message}`) })
+    }, leaseMs / 3)
     try {
       site = await this.deps.connect(this.region, { username: m.id, password: m.password }, { user: m.id, client: 'monitor' })
-      if (this.stopped) return
+      if (this.stopped || lost !== undefined) return
       const sweep = this.sweep = new HealthSweep(site, {}, this.deps.sweepOptions())
       await sweep.run()
-      const state = sweep.state === 'running' ? 'cancelled' : sweep.state
-      await this.keep({ startedAt, finishedAt: (sweep.finishedAt ?? new Date()).getTime(), state, failure: sweep.failure, total: sweep.total, results: sweep.results, thumbnails: sweep.frames })
+      const state = lost !== undefined ? 'lost_lease' : sweep.state === 'running' ? 'cancelled' : sweep.state
+      await this.keep({ startedAt, finishedAt: sweep.finishedAt?.getTime() ?? now(), state, failure: lost ?? sweep.failure, total: sweep.total, results: sweep.results, thumbnails: sweep.frames, picture: sweep.picture }, lease)
     } catch (err) {
       if (this.stopped) return
-      await this.keep({ startedAt, finishedAt: Date.now(), state: 'failed', failure: maskSecrets((err as Error).message), total: 0, results: [] })
+      await this.keep({ startedAt, finishedAt: now(), state: lost !== undefined ? 'lost_lease' : 'failed', failure: lost ?? maskSecrets((err as Error).message), total: 0, results: [] }, lease)
     } finally {
       clearInterval(renew)
       this.sweep = undefined
       await site?.close()
-      await store.releaseLease(this.region.name, gateway).catch(() => {})
+      await store.leases.release(this.region.name, token).catch(() => {})
     }
   }
 
-  private async keep (s: { startedAt: number, finishedAt: number, state: 'done' | 'cancelled' | 'failed' | 'skipped', failure: string | null, total: number, results: HealthSweep['results'], thumbnails?: ReadonlyMap<string, Buffer> }): Promise<void> {
-    await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, gateway: this.deps.gateway, alerting: this.deps.alerting?.(), ...s })
+  private async keep (s: { startedAt: number, finishedAt: number, state: SweepState, failure: string | null, total: number, results: HealthSweep['results'], thumbnails?: ReadonlyMap<string, Buffer>, picture?: boolean }, lease?: { key: string, token: string }): Promise<void> {
+    const m = this.region.monitor!
+    const kept = await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, gateway: this.deps.gateway, alerting: this.deps.alerting?.(), monitorPicture: m.picture, lease, ...s })
     this.deps.kept?.()
-    this.deps.log({ region: this.region.name, state: s.state, done: s.results.length, total: s.total, ms: s.finishedAt - s.startedAt, ...(s.failure === null ? {} : { failure: s.failure }) })
+    const failure = kept.state === 'lost_lease' && s.state !== 'lost_lease' ? 'another gateway held the region\'s lease when the sweep was recorded' : s.failure
+    this.deps.log({ region: this.region.name, state: kept.state, done: s.results.length, total: s.total, ms: s.finishedAt - s.startedAt, ...(failure === null ? {} : { failure }) })
   }
 
   /** No more ticks; a running sweep is cancelled (remote processes killed) and kept as cancelled. */

@@ -26,9 +26,10 @@ export class InMemorySweepHistory implements SweepHistory {
 }
 
 /**
- * Today's in-memory history, and every ended sweep kept in the history store as well: an
- * operator's sweep counts like a scheduled one, marked manual, with the SSH user who started it.
- * A store that fails is logged by `onError`, never the operator's problem.
+ * Today's in-memory history, and every ended sweep kept in the history store as well, marked
+ * manual with the SSH user who started it. It moves the monitor's record only when it is
+ * complete and ran at least the monitor's checks (lib/store/evaluate.ts); it never counts
+ * towards uptime or alert rules. A store that fails is logged by `onError`, never the operator's problem.
  */
 export class RecordingSweepHistory extends InMemorySweepHistory {
   constructor (private readonly site: SiteSession, private readonly store: HistoryStore, private readonly onError: (err: Error) => void) { super() }
@@ -45,7 +46,9 @@ export class RecordingSweepHistory extends InMemorySweepHistory {
       failure: sweep.failure,
       total: sweep.total,
       results: sweep.results,
-      thumbnails: sweep.frames
+      thumbnails: sweep.frames,
+      picture: sweep.picture,
+      monitorPicture: this.site.region.monitor?.picture === true
     }).catch(this.onError)
   }
 }

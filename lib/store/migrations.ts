@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Dialect } from './db.js'
 
 /**
@@ -200,6 +200,28 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         .addColumn('jpeg', dialect === 'postgres' ? 'bytea' : 'blob', c => c.notNull())
         .addPrimaryKeyConstraint('thumbnails_pk', ['region', 'cctv_id', 'at'])
         .execute()
+    }
+  },
+  {
+    // The record's truth (issue 22): a camera's first state is `first_seen`, not news of an
+    // outage; a change says which sweep saw it (manual ones, who); a sweep says whether it
+    // watched pictures; the lease carries a fencing token; the region knows when its monitor
+    // started (its first sweep is one summary, not an alert per camera).
+    name: '006-record',
+    up: async (db) => {
+      await db.schema.alterTable('sweeps').addColumn('picture', 'integer', c => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('changes').addColumn('trigger', 'text', c => c.notNull().defaultTo('scheduled')).execute()
+      await db.schema.alterTable('changes').addColumn('started_by', 'text').execute()
+      await db.schema.alterTable('monitor_lease').addColumn('token', 'text').execute()
+      await db.schema.alterTable('region_alert').addColumn('started_at', 'bigint').execute()
+      await sql`update changes set kind = 'first_seen' where from_status is null`.execute(db)
+      await sql`update changes set trigger = 'manual' where sweep_id in (select id from sweeps where trigger = 'manual')`.execute(db)
+      // A region the monitor already swept has started: its next sweep is no "monitoring started".
+      await sql`update region_alert set started_at = (select min(finished_at) from sweeps where sweeps.region = region_alert.region and trigger = 'scheduled' and state = 'done')`.execute(db)
+      await sql`insert into region_alert (region, failing_since, alerted, started_at)
+        select region, null, 0, min(finished_at) from sweeps
+        where trigger = 'scheduled' and state = 'done' and region not in (select region from region_alert)
+        group by region`.execute(db)
     }
   }
 ]

@@ -24,6 +24,8 @@ export interface SweepsTable {
   failure: string | null
   /** The gateway (GATEWAY_ID) that ran it; null before migration 003. */
   gateway: string | null
+  /** 1: it watched pictures as well (migration 006). */
+  picture: Generated<number>
 }
 
 export interface CameraStateTable {
@@ -53,10 +55,13 @@ export interface ChangesTable {
   cctv_id: string
   at: number
   sweep_id: number
-  /** down | up | status (another down status) | flapping | steady */
+  /** lib/status.ts ChangeKind: first_seen | down | up | status (another down status) | flapping | steady */
   kind: string
   from_status: string | null
   to_status: string
+  /** The sweep that saw it: scheduled (the monitor) or manual (an operator: started_by). Migration 006. */
+  trigger: Generated<string>
+  started_by: string | null
 }
 
 export interface ResultsTable {
@@ -106,11 +111,13 @@ export interface MonitorTicksTable {
   claimed_at: number
 }
 
-/** Who runs the region's sweep now, until when (renewed while it runs). */
+/** Who runs the region's sweep (or sends a channel, `notify:<name>`) now, until when (renewed while it runs). */
 export interface MonitorLeaseTable {
   region: string
   gateway: string
   until: number
+  /** The fencing token of whoever took it last (migration 006). */
+  token: string | null
 }
 
 export interface RegionAlertTable {
@@ -119,6 +126,8 @@ export interface RegionAlertTable {
   failing_since: number | null
   /** 1 when the region alert was sent. */
   alerted: number
+  /** The monitor's first counted sweep (null: none yet). Migration 006. */
+  started_at: number | null
 }
 
 /** The outbox: one alert per region per sweep (or a test), its body JSON. */

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { maskSecrets } from '../../lib/mask.js'
 import { gatewayId } from '../../lib/env.js'
 import { AlertStore } from '../../lib/store/alerts.js'
 import { Outbox } from '../../lib/notify/outbox.js'
@@ -22,13 +23,15 @@ export default fp(async (fastify) => {
   const alerts = new AlertStore(fastify.history.database)
   const outbox = new Outbox({
     alerts,
-    leases: fastify.history,
+    leases: fastify.history.leases,
     channels,
     gateway: gatewayId(env),
     publicBase: env.PUBLIC_BASE_URL,
     retryBaseMs: env.NOTIFY_RETRY_BASE_MS,
     retryMaxMs: env.NOTIFY_RETRY_MAX_MS,
-    log: e => { fastify.log[e.ok ? 'info' : 'warn'](e, e.ok ? 'alert delivered' : 'alert delivery failed') }
+    clock: fastify.clock,
+    log: e => { fastify.log[e.ok ? 'info' : 'warn'](e, e.ok ? 'alert delivered' : 'alert delivery failed') },
+    error: err => { fastify.log.error({ err: { message: maskSecrets(err.message) } }, 'alert outbox: the database failed; the next pass tries again') }
   })
   fastify.decorate('alerts', alerts)
   fastify.decorate('outbox', outbox)

@@ -24,7 +24,7 @@ export default fp(async (fastify) => {
   const history = new HistoryStore(database)
   fastify.decorate('history', history)
   const prune = (): void => {
-    history.prune(env.HISTORY_RAW_DAYS, env.HISTORY_DAYS).then(n => {
+    history.prune(env.HISTORY_RAW_DAYS, env.HISTORY_DAYS, fastify.clock()).then(n => {
       if (n.results + n.hourly + n.daily > 0) fastify.log.info(n, 'history pruned')
     }, (err: Error) => { fastify.log.warn({ err: { message: err.message } }, 'history prune failed') })
   }

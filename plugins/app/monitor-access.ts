@@ -30,7 +30,7 @@ export default fp(async (fastify) => {
   const { env, regions } = fastify.config
   // Compared as digests, in constant time: the token's length leaks nothing either.
   const token = env.MONITOR_TOKEN === '' ? undefined : digest(env.MONITOR_TOKEN)
-  fastify.decorate('fleet', new Fleet(fastify.history, regions))
+  fastify.decorate('fleet', new Fleet(fastify.history, regions, fastify.clock))
 
   function bearer (request: FastifyRequest): 'none' | 'valid' {
     const header = request.headers.authorization

@@ -31,9 +31,10 @@ export default fp(async (fastify) => {
       sweepOptions: () => sweepOptions(env, m.picture),
       store: fastify.history,
       gateway,
+      clock: fastify.clock,
       alerting: () => ({ rules: region.alerts, channels: fastify.channelsOf(region).map(c => c.name), windows: region.maintenance }),
       kept: () => { fastify.outbox.kick() },
-      log: outcome => { fastify.log[outcome.state === 'failed' ? 'warn' : 'info'](outcome, 'scheduled health sweep') }
+      log: outcome => { fastify.log[outcome.state === 'failed' || outcome.state === 'lost_lease' ? 'warn' : 'info'](outcome, 'scheduled health sweep') }
     })
     monitors.set(region.name, monitor)
     // The tick's slot, the same on every gateway: `every` counts intervals since the epoch
