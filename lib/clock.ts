@@ -1,6 +1,43 @@
+/*
+ * Korean time — the sites' clock, by which their log files are named and operators read
+ * times — and the record's clock. One home for both: no imports, so the console (web/)
+ * shares this file with the gateway. The zone is fixed, never read from the environment:
+ * schedules (cron), maintenance windows, days and "since last night" all mean Asia/Seoul.
+ */
+
+/** The sites' zone, for croner (schedules and recurring maintenance windows). */
+export const SITE_ZONE = 'Asia/Seoul'
+/** Korea keeps no daylight saving time: UTC+9 all year. */
+export const SITE_OFFSET_MS = 9 * 3_600_000
+const DAY_MS = 86_400_000
+
+/** A time as ms, or NaN when it is not one (an ISO string, a Date or ms). */
+function ms (at: number | string | Date | null | undefined): number {
+  if (at === null || at === undefined || at === '') return Number.NaN
+  return typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : at.getTime()
+}
+
 /** The day (YYYY-MM-DD) in Korean time: the sites' clock, by which their log files are named. */
-export function kstDay (at = new Date()): string {
-  return new Date(at.getTime() + 9 * 3600_000).toISOString().slice(0, 10)
+export function kstDay (at: number | Date = new Date()): string {
+  return new Date(ms(at) + SITE_OFFSET_MS).toISOString().slice(0, 10)
+}
+
+/** "2026-11-30T09:00:00.000Z" → "11-30 18:00" (Korean time); "" for no time or not a time. */
+export function kstMinutes (at: number | string | Date | null | undefined): string {
+  const t = ms(at)
+  return Number.isNaN(t) ? '' : new Date(t + SITE_OFFSET_MS).toISOString().slice(5, 16).replace('T', ' ')
+}
+
+/** A time as a datetime-local value in Korean time ("YYYY-MM-DDTHH:mm"); undefined when it is not a time. */
+export function kstLocal (at: number | string | Date | null | undefined): string | undefined {
+  const t = ms(at)
+  return Number.isNaN(t) ? undefined : new Date(t + SITE_OFFSET_MS).toISOString().slice(0, 16)
+}
+
+/** The `n` Korean days up to `now`'s, oldest first. */
+export function kstDays (n: number, now: number): string[] {
+  const today = Date.parse(`${kstDay(now)}T00:00:00Z`)
+  return Array.from({ length: n }, (_, i) => new Date(today - (n - 1 - i) * DAY_MS).toISOString().slice(0, 10))
 }
 
 const ISO_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)?(Z|[+-]\d\d:?\d\d)?$/
@@ -15,14 +52,13 @@ export function parseKstTime (text: string): number | undefined {
   let s = text.trim().replace(' ', 'T')
   if (!s.includes('T')) s += 'T00:00'
   if (m[1] === undefined) s += '+09:00'
-  const ms = Date.parse(s)
-  return Number.isNaN(ms) ? undefined : ms
+  const t = Date.parse(s)
+  return Number.isNaN(t) ? undefined : t
 }
 
 /** 18:00 (Korean time) of the day before `now`'s Korean day: "since last night". */
 export function lastEvening (now = Date.now()): number {
-  const day = kstDay(new Date(now))
-  return Date.parse(`${day}T18:00:00+09:00`) - 86_400_000
+  return Date.parse(`${kstDay(now)}T18:00:00+09:00`) - DAY_MS
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Cron } from 'croner'
+import { SITE_ZONE } from './clock.js'
 
 /**
  * Maintenance windows (issue 16): one-off (from, to) or recurring (a cron expression for each
@@ -24,14 +25,13 @@ export function cronProblem (expr: string): string | undefined {
   }
 }
 
-const timezone = (): string => process.env.TZ !== undefined && process.env.TZ !== '' ? process.env.TZ : 'Asia/Seoul'
 
 /** Whether `w` is open at `at` (ms). A recurring window is open for `durationMs` after each start. */
 export function windowOpen (w: Window, at: number): boolean {
   if (w.from !== undefined && w.to !== undefined) return at >= w.from && at < w.to
   if (w.cron === undefined || w.durationMs === undefined) return false
   // The latest start at or before `at` within one duration: the next start after (at - duration).
-  const next = new Cron(w.cron, { timezone: timezone(), paused: true }).nextRun(new Date(at - w.durationMs))
+  const next = new Cron(w.cron, { timezone: SITE_ZONE, paused: true }).nextRun(new Date(at - w.durationMs))
   return next !== null && next.getTime() <= at
 }
 

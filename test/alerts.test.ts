@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto'
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { eventually, startGateway, type Gateway } from './helpers/app.js'
+import { eventually, startGateway, testClock, type Gateway } from './helpers/app.js'
 import { httpReceiver, smtpReceiver } from './helpers/receivers.js'
 
 // Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
@@ -25,12 +25,14 @@ chmodSync(secretFile, 0o600)
 process.env.FWMAINT_TEST_ALERT_PW = 'demo'
 process.env.FWMAINT_TEST_SMTP_PW = SMTP_PASSWORD
 
-interface Setup { gw: Gateway, hook: Awaited<ReturnType<typeof httpReceiver>>, smtp: Awaited<ReturnType<typeof smtpReceiver>>, tick: () => Promise<void> }
+interface Setup { gw: Gateway, hook: Awaited<ReturnType<typeof httpReceiver>>, smtp: Awaited<ReturnType<typeof smtpReceiver>>, tick: () => Promise<void>, clock: ReturnType<typeof testClock> }
 
 async function setup (t: Test, opts: { env?: Record<string, string>, historyDb?: string, regionOpts?: Record<string, unknown>, rules?: Record<string, unknown>, patchRegion?: (r: Record<string, any>) => void } = {}): Promise<Setup> {
   const hook = await httpReceiver(t)
   const smtp = await smtpReceiver(t, 'alerts', SMTP_PASSWORD)
+  const clock = testClock()
   const gw = await startGateway(t, {
+    clock: clock.now,
     regions: [{ name: '대구', cameras: 2, rtsp: true, ...opts.regionOpts }],
     patch: doc => {
       doc.regions['대구'].monitor = { cron: NEVER, id: 'demo', password_env: 'FWMAINT_TEST_ALERT_PW' }
@@ -47,10 +49,15 @@ async function setup (t: Test, opts: { env?: Record<string, string>, historyDb?:
     captureLogs: true
   })
   const monitor = gw.app.monitors.get('대구')!
-  return { gw, hook, smtp, tick: async () => { await monitor.tick(); gw.app.outbox.kick() } }
+  return { gw, hook, smtp, clock, tick: async () => { await monitor.tick(); gw.app.outbox.kick() } }
 }
 
-const bodies = (s: Setup, p: string): any[] => s.hook.got.filter(r => r.path.startsWith(p)).map(r => r.json)
+/** Whether a received message is the first sweep's "monitoring started" summary (in any format). */
+const isStarted = (r: { path: string, json: any }): boolean => r.json?.started !== undefined || /감시 시작|monitoring started/.test(JSON.stringify(r.json))
+/** The alerts a receiver got on a path, the "monitoring started" summary aside. */
+const bodies = (s: Setup, p: string): any[] => s.hook.got.filter(r => r.path.startsWith(p) && !isStarted(r)).map(r => r.json)
+const started = (s: Setup, p: string): any[] => s.hook.got.filter(r => r.path.startsWith(p) && isStarted(r)).map(r => r.json)
+const mails = (s: Setup): Array<Setup['smtp']['mails'][number]> => s.smtp.mails.filter(m => !/감시 시작/.test(m.subject ?? ''))
 const settled = async (s: Setup): Promise<void> => {
   await eventually(async () => (await s.gw.app.alerts.pendingChannels()).length === 0, 15_000, 50)
   await s.gw.app.outbox.idle()
@@ -61,19 +68,23 @@ t.test('down for one sweep: nobody hears; for two: one message on every channel;
   const daegu = s.gw.regions[0]
   await s.tick()
   await settled(s)
-  t.equal(s.hook.got.length + s.smtp.mails.length, 0, 'all online: nothing sent')
+  t.match(started(s, '/hook'), [{ region: '대구', started: { cameras: 2, by_status: { online: 2 } }, changes: [], summary: '[fwmaint] 대구: monitoring started — 2 cameras, 0 down' }], 'the first sweep: one "monitoring started" summary per channel')
+  t.match(started(s, '/slack'), [{ text: '[fwmaint] 대구: 감시 시작 — 카메라 2대, 다운 0대' }])
+  t.equal(started(s, '/teams').length, 1)
+  t.ok(await eventually(() => s.smtp.mails.length === 1, 5000), 'email too')
+  t.equal(bodies(s, '/').length + mails(s).length, 0, 'all online: no alert')
 
   await daegu.takeDown(1)
   await s.tick()
   await settled(s)
-  t.equal(s.hook.got.length + s.smtp.mails.length, 0, 'down for one sweep: nothing sent')
+  t.equal(bodies(s, '/').length + mails(s).length, 0, 'down for one sweep: nothing sent')
 
   await s.tick()
   await settled(s)
   t.equal(bodies(s, '/hook').length, 1, 'webhook: one message')
   t.equal(bodies(s, '/slack').length, 1, 'slack: one message')
   t.equal(bodies(s, '/teams').length, 1, 'teams: one message')
-  t.ok(await eventually(() => s.smtp.mails.length === 1, 5000), 'email: one message')
+  t.ok(await eventually(() => mails(s).length === 1, 5000), 'email: one message')
   const hook = bodies(s, '/hook')[0]
   t.match(hook, { source: 'fwmaint', region: '대구', test: false, changes: [{ kind: 'down', cctv_id: '1', name: '실시간 테스트 카메라', server: 1, status: 'offline' }] })
   t.match(hook.sweep, { id: Number, started_at: String, finished_at: String })
@@ -85,8 +96,8 @@ t.test('down for one sweep: nobody hears; for two: one message on every channel;
   const teams = bodies(s, '/teams')[0]
   t.match(teams, { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.4', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json' } }] })
   t.match(teams.attachments[0].content.body[0], { type: 'TextBlock', text: '[fwmaint] 대구: 1 camera down' }, 'lang: en')
-  t.match(s.smtp.mails[0], { from: 'fwmaint@example.kr', to: ['oncall@example.kr'], subject: '[fwmaint] 대구: 카메라 1대 다운' })
-  t.match(s.smtp.mails[0].text, /▼ 다운: 1 실시간 테스트 카메라 \(svr1\) — offline/)
+  t.match(mails(s)[0], { from: 'fwmaint@example.kr', to: ['oncall@example.kr'], subject: '[fwmaint] 대구: 카메라 1대 다운' })
+  t.match(mails(s)[0].text, /▼ 다운: 1 실시간 테스트 카메라 \(svr1\) — offline/)
 
   await s.tick()
   await settled(s)
@@ -97,8 +108,8 @@ t.test('down for one sweep: nobody hears; for two: one message on every channel;
   await settled(s)
   t.equal(bodies(s, '/hook').length, 2)
   t.match(bodies(s, '/hook')[1].changes, [{ kind: 'up', cctv_id: '1' }], 'back: one recovery message')
-  t.ok(await eventually(() => s.smtp.mails.length === 2, 5000))
-  t.match(s.smtp.mails[1].subject, '[fwmaint] 대구: 1대 복구')
+  t.ok(await eventually(() => mails(s).length === 2, 5000))
+  t.match(mails(s)[1].subject, '[fwmaint] 대구: 1대 복구')
 
   // The webhook's signature verifies with the secret, over the exact bytes.
   for (const r of s.hook.got.filter(x => x.path === '/hook')) {
@@ -111,8 +122,9 @@ t.test('down for one sweep: nobody hears; for two: one message on every channel;
   const op = s.gw.browser()
   await op.connect(daegu)
   const list = (await op.get('/api/alerts')).body
-  t.equal(list.alerts.length, 2)
+  t.equal(list.alerts.length, 3)
   t.match(list.alerts[0], { region: '대구', kind: 'sweep', title: '[fwmaint] 대구: 1대 복구' })
+  t.match(list.alerts[2], { region: '대구', kind: 'started', title: '[fwmaint] 대구: 감시 시작 — 카메라 2대, 다운 0대' })
   t.same(list.alerts[0].deliveries.map((d: any) => [d.channel, d.state]).sort(), [['hook', 'sent'], ['mail', 'sent'], ['slack', 'sent'], ['teams', 'sent']])
   t.same(list.channels.map((c: any) => c.name), ['hook', 'slack', 'teams', 'mail'])
   const text = JSON.stringify(list)
@@ -130,9 +142,9 @@ t.test('a whole region failing is one region alert, not one per camera; one noti
   await s.tick()
   await s.tick()
   await settled(s)
-  const before = bodies(s, '/hook').length // cameras 3-6 are down from the start
-  t.equal(before, 1, 'the cameras that are down from the start: one message after two sweeps')
-  t.equal(bodies(s, '/hook')[0].changes.length, 4)
+  const before = bodies(s, '/hook').length
+  t.equal(before, 0, 'the cameras that are down from the start (3-6) are not news: no down alert for them')
+  t.match(started(s, '/hook'), [{ started: { cameras: 6, by_status: { online: 2 } } }], 'they are counted in the "monitoring started" summary')
 
   site.setContainerState('mongo', 'exited')
   await s.tick()
@@ -165,7 +177,7 @@ t.test('a maintenance window suppresses; a camera still down when it ends alerts
   await s.tick()
   await s.tick()
   await settled(s)
-  t.equal(s.hook.got.length, 0, 'inside the window: swept, recorded, no alert')
+  t.equal(bodies(s, '/').length, 0, 'inside the window: swept, recorded, no alert')
   t.equal((await s.gw.app.history.cameras('대구')).find(c => c.cctv_id === '1')?.status, 'offline', 'but recorded')
 
   t.match(await op.request({ method: 'DELETE', url: `/api/maintenance/${String(created.body.id)}` }), { status: 200, body: { message: 'maintenance window ended' } })
@@ -200,7 +212,7 @@ t.test('a receiver down for a while gets every message, in order, once it is bac
   await s.tick()
   await s.tick() // alert 3: camera 2 down
   t.ok(await eventually(() => s.hook.failures >= 6, 10_000), `the receiver refused ${s.hook.failures} attempts meanwhile`)
-  t.equal(s.hook.got.length, 0)
+  t.equal(bodies(s, '/').length, 0)
   await s.hook.down(false)
   await settled(s)
   const hooks = bodies(s, '/hook')
@@ -208,7 +220,8 @@ t.test('a receiver down for a while gets every message, in order, once it is bac
   const slack = bodies(s, '/slack')
   t.equal(slack.length, 3, 'slack too')
   const list = await s.gw.app.alerts.recent('all', 10)
-  const first = list[list.length - 1].deliveries.find(d => d.channel === 'hook')!
+  // The oldest message waiting when the receiver went down (the "monitoring started" summary, if it had not gone out before).
+  const first = list.map(a => a.deliveries.find(d => d.channel === 'hook')!).reverse().find(d => d.attempts > 1)!
   t.ok(first.attempts > 1 && first.attempts_log.filter(a => !a.ok).length === first.attempts - 1, `${first.attempts} attempts recorded, the failed ones with why`)
   t.match(first.attempts_log[0].detail, /^hook: HTTP 503/)
 })
@@ -223,12 +236,12 @@ t.test('a gateway closed with messages in the outbox sends them after the restar
   await a.tick()
   t.ok(await eventually(async () => (await a.gw.app.alerts.recent('all', 10)).some(x => x.deliveries.some(d => d.attempts > 0)), 10_000), 'tried and failed')
   await a.gw.app.close()
-  t.equal(a.hook.got.length, 0)
+  t.equal(bodies(a, '/').length, 0)
 
   const b = await setup(t, { historyDb: db })
   await settled(b)
   t.match(bodies(b, '/hook'), [{ region: '대구', changes: [{ kind: 'down', cctv_id: '1' }] }], 'the new gateway sent what the old one could not')
-  t.equal(a.smtp.mails.length, 1, 'the email (its receiver was up) went out before the restart')
+  t.equal(mails(a).length, 1, 'the email (its receiver was up) went out before the restart')
   t.equal(b.smtp.mails.length, 0, 'and is not sent twice')
   t.equal(bodies(b, '/slack').length, 1, 'slack (down with the webhook) is sent after it')
 })
@@ -254,7 +267,8 @@ t.test('repeat_every: a camera that stays down is told again once the interval h
   await s.tick()
   await settled(s)
   t.same(bodies(s, '/hook').map(h => h.changes[0].kind), ['down'], 'down_sweeps 1: at once; the next sweep within 5 s: quiet')
-  await new Promise(resolve => setTimeout(resolve, 5200))
+  // The record's clock moves 5.2 s ahead instead of the test sleeping through them.
+  s.clock.advance(5200)
   await s.tick()
   await settled(s)
   t.same(bodies(s, '/hook').map(h => h.changes[0].kind), ['down', 'still_down'], 'after 5 s: told again')

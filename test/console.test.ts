@@ -44,8 +44,19 @@ async function open (t: Test, width = 1280, height = 800): Promise<{ page: Page,
   const watch: Watch = { foreign: [], consoleText: [] }
   page.on('request', r => { const u = r.url(); if (!u.startsWith(origin + '/') && !u.startsWith('blob:') && !u.startsWith('data:')) watch.foreign.push(u) })
   page.on('console', m => { watch.consoleText.push(m.text()) })
+  // Issue 22, 10: what the console's own code throws or logs as an error. Chromium's own
+  // "Failed to load resource" lines are the gateway's answers (401 for a wrong password, …),
+  // which each test checks on the screen instead.
+  const errors: string[] = []
+  pageErrors.set(page, errors)
+  page.on('pageerror', e => { errors.push(`uncaught: ${e.message}`) })
+  page.on('console', m => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()) })
   return { page, context, watch }
 }
+
+/** Errors in the browser console per page, and per screenshot (checked by the last test). */
+const pageErrors = new WeakMap<Page, string[]>()
+const screenErrors = new Map<string, string[]>()
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 /** Per screenshot: what axe-core found at "serious" and above (rough edge 11), checked by the last test. */
@@ -60,6 +71,8 @@ async function shot (page: Page, name: string): Promise<void> {
     return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ')}${v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ''}`)
   })
   a11y.set(name, found)
+  const errors = pageErrors.get(page)
+  if (errors !== undefined) screenErrors.set(name, errors.splice(0))
 }
 
 async function login (page: Page, password = PASSWORD): Promise<void> {
@@ -655,4 +668,9 @@ t.test('an expired SSH session sends the operator back to the regions with a mes
 t.test('rough edge 11: axe-core finds nothing "serious" or "critical" on any screen (each screenshot above is checked)', async t => {
   t.ok(a11y.size >= 18, `${a11y.size} screens checked: ${[...a11y.keys()].join(', ')}`)
   for (const [name, found] of a11y) t.same(found, [], `${name}: ${found.length === 0 ? 'nothing serious' : found.join('; ')}`)
+})
+
+t.test('no screen shows an error in the browser console (each screenshot above is checked)', async t => {
+  t.ok(screenErrors.size >= 18, `${screenErrors.size} screens checked`)
+  for (const [name, errors] of screenErrors) t.same(errors, [], `${name}: ${errors.length === 0 ? 'no error' : errors.join('; ')}`)
 })

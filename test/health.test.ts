@@ -292,5 +292,5 @@ t.test('an operator\'s sweep is kept in the history store: manual, by its SSH us
   const cams = new Map((await gw.app.history.cameras(region.name)).map(c => [c.cctv_id, c]))
   t.match(cams.get('1'), { status: 'online', name: region.inventory.find(c => c.cctv_ID === 1)!.cctv_name })
   t.match(cams.get('5'), { status: 'offline' })
-  t.ok((await gw.app.history.changes(region.name, 0)).some(c => c.cctv_id === '5' && c.kind === 'down'), 'camera 5 first seen down: a change')
+  t.match((await gw.app.history.changes(region.name, 0)).find(c => c.cctv_id === '5'), { kind: 'first_seen', to_status: 'offline', trigger: 'manual', started_by: 'demo' }, 'camera 5 first seen down: first_seen, by the operator who saw it')
 })

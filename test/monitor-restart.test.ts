@@ -89,11 +89,12 @@ for (const engine of ['sqlite', 'postgres']) {
     await hook.down(false)
     startServer(t, store)
     t.ok(await eventually(async () => (await history(store)).sweeps.filter(s => s.state === 'done').length > done.length, 60_000, 250), 'the schedule resumes after the restart')
-    // Every camera is down (dead addresses): one alert, written with the second sweep before the kill.
+    // Every camera is down (dead addresses): one "monitoring started" summary, written with the first sweep before the kill.
     t.ok(await eventually(() => hook.got.length >= 1, 30_000, 100), 'the alert the killed process could not send is sent by the new one')
     await new Promise(resolve => setTimeout(resolve, 3000))
     t.equal(hook.got.length, 1, 'once')
-    t.equal(hook.got[0].json.changes.length, 8, 'listing the 8 cameras')
+    t.match(hook.got[0].json, { started: { cameras: 8 }, changes: [] }, 'counting the 8 cameras, not a down alert each')
+    t.equal(Object.values(hook.got[0].json.started.by_status as Record<string, number>).reduce((a, b) => a + b, 0) - (hook.got[0].json.started.by_status.online ?? 0), 8, 'all 8 down')
     const resumed = await history(store)
     t.ok(done.every(d => resumed.sweeps.some(s => s.id === d.id)), 'the old history is still there')
     t.equal(resumed.counts.camera_state, 8)

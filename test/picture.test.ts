@@ -165,3 +165,43 @@ t.test('the frame taken when a camera changed to black or frozen is kept with th
   const other = gw.browser()
   t.equal((await other.get(change.thumbnail_url)).status, 401, 'no session, no token: 401')
 })
+
+const DAEGU = '/api/monitor/%EB%8C%80%EA%B5%AC'
+
+t.test('the record moves only on what the monitor saw: a re-check without pictures leaves camera 7 black (no change, uptime as it was); with pictures, its change names the operator', async t => {
+  const story = async (): Promise<any> => (await b.get(`${DAEGU}/cameras/7`)).body
+  const row = async (): Promise<any> => (await b.get(`${DAEGU}/cameras`)).body.cameras.find((c: any) => c.cctv_id === '7')
+  const before = { story: await story(), row: await row() }
+  t.equal(before.row.status, 'black', 'the monitor saw camera 7 black')
+  t.equal(before.row.judged_24h, 1, 'one monitor sweep judged it')
+  t.equal(before.row.uptime_24h, 0)
+
+  const report = await sweep(b, { ids: [7, 8, 1] })
+  t.equal(report.results.find((r: any) => r.cctv_ID === 7).status, 'online', 'the operator\'s sweep without pictures saw it streaming')
+  const after = { story: await story(), row: await row() }
+  t.equal(after.row.status, 'black', 'still black: that sweep ran fewer checks than the monitor')
+  t.same(after.story.changes, before.story.changes, 'no change in its story')
+  t.same([after.row.uptime_24h, after.row.judged_24h], [0, 1], 'uptime unchanged')
+  const kept = (await b.get(`${DAEGU}/sweeps?limit=1`)).body.sweeps[0]
+  t.match(kept, { trigger: 'manual', started_by: 'demo', state: 'done', picture: false, total: 3, online: 3, down: 0 }, 'the sweep is kept as what it was')
+
+  // Camera 7 now streams camera 1's live scene: an operator's sweep with pictures sees it back.
+  const url7 = region.inventory[6].url
+  await region.mongo!.setUrl(7, region.inventory[0].url)
+  t.teardown(async () => { await region.mongo!.setUrl(7, url7) })
+  const again = await sweep(b, { ids: [7], picture: true })
+  t.equal(again.results[0].status, 'online')
+  const last = await story()
+  t.match(last.changes[0], { kind: 'up', from_status: 'black', to_status: 'online', trigger: 'manual', started_by: 'demo' }, 'a manual change naming the user')
+  t.equal(last.camera.status, 'online')
+  t.same([(await row()).uptime_24h, (await row()).judged_24h], [0, 1], 'an operator\'s sweep never counts towards uptime')
+})
+
+t.test('40 snapshots at once on one session: each a frame or the camera\'s own reason, never a 500', async t => {
+  const ids = Array.from({ length: 40 }, (_, i) => 1 + (i % 12))
+  const answers = await Promise.all(ids.map(async id => await b.get(`/api/cctv_snapshot?cctv_id=${id}`)))
+  const statuses = answers.map(r => r.status)
+  t.notOk(statuses.includes(500), `no 500 (${JSON.stringify(answers.filter(r => r.status === 500).map(r => r.body))})`)
+  t.ok(statuses.every(s => s === 200 || s === 502 || s === 404), `200, 502 or 404 only: ${statuses.join(',')}`)
+  t.ok(answers.filter((r, i) => ids[i] === 1).every(r => r.status === 200), 'the live camera answered a frame every time')
+})

@@ -1,5 +1,6 @@
 import type { AlertBody, AlertChange } from '../store/history.js'
 import type { HealthStatus } from '../status.js'
+import { kstMinutes } from '../clock.js'
 
 /*
  * What an alert says, in Korean (the default) or English (`lang: en`). One message per region
@@ -22,7 +23,7 @@ const STATUS_WORDS: Record<HealthStatus, Record<Lang, string>> = {
 }
 export type Lang = 'ko' | 'en'
 
-const kst = (ms: number): string => new Date(ms + 9 * 3600_000).toISOString().slice(5, 16).replace('T', ' ')
+const kst = kstMinutes
 
 function hours (ms: number, lang: Lang): string {
   const h = Math.floor(ms / 3600_000); const m = Math.floor((ms % 3600_000) / 60_000)

@@ -32,6 +32,8 @@ function sweepView (s: SweepRow, own: boolean): SweepView {
     duration_ms: s.finished_at === null ? null : s.finished_at - s.started_at,
     total: s.total,
     done: s.done,
+    online: s.online,
+    down: s.down,
     failure: s.failure === null ? null : maskSecrets(s.failure),
     gateway: s.gateway
   }
@@ -155,6 +157,11 @@ export class Fleet {
       changes: story.changes.map(c => ({ ...changeView(c), ...(c.thumbnail === true ? { thumbnail_url: `/api/monitor/${encodeURIComponent(region)}/cameras/${encodeURIComponent(cctvId)}/thumbnail?at=${c.at}` } : {}) })),
       daily: story.daily.map(d => ({ day: d.day, up: d.up, total: d.total, uptime: d.total === 0 ? null : d.up / d.total, reconnects: d.reconnects }))
     }
+  }
+
+  /** The region's kept sweeps since `since`, newest first (the caller checked that the viewer may see the region). */
+  async sweeps (region: string, since: number, limit: number): Promise<SweepView[]> {
+    return (await this.store.sweeps(region, limit, since)).map(s => sweepView(s, true))
   }
 
   /** What changed in the region since `since`, newest first, with each camera's name. */

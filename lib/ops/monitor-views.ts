@@ -16,6 +16,8 @@ export interface SweepView {
   duration_ms: number | null
   total: number
   done: number
+  online: number
+  down: number
   failure: string | null
   /** The gateway that ran it (GATEWAY_ID). */
   gateway: string | null

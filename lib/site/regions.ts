@@ -47,7 +47,7 @@ const ContainerSelector = Type.Object({
 
 const MonitorSchema = Type.Object({
   every: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}(s|m|h)$', description: 'interval, e.g. 15m, 30s, 1h' })),
-  cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120, description: 'cron expression (seconds optional), Asia/Seoul unless TZ is set' })),
+  cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120, description: 'cron expression (seconds optional), Asia/Seoul, the sites\' clock' })),
   id: NonEmpty,
   password_file: Type.Optional(NonEmpty),
   password_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
@@ -68,7 +68,7 @@ const Time = Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601;
 const MaintenanceSchema = Type.Object({
   from: Type.Optional(Time),
   to: Type.Optional(Time),
-  cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120, description: 'recurring: when each window starts (Asia/Seoul unless TZ is set)' })),
+  cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120, description: 'recurring: when each window starts (Asia/Seoul, the sites\' clock)' })),
   duration: Type.Optional(Duration),
   server: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
   cctv_ids: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]), { minItems: 1, maxItems: 10_000 })),

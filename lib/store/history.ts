@@ -287,9 +287,10 @@ export class HistoryStore {
     return await this.db.transaction().execute(async tx => await this.insertAlert(tx, region, null, 'test', body, [channel], body.at))
   }
 
-  /** The region's latest sweeps, newest first. */
-  async sweeps (region: string, limit = 20): Promise<SweepRow[]> {
-    const rows = await this.db.selectFrom('sweeps').selectAll().where('region', '=', region).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
+  /** The region's latest sweeps (started at or after `since`), newest first. */
+  async sweeps (region: string, limit = 20, since = 0): Promise<SweepRow[]> {
+    const rows = await this.db.selectFrom('sweeps').selectAll().where('region', '=', region).where('started_at', '>=', since)
+      .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
     return rows.map(sweepRow)
   }
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { gatewayId } from '../../lib/env.js'
 import { Cron } from 'croner'
+import { SITE_ZONE } from '../../lib/clock.js'
 import { sweepOptions } from '../../lib/ops/health-sweep.js'
 import { RegionMonitor } from '../../lib/ops/monitor.js'
 
@@ -13,7 +14,7 @@ declare module 'fastify' {
 
 /**
  * Schedules each monitored region's sweeps (croner): `every` as an interval, `cron` in
- * Asia/Seoul unless TZ says otherwise. Closing the gateway stops the schedule and cancels
+ * Asia/Seoul (the sites' clock, lib/clock.ts). Closing the gateway stops the schedule and cancels
  * running sweeps (their remote processes are killed) before the history database closes.
  */
 export default fp(async (fastify) => {
@@ -22,7 +23,7 @@ export default fp(async (fastify) => {
   const jobs: Cron[] = []
   fastify.decorate('monitors', monitors)
   const gateway = gatewayId(env)
-  const timezone = process.env.TZ !== undefined && process.env.TZ !== '' ? process.env.TZ : 'Asia/Seoul'
+  const timezone = SITE_ZONE
   for (const region of regions.values()) {
     const m = region.monitor
     if (m === undefined) continue

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { lastEvening, parseKstTime } from '../../lib/clock.js'
+import { CHANGE_KINDS, STATUSES, type ChangeKind, type HealthStatus, type SweepState, type SweepTrigger } from '../../lib/status.js'
 import { BadRequestError, CameraNotFoundError, ThumbnailNotFoundError } from '../../lib/errors.js'
 import { RegionName, errors } from './schemas.js'
 
@@ -12,7 +13,7 @@ const Camera = Type.Object({
   name: Nullable(Type.String()),
   inference_id: Nullable(Type.String()),
   server: Nullable(Type.Integer()),
-  status: Type.String(),
+  status: Type.Unsafe<HealthStatus>({ type: 'string', enum: STATUSES }),
   flapping: Type.Boolean(),
   since: Type.String({ description: 'time of its last status change' }),
   last_seen: Type.String(),
@@ -22,14 +23,17 @@ const Camera = Type.Object({
 
 const Sweep = Type.Object({
   id: Type.Integer(),
-  trigger: Type.String(),
+  trigger: Type.Unsafe<SweepTrigger>({ type: 'string', enum: ['scheduled', 'manual'] }),
   started_by: Nullable(Type.String()),
-  state: Type.String(),
+  state: Type.Unsafe<SweepState>({ type: 'string', enum: ['done', 'cancelled', 'failed', 'skipped', 'lost_lease'], description: 'lost_lease: it ran while another gateway held the region; it moved nothing' }),
+  picture: Type.Boolean({ description: 'it watched pictures (black/frozen) as well' }),
   started_at: Type.String(),
   finished_at: Nullable(Type.String()),
   duration_ms: Nullable(Type.Integer()),
   total: Type.Integer(),
   done: Type.Integer(),
+  online: Type.Integer(),
+  down: Type.Integer(),
   failure: Nullable(Type.String()),
   gateway: Nullable(Type.String({ description: 'the gateway that ran it (GATEWAY_ID)' }))
 })
@@ -38,15 +42,18 @@ const Change = Type.Object({
   cctv_id: Type.String(),
   name: Type.Optional(Nullable(Type.String())),
   at: Type.String(),
-  kind: Type.String({ description: 'down | up | status (another down status) | flapping | steady' }),
+  kind: Type.Unsafe<ChangeKind>({ type: 'string', enum: CHANGE_KINDS, description: 'first_seen (the monitor\'s first word on it: never news of an outage) | down | up | status (another down status) | flapping | steady (online cameras only)' }),
   from_status: Nullable(Type.String()),
   to_status: Type.String(),
+  trigger: Type.Unsafe<SweepTrigger>({ type: 'string', enum: ['scheduled', 'manual'], description: 'the sweep that saw it: the monitor\'s, or an operator\'s with at least the monitor\'s checks' }),
+  started_by: Nullable(Type.String({ description: 'the operator, for a manual change' })),
   thumbnail_url: Type.Optional(Type.String({ description: 'the frame the monitor kept when the camera changed to black or frozen' }))
 })
 
 const Day = Type.Object({ day: Type.String(), up: Type.Integer(), total: Type.Integer(), uptime: Nullable(Type.Number()), reconnects: Type.Optional(Type.Integer()) })
 
-const Uptime = Nullable(Type.Number({ minimum: 0, maximum: 1 }))
+const Uptime = Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'share of the monitor\'s complete sweeps outside maintenance that found it online; null: none was judged' }))
+const Judged = Type.Integer({ minimum: 0, description: 'how many of the monitor\'s sweeps judged it (outside maintenance)' })
 
 function time (field: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback
@@ -101,7 +108,14 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         200: Type.Object({
           region: Type.String(),
           as_of: Nullable(Type.String()),
-          cameras: Type.Array(Type.Intersect([Camera, Type.Object({ uptime_24h: Uptime, uptime_7d: Uptime, uptime_30d: Uptime })]))
+          cameras: Type.Array(Type.Intersect([Camera, Type.Object({
+            uptime_24h: Uptime,
+            uptime_7d: Uptime,
+            uptime_30d: Uptime,
+            judged_24h: Judged,
+            judged_7d: Judged,
+            judged_30d: Judged
+          })]))
         }),
         ...errors(401, 403, 404)
       }
@@ -132,7 +146,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { region, id } = request.params
     request.requireRegionView(region)
-    const now = Date.now()
+    const now = fastify.clock()
     const to = time('to', request.query.to, now)
     const from = time('from', request.query.from, to - 30 * DAY_MS)
     if (from > to) throw new BadRequestError('querystring.from is after querystring.to')
@@ -158,6 +172,24 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return await reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(jpeg)
   })
 
+  fastify.get('/monitor/:region/sweeps', {
+    schema: {
+      summary: 'The region\'s kept sweeps, newest first: the monitor\'s and the operators\', whatever their outcome (skipped, cancelled, lost_lease included)',
+      params: Type.Object({ region: RegionName }),
+      querystring: Type.Object({
+        since: Type.Optional(Time),
+        limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'at most this many (1-1000, default 100)' }))
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ region: Type.String(), sweeps: Type.Array(Sweep) }), ...errors(400, 401, 403, 404) }
+    }
+  }, async (request) => {
+    const { region } = request.params
+    request.requireRegionView(region)
+    const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
+    if (limit < 1 || limit > 1000) throw new BadRequestError('querystring.limit must be between 1 and 1000')
+    return { region, sweeps: await fleet.sweeps(region, time('since', request.query.since, 0), limit) }
+  })
+
   fastify.get('/monitor/:region/changes', {
     schema: {
       summary: 'What went down, came back or started flapping since a time (default: 18:00 yesterday, Korean time), newest first',
@@ -170,7 +202,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     request.requireRegionView(request.params.region)
-    return await fleet.changes(request.params.region, time('since', request.query.since, lastEvening()))
+    return await fleet.changes(request.params.region, time('since', request.query.since, lastEvening(fastify.clock())))
   })
 }
 

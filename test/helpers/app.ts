@@ -1,3 +1,4 @@
+import type { Clock } from '../../lib/clock.js'
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { Writable } from 'node:stream'
@@ -48,7 +49,13 @@ export interface Gateway {
  * Starts simulated regions (real SSH servers on loopback) and builds the gateway on
  * them, without listening: requests go through `inject`, SSH over real sockets.
  */
-export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void, extend?: (app: FastifyInstance) => void, openssh?: SimRegionOptions[] } = {}): Promise<Gateway> {
+/** A clock that runs with the system's and can be moved ahead: rule timing without sleeping through it. */
+export function testClock (): { now: Clock, advance: (ms: number) => void } {
+  let offset = 0
+  return { now: () => Date.now() + offset, advance: ms => { offset += ms } }
+}
+
+export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void, extend?: (app: FastifyInstance) => void, openssh?: SimRegionOptions[], clock?: Clock } = {}): Promise<Gateway> {
   const specs = opts.regions ?? (opts.openssh === undefined ? [{ name: '데모' }] : [])
   const sims: SimRegion[] = []
   const real: OpenSshRegion[] = []
@@ -74,7 +81,7 @@ export async function startGateway (t: Test, opts: { regions?: Array<Partial<Sim
   }
   fastify = Fastify(options)
   // fp: the test sees the app's decorators (sites, sessionStore), as in fastify/demo's helper.
-  await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), channels: parseChannels(doc as RegionsFile, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890' } })
+  await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), channels: parseChannels(doc as RegionsFile, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890', clock: opts.clock } })
   opts.extend?.(fastify)
   await fastify.ready()
   const instance = fastify

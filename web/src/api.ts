@@ -1,4 +1,5 @@
 import { locale, t } from './i18n'
+import { kstDay } from '../../lib/clock'
 import { serverLinesKo } from './server-text'
 
 /** A failed call: the API's own `message` (or what the console knows of a timeout / no network). */
@@ -113,7 +114,7 @@ export function maskUrl (url: string): string {
 
 /** Today in Korean time, YYYY-MM-DD (the sites' log files are named by KST dates). */
 export function todayKst (now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+  return kstDay(now)
 }
 
 /** svr31 → 3 */
