@@ -80,6 +80,8 @@ export const EnvSchema = Type.Object({
   NOTIFY_RETRY_MAX_MS: Type.Integer({ minimum: 100, default: 900_000 }),
   /** This gateway's name among those sharing one database; empty: <hostname>:<PORT>. */
   GATEWAY_ID: Type.String({ maxLength: 200, default: '' }),
+  /** How long a running sweep holds its region without renewing (renewed every third of it): how soon another gateway takes over a dead or paused one. */
+  MONITOR_LEASE_SECONDS: Type.Integer({ minimum: 3, maximum: 600, default: 60 }),
   MONITOR_TOKEN: Type.String({ pattern: '^$|^[\\x21-\\x7e]{24,256}$', default: '' }),
 
   DEMO_SSH_HOST: Type.String({ default: '127.0.0.1' }),

@@ -441,17 +441,19 @@ t.test('fleet, a region\'s cameras, a camera\'s story, since last night: from th
   const colours = await page.locator('[data-test=story-strip] .cell').evaluateAll(cells => cells.map(c => getComputedStyle(c).backgroundColor))
   t.not(colours[29], colours[0], 'today (swept) is coloured apart from a day without a sweep')
   t.notOk(colours.includes('rgba(0, 0, 0, 0)'), 'every cell is visible')
-  // Today's numbers as the store has them (the operators' own sweeps of this region count too).
+  // Today's numbers as the store has them (the monitor's sweeps: the operators' own never count towards uptime).
   const today = (await gw.app.history.camera('데모', '1', Date.now() - 86_400_000, Date.now())).daily.at(-1)!
   t.ok(today.total - today.up >= 1, 'camera 1 was down in one sweep today')
   t.match(await page.locator('[data-test=story-strip] .cell').last().getAttribute('title'), `(${today.up}/${today.total}회 정상)`, 'today\'s cell: its numbers, on hover')
-  t.same(await page.locator('[data-test=story-changes] li').evaluateAll(lis => lis.map(li => li.getAttribute('data-kind'))), ['up', 'down'], 'went down, came back (newest first)')
+  t.same(await page.locator('[data-test=story-changes] li').evaluateAll(lis => lis.map(li => li.getAttribute('data-kind'))), ['up', 'down', 'first_seen'], 'first seen, went down, came back (newest first)')
   await shot(page, '16-camera-story')
 
   await page.locator('[data-test=nav-changes]').click()
   await page.waitForURL(/\/changes/)
   await page.locator('[data-group=up] li[data-cctv="1"]').waitFor()
   t.ok(await page.locator('[data-group=down] li[data-cctv="1"]').count() === 1, 'camera 1 went down…')
+  t.equal(await page.locator('[data-group=down] li').count(), 1, 'only camera 1 is under 장애 발생: the cameras first seen down are not')
+  t.ok(await page.locator('[data-group=first_seen] li').count() >= 1, 'they are under 처음 확인')
   t.equal(await page.locator('[data-test=changes-since]').inputValue(), (() => { const d = new Date(Date.now() + 9 * 3600_000 - 86_400_000).toISOString().slice(0, 10); return `${d}T18:00` })(), 'default: 18:00 yesterday, Korean time')
   await shot(page, '17-changes')
   await page.locator('[data-group=up] li[data-cctv="1"] a').click()

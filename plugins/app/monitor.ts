@@ -33,6 +33,7 @@ export default fp(async (fastify) => {
       store: fastify.history,
       gateway,
       clock: fastify.clock,
+      leaseMs: env.MONITOR_LEASE_SECONDS * 1000,
       alerting: () => ({ rules: region.alerts, channels: fastify.channelsOf(region).map(c => c.name), windows: region.maintenance }),
       kept: () => { fastify.outbox.kick() },
       log: outcome => { fastify.log[outcome.state === 'failed' || outcome.state === 'lost_lease' ? 'warn' : 'info'](outcome, 'scheduled health sweep') }

@@ -1,4 +1,5 @@
 import { ref, watchEffect } from 'vue'
+import type { ChangeKind, HealthStatus } from '../../lib/status'
 
 /**
  * Korean first (the operators'), English on a toggle. A plain dictionary: the console has a
@@ -58,7 +59,10 @@ const ko = {
   'changes.group.down': '장애 발생',
   'changes.group.up': '복구',
   'changes.group.flapping': '불안정',
+  'changes.group.first_seen': '처음 확인 (감시 시작)',
+  'changes.kind.first_seen': '처음 확인',
   'changes.kind.down': '장애',
+  'changes.by': '{who} 수동 점검',
   'changes.kind.up': '복구',
   'changes.kind.status': '장애 유형 바뀜',
   'changes.kind.flapping': '불안정 시작',
@@ -272,7 +276,10 @@ const en: Record<MessageKey, string> = {
   'changes.group.down': 'Went down',
   'changes.group.up': 'Came back',
   'changes.group.flapping': 'Flapping',
+  'changes.group.first_seen': 'First seen (monitoring started)',
+  'changes.kind.first_seen': 'first seen',
   'changes.kind.down': 'down',
+  'changes.by': 'checked by {who}',
   'changes.kind.up': 'back',
   'changes.kind.status': 'down another way',
   'changes.kind.flapping': 'started flapping',
@@ -449,3 +456,9 @@ export function toggleLocale (): void { locale.value = locale.value === 'ko' ? '
 export function t (key: MessageKey, vars: Record<string, string | number> = {}): string {
   return dictionaries[locale.value][key].replace(/\{(\w+)\}/g, (m, k: string) => k in vars ? String(vars[k]) : m)
 }
+
+/** A status's word: every status of lib/status.ts has one (the type fails the build otherwise). */
+export function statusText (s: HealthStatus): string { return t(`health.${s}`) }
+
+/** A change kind's word, likewise. */
+export function kindText (k: ChangeKind): string { return t(`changes.kind.${k}`) }

@@ -1,0 +1,112 @@
+import t from 'tap'
+import type { Test } from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { openDatabase } from '../lib/store/db.js'
+import { HistoryStore, type SweepRow } from '../lib/store/history.js'
+import { startSimRegion } from '../sim/region.js'
+import { eventually } from './helpers/app.js'
+import { startPostgres } from './helpers/postgres.js'
+import { httpReceiver } from './helpers/receivers.js'
+
+// Issue 22, 4: fencing. A gateway paused (kill -STOP) in the middle of a sweep, past its lease;
+// a second gateway takes the region over and sweeps meanwhile; kill -CONT: the paused one's
+// sweep is kept as lost_lease, moves nothing and alerts nothing, and no two done sweeps of the
+// region overlap in time. Real processes (server.ts) on PostgreSQL and on one SQLite file.
+t.setTimeout(300_000)
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+const dir = mkdtempSync(path.join(os.tmpdir(), 'fwfence-'))
+// Camera 1 streams (RTSP); camera 6 is silent: each sweep waits HEALTH_PROBE_TIMEOUT_SECONDS for it.
+const site = await startSimRegion({ name: '대구', cameras: 6, servers: 1, rtsp: true, authFailDelayMs: 50 })
+t.teardown(site.close)
+const hook = await httpReceiver(t)
+const hookSecret = path.join(dir, 'hook.secret')
+writeFileSync(hookSecret, 'fence-secret')
+chmodSync(hookSecret, 0o600)
+const regionsFile = path.join(dir, 'regions.json')
+writeFileSync(regionsFile, JSON.stringify({
+  regions: { 대구: { ...site.entry, monitor: { every: '2s', id: 'demo', password_env: 'FWMAINT_TEST_FENCE_PW' } } },
+  alerts: { down_sweeps: 1 },
+  notify: [{ type: 'webhook', name: 'hook', url: hook.url('/hook'), secret_file: hookSecret }]
+}))
+const pgServer = await startPostgres(t)
+
+function gateway (t: Test, id: string, store: Record<string, string>): ChildProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    REGIONS_FILE: regionsFile,
+    ...store,
+    GATEWAY_ID: id,
+    MONITOR_LEASE_SECONDS: '3',
+    HEALTH_PROBE_TIMEOUT_SECONDS: '4',
+    NOTIFY_RETRY_BASE_MS: '200',
+    KNOWN_HOSTS_FILE: path.join(dir, `known_hosts-${id}.json`),
+    AUDIT_LOG: path.join(dir, `audit-${id}.log`),
+    SESSION_SECRET: 'a-test-secret-that-is-long-enough-1234567890',
+    FWMAINT_TEST_FENCE_PW: 'demo'
+  }
+  delete env.NODE_OPTIONS
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: root, env, stdio: 'ignore' })
+  t.teardown(() => { child.kill('SIGCONT'); child.kill('SIGKILL') })
+  return child
+}
+
+async function sweeps (store: Record<string, string>): Promise<SweepRow[]> {
+  const db = await openDatabase(store.DATABASE_URL !== undefined ? { url: store.DATABASE_URL, file: '' } : { file: store.HISTORY_DB })
+  try {
+    return await new HistoryStore(db).sweeps('대구', 1000)
+  } finally {
+    await db.close()
+  }
+}
+
+for (const engine of ['postgres', 'sqlite']) {
+  t.test(`${engine}: a gateway paused past its lease mid-sweep records it as lost_lease; the one that took over is the record`, async t => {
+    const store = engine === 'postgres' ? { DATABASE_URL: await pgServer.newDatabase() } : { HISTORY_DB: path.join(mkdtempSync(path.join(dir, 'db-')), 'history.sqlite') }
+    hook.got.length = 0
+    const a = gateway(t, 'gw-a', store)
+    t.ok(await eventually(async () => (await sweeps(store).catch(() => [])).some(s => s.state === 'done'), 60_000, 250), 'gw-a swept once')
+    // Its next sweep is probing: pause the whole process there.
+    t.ok(await eventually(() => [...site.servers.values()].some(s => s.stats.probesRunning > 0), 20_000, 5), 'gw-a is sweeping again')
+    a.kill('SIGSTOP')
+    const pausedAt = Date.now()
+    // Camera 1 dies while gw-a is paused: news that only the region's holder may tell.
+    await site.takeDown(1)
+    t.teardown(async () => { await site.bringBack(1) })
+
+    gateway(t, 'gw-b', store)
+    t.ok(await eventually(async () => (await sweeps(store)).filter(s => s.gateway === 'gw-b' && s.state === 'done').length >= 2, 90_000, 250), 'gw-b took the region over and swept')
+    t.ok(Date.now() - pausedAt > 3000, 'gw-a stayed paused past its lease')
+    a.kill('SIGCONT')
+
+    t.ok(await eventually(async () => (await sweeps(store)).some(s => s.gateway === 'gw-a' && s.state === 'lost_lease'), 30_000, 250), 'gw-a kept its late sweep as lost_lease')
+    // Let both run side by side a little: each tick is claimed once, each sweep holds the lease.
+    await eventually(async () => (await sweeps(store)).filter(s => s.state === 'done').length >= 6, 30_000, 250)
+    a.kill('SIGKILL')
+    const kept = await sweeps(store)
+    const lost = kept.filter(s => s.state === 'lost_lease')
+    t.ok(lost.length >= 1 && lost.every(s => s.gateway === 'gw-a'), `the late sweep is gw-a's (${lost.length})`)
+    const done = kept.filter(s => s.state === 'done').sort((x, y) => x.started_at - y.started_at)
+    for (let i = 1; i < done.length; i++) t.ok(done[i].started_at >= done[i - 1].finished_at!, `done sweeps ${done[i - 1].id} (${done[i - 1].gateway}) and ${done[i].id} (${done[i].gateway}) do not overlap`)
+    t.ok(done.some(s => s.gateway === 'gw-b'), 'gw-b\'s sweeps are the record')
+
+    // Alerts: what the record moved, once. Camera 6 (silent) and the dead ones went down in the
+    // monitor's first sweep (the "monitoring started" summary); nothing comes twice, and no
+    // message belongs to a lost sweep.
+    await eventually(() => hook.got.length >= 1, 20_000, 100)
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    const bodies = hook.got.map(r => r.json)
+    t.equal(bodies.filter(b => b.started !== undefined).length, 1, 'one "monitoring started" summary')
+    const lines = bodies.flatMap(b => (b.changes as Array<{ kind: string, cctv_id: string | null }>).map(c => `${c.kind} ${c.cctv_id ?? ''}`))
+    t.equal(lines.filter(l => l === 'down 1').length, 1, `camera 1's death told once: ${lines.join(', ')}`)
+    t.equal(new Set(lines).size, lines.length, 'no alert line twice')
+    const lostIds = new Set(lost.map(s => s.id))
+    t.notOk(bodies.some(b => b.sweep !== null && lostIds.has(b.sweep.id)), 'no message from the lost sweep')
+  })
+}
