@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyServerOptions } from 'fastify'
 import AutoLoad from '@fastify/autoload'
 import type { Env } from './lib/env.js'
 import type { ChannelConfig, RegionConfig } from './lib/site/regions.js'
@@ -75,6 +75,10 @@ export function serverOptions (env: Env): FastifyServerOptions & { logger: Recor
           method.apply(this, args.map(a => typeof a === 'string' ? maskSecrets(a) : a))
         }
       }
+    },
+    // A URL Fastify cannot even route (bad percent-encoding, …) gets the envelope and a code too.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply).code(400).send({ code: 'BAD_REQUEST', message: error.message })
     },
     trustProxy: env.TRUST_PROXY,
     bodyLimit: env.BODY_LIMIT_BYTES,

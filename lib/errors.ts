@@ -1,111 +1,121 @@
+import type { ErrorCode } from './error-codes.js'
+
+export type { ErrorCode } from './error-codes.js'
+
 /**
  * Every error the API answers on purpose is one of these. The error handler
- * (plugins/app/error-handler.ts) maps them to `{message}` with their status;
- * anything else is a 500 "Internal server error" and gets logged.
+ * (plugins/app/error-handler.ts) maps them to `{code, message}` with their status;
+ * anything else is a 500 "Internal server error" (code INTERNAL) and gets logged.
  *
- * Messages are part of the client contract (docs/api-contract.md): keep them exact.
+ * Messages are part of the client contract (docs/api-contract.md): keep them exact. Codes
+ * (lib/error-codes.ts) are what clients act on.
  */
 export class ApiError extends Error {
   readonly statusCode: number
+  readonly code: ErrorCode
   /** Additive fields merged into the response body next to `message`. */
   readonly extra?: Record<string, unknown>
   /** Response headers the status calls for (e.g. WWW-Authenticate with a 401). */
   headers?: Record<string, string>
 
-  constructor (statusCode: number, message: string, extra?: Record<string, unknown>) {
+  constructor (statusCode: number, code: ErrorCode, message: string, extra?: Record<string, unknown>) {
     super(message)
     this.name = new.target.name
     this.statusCode = statusCode
+    this.code = code
     this.extra = extra
   }
 }
 
 export class NotConnectedError extends ApiError {
-  constructor () { super(400, 'not connected') }
+  constructor () { super(400, 'NOT_CONNECTED', 'not connected') }
 }
 
 export class AlreadyConnectedError extends ApiError {
-  constructor () { super(400, 'already connected') }
+  constructor () { super(400, 'ALREADY_CONNECTED', 'already connected') }
 }
 
 export class AuthFailedError extends ApiError {
-  constructor () { super(401, 'Authentication failed') }
+  constructor () { super(401, 'LOGIN_FAILED', 'Authentication failed') }
 }
 
 export class RegionNotFoundError extends ApiError {
-  constructor () { super(404, 'region not found') }
+  constructor () { super(404, 'REGION_NOT_FOUND', 'region not found') }
 }
 
 export class NotRegisteredEndpointError extends ApiError {
-  constructor () { super(403, 'not a registered region endpoint') }
+  constructor () { super(403, 'NOT_A_REGION_ENDPOINT', 'not a registered region endpoint') }
 }
 
 export class ContainerNotFoundError extends ApiError {
-  constructor () { super(404, 'container not found') }
+  constructor () { super(404, 'CONTAINER_NOT_FOUND', 'container not found') }
 }
 
 /** The contract: a missing log file is a 404 whose message contains "No such file or directory". */
 export class LogNotFoundError extends ApiError {
-  constructor (path: string) { super(404, `${path}: No such file or directory`) }
+  constructor (path: string) { super(404, 'LOG_NOT_FOUND', `${path}: No such file or directory`) }
 }
 
 export class BadInferenceIdError extends ApiError {
-  constructor () { super(400, 'inference_id is not in the expected format.') }
+  constructor () { super(400, 'BAD_INFERENCE_ID', 'inference_id is not in the expected format.') }
 }
 
 export class BadRequestError extends ApiError {
-  constructor (message: string) { super(400, message) }
+  constructor (message: string, code: ErrorCode = 'BAD_REQUEST') { super(400, code, message) }
 }
 
-/** The gateway or the SSH path failed; `message` says why (e.g. "Timeout"). */
+/**
+ * The gateway or the SSH path failed; `message` says why (e.g. "Timeout"). Whoever knows the
+ * kind says it by code (a timer that fired: REMOTE_TIMEOUT); the rest is REMOTE_FAILED.
+ */
 export class RemoteError extends ApiError {
-  constructor (message: string, statusCode = 500) { super(statusCode, message) }
+  constructor (message: string, opts: { status?: number, code?: ErrorCode } = {}) { super(opts.status ?? 500, opts.code ?? 'REMOTE_FAILED', message) }
 }
 
 export class SweepRunningError extends ApiError {
-  constructor (done: number, total: number) { super(409, 'a health sweep is already running for this session', { done, total }) }
+  constructor (done: number, total: number) { super(409, 'SWEEP_RUNNING', 'a health sweep is already running for this session', { done, total }) }
 }
 
 export class NoSweepError extends ApiError {
-  constructor () { super(404, 'no completed health sweep yet') }
+  constructor () { super(404, 'NO_SWEEP', 'no completed health sweep yet') }
 }
 
 export class CameraNotFoundError extends ApiError {
-  constructor () { super(404, 'camera not found') }
+  constructor () { super(404, 'CAMERA_NOT_FOUND', 'camera not found') }
 }
 
 export class TooManyLoginsError extends ApiError {
-  constructor (wait: string) { super(429, `Too many login attempts for this region; try again in ${wait}`) }
+  constructor (wait: string) { super(429, 'TOO_MANY_LOGINS', `Too many login attempts for this region; try again in ${wait}`) }
 }
 
 /** The monitor's API without a session or the token. */
 export class MonitorAuthRequiredError extends ApiError {
   constructor () {
-    super(401, 'log in to a region, or send Authorization: Bearer <MONITOR_TOKEN>')
+    super(401, 'MONITOR_AUTH_REQUIRED', 'log in to a region, or send Authorization: Bearer <MONITOR_TOKEN>')
     this.headers = { 'www-authenticate': 'Bearer realm="fwmaint"' }
   }
 }
 
 export class BadMonitorTokenError extends ApiError {
   constructor (why = 'invalid monitor token') {
-    super(401, why)
+    super(401, 'BAD_MONITOR_TOKEN', why)
     this.headers = { 'www-authenticate': 'Bearer realm="fwmaint", error="invalid_token"' }
   }
 }
 
 /** An operator's session sees its own region's cameras only. */
 export class OtherRegionError extends ApiError {
-  constructor (own: string) { super(403, `this session is logged in to region ${own}; it sees no other region's cameras`) }
+  constructor (own: string) { super(403, 'OTHER_REGION', `this session is logged in to region ${own}; it sees no other region's cameras`, { region: own }) }
 }
 
 export class ChannelNotFoundError extends ApiError {
-  constructor () { super(404, 'channel not found') }
+  constructor () { super(404, 'CHANNEL_NOT_FOUND', 'channel not found') }
 }
 
 export class WindowNotFoundError extends ApiError {
-  constructor () { super(404, 'maintenance window not found') }
+  constructor () { super(404, 'WINDOW_NOT_FOUND', 'maintenance window not found') }
 }
 
 export class ThumbnailNotFoundError extends ApiError {
-  constructor () { super(404, 'no frame was kept with that change') }
+  constructor () { super(404, 'THUMBNAIL_NOT_FOUND', 'no frame was kept with that change') }
 }

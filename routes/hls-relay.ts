@@ -23,14 +23,14 @@ const routes: FastifyPluginAsync = async (fastify) => {
     const site = request.site()
     const live = site === undefined ? undefined : currentTunnel(site)
     if (live?.kind !== 'gateway' || live.tunnel.closed || live.tunnel.token !== request.params.token) {
-      return await reply.code(404).send({ message: 'HLS tunnel not found' })
+      return await reply.code(404).send({ code: 'TUNNEL_NOT_FOUND', message: 'HLS tunnel not found' })
     }
     const tunnel = live.tunnel
     // The path as the client sent it (still percent-encoded), not the router's decoded copy:
     // it goes upstream on a request line, which takes printable ASCII only.
     const prefix = `/hls/${tunnel.token}`
     const path = request.url.startsWith(prefix + '/') ? request.url.slice(prefix.length) : ''
-    if (!/^[\x21-\x7e]+$/.test(path) || !tunnel.allows(path)) return await reply.code(404).send({ message: 'not part of this camera\'s stream' })
+    if (!/^[\x21-\x7e]+$/.test(path) || !tunnel.allows(path)) return await reply.code(404).send({ code: 'NOT_IN_STREAM', message: 'not part of this camera\'s stream' })
 
     const headers: Record<string, string> = {}
     for (const h of UP) { const v = request.headers[h]; if (typeof v === 'string') headers[h] = v }

@@ -15,7 +15,7 @@ t.test('repeated wrong passwords get 429 after LOGIN_RATE_MAX, per client and re
   const limited = await login(a, 'wrong', '10.9.9.1')
   t.equal(limited.status, 429)
   t.match(limited.body, { message: /^Too many login attempts for this region; try again in / })
-  t.same(Object.keys(limited.body), ['message'])
+  t.same(Object.keys(limited.body).sort(), ['code', 'message'])
   t.equal((await login(a, 'demo', '10.9.9.1')).status, 429, 'even the right password waits out the window')
   t.equal((await login(a, 'demo', '10.9.9.2')).status, 200, 'another client is not locked out')
   t.equal((await login(b, 'wrong', '10.9.9.1')).status, 401, 'the same client on another region is not limited')
@@ -45,7 +45,7 @@ t.test('11 wrong passwords from one client: 10 × 401, then 429; a right passwor
   for (let i = 0; i < 11; i++) codes.push((await b.connect(gw.regions[0], 'demo', 'wrong')).status)
   t.same(codes, [...Array.from({ length: 10 }, () => 401), 429], 'the count started again after the success')
   const r = await b.connect(gw.regions[0])
-  t.same([r.status, Object.keys(r.body)], [429, ['message']], 'then even the right password waits out the window')
+  t.same([r.status, Object.keys(r.body).sort()], [429, ['code', 'message']], 'then even the right password waits out the window')
   t.match(r.body.message, /^Too many login attempts for this region; try again in (10 minutes|9 minutes)$/)
 })
 
@@ -66,7 +66,7 @@ t.test('field types and lengths: a 1 MB find_word, a 10,000-character URL, array
   for (const [url, body] of cases) {
     const r = await b.post(url, body)
     t.equal(r.status, 400, `${url} ${JSON.stringify(body).slice(0, 60)}`)
-    t.same(Object.keys(r.body), ['message'])
+    t.same(Object.keys(r.body).sort(), ['code', 'message'])
   }
 })
 
@@ -75,7 +75,7 @@ t.test('invalid UTF-8 in a JSON body: 400 with the envelope', async t => {
   const payload = Buffer.concat([Buffer.from('{"region":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('"}')])
   const r = await gw.app.inject({ method: 'POST', url: '/api/page_url', payload, headers: { 'content-type': 'application/json' } })
   t.equal(r.statusCode, 400)
-  t.same(r.json(), { message: 'request body is not valid UTF-8' })
+  t.same(r.json(), { code: 'BAD_REQUEST', message: 'request body is not valid UTF-8' })
 })
 
 t.test('only application/json POSTs: other content types with a body get 415', async t => {
@@ -83,13 +83,13 @@ t.test('only application/json POSTs: other content types with a body get 415', a
   for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) {
     const r = await gw.app.inject({ method: 'POST', url: '/api/page_url', payload: 'region=a', headers: { 'content-type': type } })
     t.equal(r.statusCode, 415, type)
-    t.same(Object.keys(r.json()), ['message'])
+    t.same(Object.keys(r.json()).sort(), ['code', 'message'])
   }
   const ok = await gw.app.inject({ method: 'POST', url: '/api/page_url', payload: JSON.stringify({ region: gw.regions[0].name }), headers: { 'content-type': 'application/json; charset=utf-8' } })
   t.equal(ok.statusCode, 200, 'JSON with a charset is fine')
   const empty = await gw.app.inject({ method: 'POST', url: '/api/ssh_disconnect' })
   t.equal(empty.statusCode, 400, 'a body-less POST (as the client sends) is not a content-type error')
-  t.same(empty.json(), { message: 'not connected' })
+  t.same(empty.json(), { code: 'NOT_CONNECTED', message: 'not connected' })
 })
 
 t.test('CORS is off by default; with CORS_ORIGINS only those origins get credentials', async t => {

@@ -9,7 +9,7 @@ import { Long, Int32, Double, Decimal128, ObjectId } from 'mongodb'
 t.test('POST /api/cctv_data without a session: 400 "not connected"', async t => {
   const gw = await startGateway(t)
   const r = await gw.browser().post('/api/cctv_data')
-  t.same([r.status, r.body], [400, { message: 'not connected' }])
+  t.same([r.status, r.body], [400, { code: 'NOT_CONNECTED', message: 'not connected' }])
 })
 
 t.test('the inventory as plain JSON: documented fields only, numbers as numbers, sorted by cctv_ID', async t => {
@@ -51,7 +51,7 @@ t.test('the Mongo container stopped or missing: 404 "container not found"', asyn
   t.equal((await b.post('/api/cctv_data')).status, 200)
   gw.regions[0].server1.setContainerState('mongo', 'exited')
   const r = await b.post('/api/cctv_data')
-  t.same([r.status, r.body], [404, { message: 'container not found' }])
+  t.same([r.status, r.body], [404, { code: 'CONTAINER_NOT_FOUND', message: 'container not found' }])
   gw.regions[0].server1.setContainerState('mongo', 'running')
   t.equal((await b.post('/api/cctv_data')).status, 200, 'back when it runs again')
 })
@@ -67,7 +67,7 @@ t.test('a region whose Mongo container is named: found by name; an absent name i
   const a = gw.browser(); await a.connect(gw.regions[0])
   t.equal((await a.post('/api/cctv_data')).body.message.length, 5)
   const b = gw.browser(); await b.connect(gw.regions[1])
-  t.same((await b.post('/api/cctv_data')).body, { message: 'container not found' })
+  t.same((await b.post('/api/cctv_data')).body, { code: 'CONTAINER_NOT_FOUND', message: 'container not found' })
 })
 
 t.test('the Mongo server gone while its container runs: 500 with the cause, not a hang', async t => {

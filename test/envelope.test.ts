@@ -7,14 +7,14 @@ t.test('an unknown route answers 404 with the envelope', async t => {
   const gw = await startGateway(t)
   const r = await gw.browser().get('/api/nope?password=x')
   t.equal(r.status, 404)
-  t.same(r.body, { message: 'Route GET /api/nope not found' })
+  t.same(r.body, { code: 'ROUTE_NOT_FOUND', message: 'Route GET /api/nope not found' })
 })
 
 t.test('malformed JSON answers 400 with the envelope, no stack', async t => {
   const gw = await startGateway(t)
   const r = await gw.browser().request({ method: 'POST', url: '/api/page_url', payload: '{"region":', headers: { 'content-type': 'application/json' } })
   t.equal(r.status, 400)
-  t.same(Object.keys(r.body), ['message'])
+  t.same(Object.keys(r.body).sort(), ['code', 'message'])
   t.notMatch(r.body.message, /at .*\.(js|ts):\d+/)
 })
 
@@ -22,7 +22,7 @@ t.test('a body over the size limit answers 413 with the envelope', async t => {
   const gw = await startGateway(t)
   const r = await gw.browser().post('/api/page_url', { region: 'x'.repeat(3 * 1024 * 1024) })
   t.equal(r.status, 413)
-  t.same(Object.keys(r.body), ['message'])
+  t.same(Object.keys(r.body).sort(), ['code', 'message'])
 })
 
 t.test('an unexpected failure answers 500 "Internal server error" and is logged with the request id', async t => {
@@ -33,7 +33,7 @@ t.test('an unexpected failure answers 500 "Internal server error" and is logged 
   const r = await gw.browser().get('/api/ssh_status')
   gw.app.sites.get = original
   t.equal(r.status, 500)
-  t.same(r.body, { message: 'Internal server error' })
+  t.same(r.body, { code: 'INTERNAL', message: 'Internal server error' })
   const line = gw.logs.find(l => l.msg === 'unexpected error')
   t.ok(line, 'logged')
   t.equal(line?.level, 50, 'at error level')

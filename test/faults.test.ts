@@ -70,7 +70,7 @@ t.test('the site\'s SSH server dies mid-request: 500, the session reads disconne
   t.equal(r.status, 500)
   t.match(r.body.message, /Connection lost|closed/)
   t.same((await b.get('/api/ssh_status')).body, { status: 'disconnected' })
-  t.same((await b.post('/api/cctv_data')).body, { message: 'not connected' }, 'later calls: not connected')
+  t.same((await b.post('/api/cctv_data')).body, { code: 'NOT_CONNECTED', message: 'not connected' }, 'later calls: not connected')
   await otherSessionWorks(t, gw)
 })
 
@@ -107,6 +107,6 @@ t.test('the Mongo container stops: 404 "container not found"; log search keeps w
   const b = gw.browser()
   await b.connect(gw.regions[0])
   gw.regions[0].server1.setContainerState('mongo', 'exited')
-  t.same((await b.post('/api/cctv_data')).body, { message: 'container not found' })
+  t.same((await b.post('/api/cctv_data')).body, { code: 'CONTAINER_NOT_FOUND', message: 'container not found' })
   t.equal((await b.post('/api/gstreamer_log', { inference_id: 'svr10', date: '2025-03-13', find_word: 'x' })).status, 200)
 })

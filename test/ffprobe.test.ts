@@ -27,7 +27,7 @@ function noSecrets (t: Test, body: unknown): void {
 
 t.test('without a session: 400 "not connected"', async t => {
   const r = await gw.browser().post('/api/run_ffprobe', { inference_id: 'svr10', url: cam(1).url })
-  t.same([r.status, r.body], [400, { message: 'not connected' }])
+  t.same([r.status, r.body], [400, { code: 'NOT_CONNECTED', message: 'not connected' }])
 })
 
 t.test('a live camera: 200 with ffprobe\'s report and a summary (codec, size, fps)', async t => {
@@ -102,7 +102,7 @@ t.test('only stream URLs: options, files and protocol lists are 400, nothing run
 t.test('a bad inference_id: 400 with the contract\'s message', async t => {
   for (const id of ['svr40', 'svr', 'svr1']) {
     const r = await b.post('/api/run_ffprobe', { inference_id: id, url: cam(1).url })
-    t.same([r.status, r.body], [400, { message: 'inference_id is not in the expected format.' }])
+    t.same([r.status, r.body], [400, { code: 'BAD_INFERENCE_ID', message: 'inference_id is not in the expected format.' }])
   }
 })
 
@@ -110,7 +110,7 @@ t.test('the FireWatcher container missing or stopped on that server: 404 "contai
   region.servers.get(3)!.setContainerState('firewatcher', 'exited')
   t.teardown(() => { region.servers.get(3)!.setContainerState('firewatcher', 'running') })
   const r = await b.post('/api/run_ffprobe', { inference_id: 'svr31', url: cam(1).url })
-  t.same([r.status, r.body], [404, { message: 'container not found' }])
+  t.same([r.status, r.body], [404, { code: 'CONTAINER_NOT_FOUND', message: 'container not found' }])
   const other = await b.post('/api/run_ffprobe', { inference_id: 'svr10', url: cam(1).url })
   t.equal(other.body.reachable, true, 'other servers are unaffected')
 })

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { isErrorCode } from '../lib/error-codes.js'
 import fc from 'fast-check'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
@@ -137,6 +138,8 @@ function check (what: string, status: number, text: string, relayed = false): vo
     let body: unknown
     try { body = JSON.parse(text) } catch { throw new Error(`${what} → ${status} is not JSON: ${text.slice(0, 200)}`) }
     if (typeof (body as { message?: unknown })?.message !== 'string') throw new Error(`${what} → ${status} without the {"message"} envelope: ${text.slice(0, 200)}`)
+    // Issue 22: every gateway error carries a stable code (lib/error-codes.ts).
+    if (!isErrorCode((body as { code?: unknown }).code)) throw new Error(`${what} → ${status} without a known "code": ${text.slice(0, 200)}`)
   }
   for (const c of canaries) if (existsSync(c)) throw new Error(`${what} created the injection canary ${c}`)
 }
@@ -215,9 +218,9 @@ t.test('a NUL or a lone surrogate in any field is a 400 that names the field, wi
     // The raw JSON carries the escapes exactly as a client would send them ("\u0000", "\ud800").
     for (const who of [b, gw.browser()]) {
       const r = await who.request({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-      t.same([r.status, r.body], [400, { message }], `${url} ${JSON.stringify(body)}`)
+      t.same([r.status, r.body], [400, { code: 'BAD_REQUEST', message }], `${url} ${JSON.stringify(body)}`)
     }
   }
   const q = await gw.browser().get(`/api/ssh_status_check?ip=127.0.0.1%00&port=${port}`)
-  t.same([q.status, q.body], [400, { message: 'querystring.ip contains a NUL character, which cannot be passed to a remote program' }])
+  t.same([q.status, q.body], [400, { code: 'BAD_REQUEST', message: 'querystring.ip contains a NUL character, which cannot be passed to a remote program' }])
 })

@@ -116,7 +116,7 @@ t.test('CSV: quoted where needed, formulas neutralised, UTF-8 with BOM', async t
 
 t.test('without a session: 400 "not connected"; no sweep yet: 404', async t => {
   const b = gw.browser()
-  t.same((await b.post('/api/cctv_health', {})).body, { message: 'not connected' })
+  t.same((await b.post('/api/cctv_health', {})).body, { code: 'NOT_CONNECTED', message: 'not connected' })
   const s = await session(t)
   t.equal((await s.get('/api/cctv_health')).status, 404)
   t.equal((await s.get('/api/cctv_health/events')).status, 404)
@@ -215,7 +215,7 @@ t.test('re-probes clicked at once queue behind the same per-server limit', async
 
 t.test('re-probe: 404 for a camera the inventory does not have, 400 for a bad ID, 409 while a sweep runs', async t => {
   const b = await session(t)
-  t.same((await b.post('/api/cctv_health/reprobe', { id: 99999 })).body, { message: 'camera not found' })
+  t.same((await b.post('/api/cctv_health/reprobe', { id: 99999 })).body, { code: 'CAMERA_NOT_FOUND', message: 'camera not found' })
   t.equal((await b.post('/api/cctv_health/reprobe', { id: '5; reboot' })).status, 400)
   t.equal((await b.post('/api/cctv_health/reprobe', {})).status, 400)
   await b.post('/api/cctv_health', { ids: [6] })
@@ -271,7 +271,7 @@ t.test('the body is optional (no body = the whole region); a filter that matches
   t.match(before.results, [{ cctv_ID: 5, status: 'offline' }])
   for (const filter of [{ l2: 'no such district' }, { ids: [99999] }, { servers: [3] }]) {
     const r = await b.post('/api/cctv_health', filter)
-    t.same([r.status, r.body], [400, { message: 'no camera matches the filter (servers, l2, l3, ids)' }], JSON.stringify(filter))
+    t.same([r.status, r.body], [400, { code: 'BAD_REQUEST', message: 'no camera matches the filter (servers, l2, l3, ids)' }], JSON.stringify(filter))
   }
   t.same((await b.get('/api/cctv_health')).body, before, 'the last complete result is still the answer')
   t.same((await events(b)).find(e => e.event === 'end')?.data.total, 1, 'and the events stream still replays that sweep')

@@ -45,14 +45,14 @@ async function open (b: Browser, body: Record<string, unknown> = { inference_id:
 
 t.test('without a session: 400 "not connected"; stop answers 200 anyway', async t => {
   const b = gw.browser()
-  t.same((await b.post('/api/hls_tunnel', { inference_id: 'svr10', cctv_id: 1 })).body, { message: 'not connected' })
+  t.same((await b.post('/api/hls_tunnel', { inference_id: 'svr10', cctv_id: 1 })).body, { code: 'NOT_CONNECTED', message: 'not connected' })
   const s = await b.post('/api/hls_tunnel_stop')
   t.same([s.status, s.body.message], [200, 'HLS tunnel stopped'])
 })
 
 t.test('bad inference_id or cctv_id: 400', async t => {
   const b = await session(t)
-  t.same((await b.post('/api/hls_tunnel', { inference_id: 'svr30', cctv_id: 1 })).body, { message: 'inference_id is not in the expected format.' })
+  t.same((await b.post('/api/hls_tunnel', { inference_id: 'svr30', cctv_id: 1 })).body, { code: 'BAD_INFERENCE_ID', message: 'inference_id is not in the expected format.' })
   for (const id of ['abc', -1, 1.5, null, '1; rm -rf /', '../1', '', '1'.repeat(12), [1]]) {
     const r = await b.post('/api/hls_tunnel', { inference_id: 'svr10', cctv_id: id })
     t.equal(r.status, 400, JSON.stringify(id))

@@ -37,7 +37,7 @@ function localGrep (f: string, word: string): string[] {
 t.test('not connected: 400 "not connected"', async t => {
   for (const route of ['/api/ffmpeg_log', '/api/gstreamer_log']) {
     const r = await gw.browser().post(route, { inference_id: 'svr10', date: FIXTURE_DAY, find_word: 'x' })
-    t.same([r.status, r.body], [400, { message: 'not connected' }], route)
+    t.same([r.status, r.body], [400, { code: 'NOT_CONNECTED', message: 'not connected' }], route)
   }
 })
 
@@ -46,7 +46,7 @@ t.test('a bad inference_id: 400 "inference_id is not in the expected format."', 
     const body: Record<string, unknown> = { date: FIXTURE_DAY, find_word: 'x' }
     if (id !== undefined) body.inference_id = id
     const r = await b.post('/api/gstreamer_log', body)
-    t.same([r.status, r.body], [400, { message: 'inference_id is not in the expected format.' }], JSON.stringify(id))
+    t.same([r.status, r.body], [400, { code: 'BAD_INFERENCE_ID', message: 'inference_id is not in the expected format.' }], JSON.stringify(id))
   }
 })
 
@@ -180,7 +180,7 @@ t.test('a hop whose own password is refused: 401 "Authentication failed", and se
   const bb = g.browser()
   await bb.connect(g.regions[0])
   const r = await bb.post('/api/gstreamer_log', { inference_id: 'svr30', date: FIXTURE_DAY, find_word: 'Starting' })
-  t.same([r.status, r.body], [401, { message: 'Authentication failed' }])
+  t.same([r.status, r.body], [401, { code: 'LOGIN_FAILED', message: 'Authentication failed' }])
   const ok = await bb.post('/api/gstreamer_log', { inference_id: 'svr10', date: FIXTURE_DAY, find_word: 'Starting' })
   t.equal(ok.status, 200)
   t.equal((await bb.get('/api/ssh_status')).body.status, 'connected')

@@ -68,7 +68,7 @@ async function sweeps (store: Record<string, string>): Promise<SweepRow[]> {
 
 for (const engine of ['postgres', 'sqlite']) {
   t.test(`${engine}: a gateway paused past its lease mid-sweep records it as lost_lease; the one that took over is the record`, async t => {
-    const store = engine === 'postgres' ? { DATABASE_URL: await pgServer.newDatabase() } : { HISTORY_DB: path.join(mkdtempSync(path.join(dir, 'db-')), 'history.sqlite') }
+    const store: Record<string, string> = engine === 'postgres' ? { DATABASE_URL: await pgServer.newDatabase() } : { HISTORY_DB: path.join(mkdtempSync(path.join(dir, 'db-')), 'history.sqlite') }
     hook.got.length = 0
     const a = gateway(t, 'gw-a', store)
     t.ok(await eventually(async () => (await sweeps(store).catch(() => [])).some(s => s.state === 'done'), 60_000, 250), 'gw-a swept once')

@@ -21,10 +21,10 @@ const b = gw.browser()
 
 t.test('ssh_connect with the real password (\' " $ inside): 200; a wrong one: 401', async t => {
   const bad = await gw.browser().connect(region, ID, PW + 'x')
-  t.same([bad.status, bad.body], [401, { message: 'Authentication failed' }])
+  t.same([bad.status, bad.body], [401, { code: 'LOGIN_FAILED', message: 'Authentication failed' }])
   const r = await b.connect(region, ID, PW)
   t.same([r.status, r.body], [200, { message: 'SSH connect success' }])
-  t.same((await b.connect(region, ID, PW)).body, { message: 'already connected' })
+  t.same((await b.connect(region, ID, PW)).body, { code: 'ALREADY_CONNECTED', message: 'already connected' })
   t.match((await b.get('/api/ssh_status')).body, { status: 'connected', user: ID })
 })
 
@@ -52,7 +52,7 @@ t.test('camera inventory through the SSH forward to the Mongo port, docker via r
   t.same(r.body.message.map((c: { cctv_ID: number }) => c.cctv_ID), Array.from({ length: 40 }, (_, i) => i + 1))
   t.ok(region.servers.get(1)!.commands.some(c => c.includes("sudo -k -S -p '' -- 'docker' 'ps'")), 'docker ps went through sudo on server 1')
   region.servers.get(1)!.setContainerState('mongo', 'exited')
-  t.same((await b.post('/api/cctv_data')).body, { message: 'container not found' })
+  t.same((await b.post('/api/cctv_data')).body, { code: 'CONTAINER_NOT_FOUND', message: 'container not found' })
   region.servers.get(1)!.setContainerState('mongo', 'running')
 })
 

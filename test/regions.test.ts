@@ -43,7 +43,7 @@ t.test('GET /api/ssh_status_check on an endpoint that is not registered: 403, no
   const gw = await startGateway(t)
   const r = await gw.browser().get(`/api/ssh_status_check?ip=${silent.host}&port=${silent.port}`)
   t.equal(r.status, 403)
-  t.same(r.body, { message: 'not a registered region endpoint' })
+  t.same(r.body, { code: 'NOT_A_REGION_ENDPOINT', message: 'not a registered region endpoint' })
   const other = await gw.browser().get(`/api/ssh_status_check?ip=127.0.0.1&port=${gw.regions[0].server1.port}&x=1`)
   t.equal(other.status, 200, 'extra query fields are ignored')
 })
@@ -54,7 +54,7 @@ t.test('GET /api/ssh_status_check with a bad ip or port: 400 with the envelope',
   for (const q of ['', '?ip=127.0.0.1', '?port=22', '?ip=127.0.0.1&port=abc', '?ip=127.0.0.1&port=99999', '?ip=127.0.0.1&port=0', '?ip=$(reboot)&port=22', '?ip=127.0.0.1&port=22;ls', '?ip=127.0.0.1&port=-1']) {
     const r = await b.get('/api/ssh_status_check' + q)
     t.equal(r.status, 400, q)
-    t.same(Object.keys(r.body), ['message'], `${q}: ${r.body.message}`)
+    t.same(Object.keys(r.body).sort(), ['code', 'message'], `${q}: ${r.body.message}`)
   }
 })
 
@@ -86,7 +86,7 @@ t.test('POST /api/page_url for an unknown region: 404 "region not found"; bad bo
   const b = gw.browser()
   const r = await b.post('/api/page_url', { region: '서울' })
   t.equal(r.status, 404)
-  t.same(r.body, { message: 'region not found' })
+  t.same(r.body, { code: 'REGION_NOT_FOUND', message: 'region not found' })
   for (const body of [{}, { region: 1 }, { region: '' }, { region: 'x'.repeat(65) }]) {
     const bad = await b.post('/api/page_url', body)
     t.equal(bad.status, 400, JSON.stringify(body).slice(0, 40))

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url'
 import * as errors from '../lib/errors.js'
 import { failureText } from '../lib/ops/ffprobe.js'
 import { waitInWords } from '../lib/http/login-attempts.js'
-import { serverLinesKo, serverTextKo } from '../web/src/server-text.js'
+import { errorKo, serverLinesKo, serverTextKo } from '../web/src/server-text.js'
+import { isErrorCode } from '../lib/error-codes.js'
 
 // Issue 17, 5: the console shows every gateway message in the UI's language. The gateway answers
 // in English (the contract); web/src/server-text.ts has each sentence's Korean form. This test
@@ -82,6 +83,10 @@ t.test('every named API error (lib/errors.ts) has a Korean form', async t => {
     const err = new (Cls as new (...a: unknown[]) => Error)(...(args[name] ?? []))
     const ko = serverTextKo(err.message)
     t.ok(hangul.test(ko), `${name}: ${JSON.stringify(err.message)} → ${JSON.stringify(ko)}`)
+    // Issue 22: the console translates by code; a code's fixed sentence says what its message says.
+    const code = (err as errors.ApiError).code
+    t.ok(isErrorCode(code), `${name} carries a known code (${code})`)
+    t.equal(errorKo(code, err.message), ko, `${name}: by code (${code}) as by its words`)
     n++
   }
   t.ok(n >= 15, `${n} error classes`)

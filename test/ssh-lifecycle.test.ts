@@ -30,7 +30,7 @@ t.test('POST /api/ssh_connect twice: 400 "already connected", cheaply, and the f
   t.equal((await b.connect(gw.regions[0])).status, 200)
   const again = await b.connect(gw.regions[0])
   t.equal(again.status, 400)
-  t.same(again.body, { message: 'already connected' })
+  t.same(again.body, { code: 'ALREADY_CONNECTED', message: 'already connected' })
   t.equal(gw.regions[0].server1.stats.connections, 1, 'no second SSH connection was attempted')
   t.equal((await b.get('/api/ssh_status')).body.status, 'connected')
 })
@@ -52,7 +52,7 @@ t.test('POST /api/ssh_connect with a wrong password: 401 "Authentication failed"
   const b = gw.browser()
   const r = await b.connect(gw.regions[0], 'demo', 'wrong')
   t.equal(r.status, 401)
-  t.same(r.body, { message: 'Authentication failed' })
+  t.same(r.body, { code: 'LOGIN_FAILED', message: 'Authentication failed' })
   t.same((await b.get('/api/ssh_status')).body, { status: 'disconnected' })
   const unknownUser = await b.connect(gw.regions[0], 'nobody', 'demo')
   t.equal(unknownUser.status, 401)
@@ -63,7 +63,7 @@ t.test('POST /api/ssh_connect to an unknown region: 404 "region not found"', asy
   const gw = await startGateway(t)
   const r = await gw.browser().post('/api/ssh_connect', { host: '127.0.0.1', port: 22, id: 'demo', password: 'demo', region: '부산' })
   t.equal(r.status, 404)
-  t.same(r.body, { message: 'region not found' })
+  t.same(r.body, { code: 'REGION_NOT_FOUND', message: 'region not found' })
 })
 
 t.test('POST /api/ssh_connect to a host/port that is not the region\'s endpoint: 403', async t => {
@@ -72,7 +72,7 @@ t.test('POST /api/ssh_connect to a host/port that is not the region\'s endpoint:
   const b = gw.browser()
   const wrongPort = await b.post('/api/ssh_connect', { host, port: port === 65535 ? 1 : port + 1, id: 'demo', password: 'demo', region: gw.regions[0].name })
   t.equal(wrongPort.status, 403)
-  t.same(wrongPort.body, { message: 'not a registered region endpoint' })
+  t.same(wrongPort.body, { code: 'NOT_A_REGION_ENDPOINT', message: 'not a registered region endpoint' })
   const wrongHost = await b.post('/api/ssh_connect', { host: '127.0.0.99', port, id: 'demo', password: 'demo', region: gw.regions[0].name })
   t.equal(wrongHost.status, 403)
   t.equal(gw.regions[0].server1.stats.connections, 0, 'nothing was dialled')
@@ -83,7 +83,7 @@ t.test('POST /api/ssh_connect to a registered endpoint that refuses: 500 "Connec
   const gw = await startGateway(t, { extraRegions: { 꺼진곳: { ssh: { host: '127.0.0.1', port }, page_url: 'http://127.0.0.1/' } } })
   const r = await gw.browser().post('/api/ssh_connect', { host: '127.0.0.1', port, id: 'demo', password: 'demo', region: '꺼진곳' })
   t.equal(r.status, 500)
-  t.same(r.body, { message: 'Connection refused' })
+  t.same(r.body, { code: 'SITE_UNREACHABLE', message: 'Connection refused' })
 })
 
 t.test('POST /api/ssh_connect to an endpoint that never answers: 500 "Timeout" within the ready timeout', async t => {
@@ -91,7 +91,7 @@ t.test('POST /api/ssh_connect to an endpoint that never answers: 500 "Timeout" w
   const gw = await startGateway(t, { env: { SSH_READY_TIMEOUT_MS: '500' }, extraRegions: { 먹통: { ssh: silent, page_url: 'http://127.0.0.1/' } } })
   const r = await gw.browser().post('/api/ssh_connect', { ...silent, id: 'demo', password: 'demo', region: '먹통' })
   t.equal(r.status, 500)
-  t.same(r.body, { message: 'Timeout' })
+  t.same(r.body, { code: 'REMOTE_TIMEOUT', message: 'Timeout' })
 })
 
 t.test('POST /api/ssh_connect with a bad body: 400 with the envelope, nothing dialled', async t => {
@@ -110,7 +110,7 @@ t.test('POST /api/ssh_connect with a bad body: 400 with the envelope, nothing di
     const r = await b.request({ method: 'POST', url: '/api/ssh_connect', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
     t.equal(r.status, 400, name)
     t.type(r.body.message, 'string', `${name}: ${r.body.message}`)
-    t.same(Object.keys(r.body), ['message'], `${name}: only the envelope`)
+    t.same(Object.keys(r.body).sort(), ['code', 'message'], `${name}: only the envelope`)
   }
   t.equal(gw.regions[0].server1.stats.connections, 0)
 })
@@ -126,7 +126,7 @@ t.test('POST /api/ssh_disconnect: 200 "SSH disconnect success", closes the conne
   t.ok(await eventually(() => gw.regions[0].server1.stats.openSessions === 0 && gw.app.sites.size === 0), 'closed on the gateway and on the site')
   const again = await b.post('/api/ssh_disconnect')
   t.equal(again.status, 400)
-  t.same(again.body, { message: 'not connected' })
+  t.same(again.body, { code: 'NOT_CONNECTED', message: 'not connected' })
   t.equal((await b.connect(gw.regions[0])).status, 200, 'can connect again')
 })
 
@@ -134,7 +134,7 @@ t.test('POST /api/ssh_disconnect without ever connecting: 400 "not connected"', 
   const gw = await startGateway(t)
   const r = await gw.browser().post('/api/ssh_disconnect')
   t.equal(r.status, 400)
-  t.same(r.body, { message: 'not connected' })
+  t.same(r.body, { code: 'NOT_CONNECTED', message: 'not connected' })
 })
 
 t.test('sessions are isolated: two browsers, two connections; one cannot see or close the other\'s', async t => {
@@ -162,7 +162,7 @@ t.test('the SSH connection is cut when its TTL runs out; status then says discon
   t.equal((await b.get('/api/ssh_status')).body.status, 'connected')
   t.ok(await eventually(async () => (await b.get('/api/ssh_status')).body.status === 'disconnected', 4000), 'disconnected after the TTL')
   t.ok(await eventually(() => gw.regions[0].server1.stats.openSessions === 0 && gw.app.sites.size === 0), 'connection closed')
-  t.same((await b.post('/api/ssh_disconnect')).body, { message: 'not connected' })
+  t.same((await b.post('/api/ssh_disconnect')).body, { code: 'NOT_CONNECTED', message: 'not connected' })
 })
 
 t.test('an expired browser session takes its SSH connection with it', async t => {

@@ -154,7 +154,7 @@ export class HlsTunnel {
         signal,
         timeout: this.opts.responseTimeoutMs
       }, res => { this.lastUsed = Date.now(); resolve(res) })
-      req.on('timeout', () => { req.destroy(new RemoteError('HLS server: Timeout')) })
+      req.on('timeout', () => { req.destroy(new RemoteError('HLS server: Timeout', { code: 'REMOTE_TIMEOUT' })) })
       req.on('error', (err: Error) => {
         const e = err instanceof RemoteError ? err : new RemoteError(`HLS server: ${err.message.replace(/^\(SSH\) /, '')}`)
         reject(Object.assign(e, { reusedSocket: req.reusedSocket && (err as { code?: string }).code === 'ECONNRESET' }))

@@ -133,7 +133,7 @@ async function query (site: SiteSession, filter: Record<string, unknown>, limit:
       // A broken client is not reused: the next request builds a new one.
       retire(site, h)
       if (!timedOut && attempt < 2) continue
-      throw new RemoteError(timedOut ? 'MongoDB: Timeout' : `MongoDB: ${msg}`)
+      throw timedOut ? new RemoteError('MongoDB: Timeout', { code: 'REMOTE_TIMEOUT' }) : new RemoteError(`MongoDB: ${msg}`)
     } finally {
       h.busy--
       if (h.retired && h.busy === 0) void closeHandle(h)

@@ -39,7 +39,7 @@ export interface SnapshotOptions { limitSec: number, maxWidth: number, maxBytes:
 
 /** A camera that could not give a frame: why (ffmpeg's words, credentials masked), as a 502. */
 export class SnapshotFailedError extends RemoteError {
-  constructor (message: string, readonly status: HealthStatus) { super(message, 502) }
+  constructor (message: string, readonly status: HealthStatus) { super(message, { status: 502, code: 'NO_FRAME' }) }
 }
 
 /** One current frame of the camera as a JPEG, at most `maxWidth` wide. */

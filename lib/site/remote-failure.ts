@@ -13,9 +13,9 @@ export const SUDO_REFUSED = /Sorry, try again|incorrect password attempt|no pass
 export function remoteFailure (what: string, stderr: Buffer | string, code: number | null, signal?: string | null): RemoteError {
   const text = stderr.toString().trim()
   if (SUDO_REFUSED.test(text)) {
-    return new RemoteError(`${what}: sudo refused the session password`)
+    return new RemoteError(`${what}: sudo refused the session password`, { code: 'SUDO_REFUSED' })
   }
-  if (code === 124 || code === 137) return new RemoteError(`${what}: Timeout`)
+  if (code === 124 || code === 137) return new RemoteError(`${what}: Timeout`, { code: 'REMOTE_TIMEOUT' })
   const line = text.split('\n').find(l => l.trim() !== '') ?? (code === null && signal ? `ended by signal ${signal}` : `exit status ${String(code)}`)
   return new RemoteError(`${what}: ${maskSecrets(line).slice(0, 500)}`)
 }

@@ -157,7 +157,7 @@ export class SiteSession {
 /** On a hop, a 500 says which server failed ("server 2: …"), once. */
 function nameServer (server: ServerConfig, err: unknown): unknown {
   if (server.n === 1 || !(err instanceof RemoteError) || err.statusCode !== 500 || err.message.startsWith(`server ${server.n}: `)) return err
-  return new RemoteError(`server ${server.n}: ${err.message}`)
+  return new RemoteError(`server ${server.n}: ${err.message}`, { code: err.code })
 }
 
 /** A hop's failure names the server; "Authentication failed" stays exact (the contract's 401). */
@@ -165,7 +165,7 @@ function hopError (n: number, err: unknown): Error {
   if (err instanceof ApiError && err.statusCode === 401) return err
   if (err instanceof HostKeyMismatchError) return err
   const msg = err instanceof Error ? err.message : String(err)
-  return new RemoteError(`server ${n}: ${msg.replace(/^\(SSH\) /, '')}`)
+  return new RemoteError(`server ${n}: ${msg.replace(/^\(SSH\) /, '')}`, { code: err instanceof ApiError ? err.code : 'SITE_UNREACHABLE' })
 }
 
 export interface RegistryOptions {

@@ -67,22 +67,22 @@ export function connectError (err: unknown): Error {
   if (/Channel open failure: *$/.test(msg)) {
     switch (e.reason) {
       case 1: return new RemoteError('forwarding refused by the site server (AllowTcpForwarding?)')
-      case 2: return new RemoteError('Connection failed')
+      case 2: return new RemoteError('Connection failed', { code: 'SITE_UNREACHABLE' })
       case 4: return new RemoteError('the site server has no channel to spare')
     }
   }
-  if (e?.level === 'client-timeout' || /timed out|timeout/i.test(msg) || e?.code === 'ETIMEDOUT') return new RemoteError('Timeout')
+  if (e?.level === 'client-timeout' || /timed out|timeout/i.test(msg) || e?.code === 'ETIMEDOUT') return new RemoteError('Timeout', { code: 'REMOTE_TIMEOUT' })
   switch (e?.code) {
-    case 'ECONNREFUSED': return new RemoteError('Connection refused')
-    case 'EHOSTUNREACH': return new RemoteError('Host unreachable')
-    case 'ENETUNREACH': return new RemoteError('Network unreachable')
-    case 'ECONNRESET': return new RemoteError('Connection reset by peer')
+    case 'ECONNREFUSED': return new RemoteError('Connection refused', { code: 'SITE_UNREACHABLE' })
+    case 'EHOSTUNREACH': return new RemoteError('Host unreachable', { code: 'SITE_UNREACHABLE' })
+    case 'ENETUNREACH': return new RemoteError('Network unreachable', { code: 'SITE_UNREACHABLE' })
+    case 'ECONNRESET': return new RemoteError('Connection reset by peer', { code: 'SITE_UNREACHABLE' })
     case 'ENOTFOUND':
-    case 'EAI_AGAIN': return new RemoteError('Host not found')
+    case 'EAI_AGAIN': return new RemoteError('Host not found', { code: 'SITE_UNREACHABLE' })
   }
-  if (/Connection refused/i.test(msg)) return new RemoteError('Connection refused')
+  if (/Connection refused/i.test(msg)) return new RemoteError('Connection refused', { code: 'SITE_UNREACHABLE' })
   // ssh2 fails requests still waiting when the connection goes away with this text.
-  if (/^No response from server$/.test(msg) && e?.code === undefined) return new RemoteError('Connection lost')
+  if (/^No response from server$/.test(msg) && e?.code === undefined) return new RemoteError('Connection lost', { code: 'SITE_UNREACHABLE' })
   if (/All configured authentication methods failed/i.test(msg)) return new AuthFailedError()
   return new RemoteError(msg.replace(/^\(SSH\) /, ''))
 }
@@ -147,7 +147,7 @@ export class SshConnection extends EventEmitter {
       throw connectError(err)
     }
     const client = ssh.connection
-    if (client === null) throw new RemoteError('Connection closed')
+    if (client === null) throw new RemoteError('Connection closed', { code: 'SITE_UNREACHABLE' })
     return new SshConnection(client, creds, opts.maxChannels)
   }
 
@@ -173,7 +173,7 @@ export class SshConnection extends EventEmitter {
 
   private openExec (command: string): Promise<{ ch: ClientChannel, exit: ExitStatus }> {
     return new Promise((resolve, reject) => {
-      if (!this._alive) { reject(new RemoteError('not connected', 400)); return }
+      if (!this._alive) { reject(new RemoteError('not connected', { status: 400, code: 'NOT_CONNECTED' })); return }
       try {
         this.client.exec(command, (err, ch) => {
           if (err) { reject(err); return }
@@ -251,8 +251,8 @@ export class SshConnection extends EventEmitter {
         resolve({ code: exit.code, signal: exit.signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), truncated })
       }
       const onAbort = (): void => { finish(new RemoteError('Request aborted')) }
-      const onLost = (): void => { finish(new RemoteError('Connection lost')) }
-      const timer = setTimeout(() => { finish(new RemoteError('Timeout')) }, opts.timeoutMs)
+      const onLost = (): void => { finish(new RemoteError('Connection lost', { code: 'SITE_UNREACHABLE' })) }
+      const timer = setTimeout(() => { finish(new RemoteError('Timeout', { code: 'REMOTE_TIMEOUT' })) }, opts.timeoutMs)
       opts.signal?.addEventListener('abort', onAbort, { once: true })
 
       ch.on('data', (chunk: Buffer) => {
@@ -295,7 +295,7 @@ export class SshConnection extends EventEmitter {
         finish()
       })
       ch.on('error', (e: Error) => { finish(new RemoteError(e.message)) })
-      if (!this._alive) { finish(new RemoteError('Connection lost')); return }
+      if (!this._alive) { finish(new RemoteError('Connection lost', { code: 'SITE_UNREACHABLE' })); return }
       this.once('closed', onLost)
       if (opts.input !== undefined) {
         if (opts.stdin !== undefined) ch.write(opts.stdin)
@@ -319,7 +319,7 @@ export class SshConnection extends EventEmitter {
   /** A direct-tcpip channel from the site server to host:port (hops, Mongo, HLS). */
   forwardOut (host: string, port: number): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
-      if (!this._alive) { reject(new RemoteError('not connected', 400)); return }
+      if (!this._alive) { reject(new RemoteError('not connected', { status: 400, code: 'NOT_CONNECTED' })); return }
       this.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
         if (err) reject(connectError(err))
         else resolve(ch)

@@ -12,7 +12,7 @@ export class HostKeyMismatchError extends RemoteError {
   constructor (readonly hostId: string, readonly expected: string, readonly offered: string, readonly pinned: boolean) {
     super(pinned
       ? `host key of ${hostId} does not match the fingerprint pinned in the regions file: pinned ${expected}, offered ${offered}. Connection refused.`
-      : `host key of ${hostId} has changed: known ${expected}, offered ${offered}. Connection refused. If the server was reinstalled on purpose: npm run known-hosts -- forget '${hostId}'`)
+      : `host key of ${hostId} has changed: known ${expected}, offered ${offered}. Connection refused. If the server was reinstalled on purpose: npm run known-hosts -- forget '${hostId}'`, { code: 'HOST_KEY_MISMATCH' })
   }
 }
 

@@ -16,6 +16,7 @@ export default fp(async (fastify) => {
     allowList: (request) => request.url.startsWith('/hls/'),
     errorResponseBuilder: (_request, context) => ({
       statusCode: context.statusCode,
+      code: 'RATE_LIMITED',
       message: `Too many requests; try again in ${context.after}`
     })
   })

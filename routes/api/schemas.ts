@@ -1,8 +1,9 @@
+import { ERROR_CODES, type ErrorCode } from '../../lib/error-codes.js'
 import { Type } from '@sinclair/typebox'
 
 /** Shapes shared by several routes. Each route file declares its own request schema beside it. */
 
-export const MessageReply = Type.Object({ message: Type.String() }, { description: 'The error/result envelope' })
+export const MessageReply = Type.Object({ message: Type.String(), code: Type.Optional(Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(ERROR_CODES), description: 'a stable code for an error (lib/error-codes.ts); the message stays as the contract fixes it' })) }, { description: 'The error/result envelope' })
 
 export const RegionName = Type.String({ minLength: 1, maxLength: 64, description: 'A region name as listed by /api/db_list' })
 

@@ -1,11 +1,14 @@
 import { locale, t } from './i18n'
 import { kstDay } from '../../lib/clock'
-import { serverLinesKo } from './server-text'
+import { isErrorCode, type ErrorCode } from '../../lib/error-codes'
+import { errorKo, serverLinesKo } from './server-text'
 
-/** A failed call: the API's own `message` (or what the console knows of a timeout / no network). */
+/** A failed call: the API's own `code` and `message` (or what the console knows of a timeout / no network). */
 export class ApiFailure extends Error {
+  readonly code: ErrorCode | undefined
   constructor (readonly status: number, message: string, readonly body: Record<string, unknown> = {}) {
     super(message)
+    this.code = isErrorCode(body.code) ? body.code : undefined
   }
 }
 
@@ -49,7 +52,7 @@ export async function api<T = Record<string, unknown>> (method: 'GET' | 'POST' |
   }
   if (!res.ok) {
     const message = typeof data.message === 'string' ? data.message : `HTTP ${res.status}`
-    if (res.status === 400 && message === 'not connected') for (const fn of lostListeners) fn()
+    if (data.code === 'NOT_CONNECTED') for (const fn of lostListeners) fn()
     throw new ApiFailure(res.status, message, data)
   }
   return data as T
@@ -60,8 +63,9 @@ export function serverText (message: string): string {
   return locale.value === 'en' ? message : serverLinesKo(message)
 }
 
-/** A message for any error a view catches, in the UI's language (see server-text.ts). */
+/** A message for any error a view catches, in the UI's language: by the gateway's code (see server-text.ts). */
 export function errorText (err: unknown): string {
+  if (err instanceof ApiFailure && locale.value !== 'en') return errorKo(err.code, err.message)
   return serverText(err instanceof Error ? err.message : String(err))
 }
 

@@ -4,10 +4,59 @@
  * sentences has a Korean form here; what a remote tool said (ffprobe's, sshd's, MongoDB's own
  * words) is kept as it is, inside the Korean sentence that says where it came from.
  * test/server-text.test.ts checks every message the gateway's source can produce against this.
- * No imports: the test runs it under Node; api.ts's serverText() picks the language.
+ * Type imports only: the test runs it under Node; api.ts's serverText() picks the language.
  */
 
+import type { ErrorCode } from '../../lib/error-codes.js'
+
 type Rule = [RegExp, (m: RegExpExecArray) => string]
+
+/**
+ * The console translates by code (lib/error-codes.ts): a code whose message is one fixed
+ * sentence has its Korean here; null: the message carries details (a field, a file, a remote
+ * tool's words), translated by the rules below. Every code must be listed: a new one fails the
+ * console's type check until someone decides.
+ */
+const BY_CODE: Record<ErrorCode, string | null> = {
+  NOT_CONNECTED: '연결되어 있지 않습니다. 다시 로그인하세요.',
+  ALREADY_CONNECTED: '이미 연결되어 있습니다.',
+  LOGIN_FAILED: '인증에 실패했습니다. 아이디와 비밀번호를 확인하세요.',
+  TOO_MANY_LOGINS: null,
+  RATE_LIMITED: null,
+  REGION_NOT_FOUND: '등록되지 않은 지역입니다.',
+  NOT_A_REGION_ENDPOINT: '등록된 지역의 서버 주소가 아닙니다.',
+  CONTAINER_NOT_FOUND: 'FireWatcher 컨테이너를 찾을 수 없습니다.',
+  LOG_NOT_FOUND: null,
+  CAMERA_NOT_FOUND: '카메라를 찾을 수 없습니다.',
+  BAD_INFERENCE_ID: 'inference_id 형식이 올바르지 않습니다 (예: svr10).',
+  INVALID_INPUT: null,
+  INVALID_BODY: null,
+  BAD_REQUEST: null,
+  SWEEP_RUNNING: '이 세션에서 이미 상태 점검이 진행 중입니다.',
+  NO_SWEEP: '아직 끝난 상태 점검이 없습니다.',
+  MONITOR_AUTH_REQUIRED: '지역에 로그인하세요 (또는 모니터 토큰을 보내세요).',
+  BAD_MONITOR_TOKEN: null,
+  OTHER_REGION: null,
+  CHANNEL_NOT_FOUND: '알림 채널을 찾을 수 없습니다.',
+  WINDOW_NOT_FOUND: '점검 시간을 찾을 수 없습니다.',
+  THUMBNAIL_NOT_FOUND: '그 변화 때 남긴 화면이 없습니다.',
+  TUNNEL_NOT_FOUND: '실시간 영상 연결(HLS 터널)이 없습니다. 다시 연결하세요.',
+  NOT_IN_STREAM: null,
+  HOST_KEY_MISMATCH: null,
+  SITE_UNREACHABLE: null,
+  SUDO_REFUSED: null,
+  REMOTE_TIMEOUT: null,
+  REMOTE_FAILED: null,
+  NO_FRAME: null,
+  ROUTE_NOT_FOUND: null,
+  INTERNAL: '게이트웨이 내부 오류입니다. 관리자에게 알려 주세요.'
+}
+
+/** A gateway error in Korean: by its code when that says it all, else by its message's words. */
+export function errorKo (code: ErrorCode | undefined, message: string): string {
+  const fixed = code === undefined ? null : BY_CODE[code]
+  return fixed ?? serverLinesKo(message)
+}
 
 const units = (n: string, unit: string): string => `${n}${unit === 'second' || unit === 's' ? '초' : '분'}`
 
