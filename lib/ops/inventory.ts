@@ -87,7 +87,11 @@ async function mongoFor (site: SiteSession, opts: { commandTimeoutSec: number, t
       socketTimeoutMS: opts.timeoutMs,
       maxPoolSize: 2,
       minPoolSize: 0,
-      retryReads: false
+      retryReads: false,
+      // Poll the server's state instead of streaming it (an exhaust `hello` with moreToCome):
+      // through an SSH forward the streaming monitor's replies failed ("Server ended
+      // moreToCome unexpectedly") and cleared the pool under the session's queries.
+      serverMonitoringMode: 'poll'
     })
     const handle: MongoHandle = { tunnel, client, target, busy: 0, retired: false }
     site.mongo = handle

@@ -49,10 +49,15 @@ export interface Gateway {
  * Starts simulated regions (real SSH servers on loopback) and builds the gateway on
  * them, without listening: requests go through `inject`, SSH over real sockets.
  */
-/** A clock that runs with the system's and can be moved ahead: rule timing without sleeping through it. */
-export function testClock (): { now: Clock, advance: (ms: number) => void } {
+/**
+ * A clock that can be moved ahead: rule timing without sleeping through it. `frozen`: it moves
+ * only when told (a busy machine's slow sweeps cannot cross a rule's interval by themselves);
+ * otherwise it runs with the system's (outbox retries need time to pass).
+ */
+export function testClock (opts: { frozen?: boolean } = {}): { now: Clock, advance: (ms: number) => void } {
   let offset = 0
-  return { now: () => Date.now() + offset, advance: ms => { offset += ms } }
+  const start = Date.now()
+  return { now: () => (opts.frozen === true ? start : Date.now()) + offset, advance: ms => { offset += ms } }
 }
 
 export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void, extend?: (app: FastifyInstance) => void, openssh?: SimRegionOptions[], clock?: Clock } = {}): Promise<Gateway> {
