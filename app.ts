@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyServerOptions } from 'fastify'
 import AutoLoad from '@fastify/autoload'
 import type { Env } from './lib/env.js'
-import type { ChannelConfig, RegionConfig } from './lib/site/regions.js'
+import type { ChannelConfig, RegionConfig } from './lib/config/regions.js'
 import { maskSecrets } from './lib/mask.js'
 import { systemClock, type Clock } from './lib/clock.js'
 

@@ -4,7 +4,7 @@ import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import app, { serverOptions } from './app.js'
 import { loadEnv } from './lib/env.js'
-import { loadConfigFile, parseRegions, type ChannelConfig, type RegionConfig } from './lib/site/regions.js'
+import { loadConfigFile, parseRegions, type ChannelConfig, type RegionConfig } from './lib/config/regions.js'
 
 /** What server.ts uses of the simulator (sim/region.ts; test/server.test.ts checks that it fits). */
 export interface DemoSite {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseChannels, parseRegions, type RegionsFile } from '../lib/site/regions.js'
+import { parseChannels, parseRegions, type RegionsFile } from '../lib/config/regions.js'
 import { inMaintenance, windowOpen } from '../lib/maintenance.js'
 
 // Issue 16, the regions file's alert rules, channels and maintenance windows: a bad entry stops
@@ -51,7 +51,8 @@ t.test('channels: each type\'s fields; secrets from a private file or the enviro
 })
 
 t.test('maintenance windows: one-off in Korean time, recurring by cron; open and covering', async t => {
-  const r = parseRegions(doc({}, { maintenance: [{ from: '2026-12-01T09:00', to: '2026-12-01T12:00', server: 2 }, { cron: '0 0 2 * * 0', duration: '2h', cctv_ids: [12] }] })).get('대구')!
+  const servers = { 1: {}, 2: { host: 'h2' } }
+  const r = parseRegions(doc({}, { servers, maintenance: [{ from: '2026-12-01T09:00', to: '2026-12-01T12:00', server: 2 }, { cron: '0 0 2 * * 0', duration: '2h', cctv_ids: [12] }] })).get('대구')!
   t.same(r.maintenance[0], { from: Date.parse('2026-12-01T00:00:00Z'), to: Date.parse('2026-12-01T03:00:00Z'), server: 2, cctvIds: undefined, reason: undefined })
   t.match(r.maintenance[1], { cron: '0 0 2 * * 0', durationMs: 7_200_000, cctvIds: ['12'] })
   const sunday0230 = Date.parse('2026-12-06T02:30:00+09:00')
@@ -68,4 +69,7 @@ t.test('maintenance windows: one-off in Korean time, recurring by cron; open and
   t.throws(() => parseRegions(doc({}, { maintenance: [{ cron: '0 0 2 * * 0' }] })), /needs both cron and duration/)
   t.throws(() => parseRegions(doc({}, { maintenance: [{ from: 'tomorrow morning', to: 'the day after' }] })), /not a time/)
   t.throws(() => parseRegions(doc({}, { maintenance: [{ cron: 'every sunday', duration: '2h' }] })), /field "maintenance\.0\.cron": /, 'a bad cron stops the start, not a sweep later')
+  // One validator for the file and the API (lib/config/windows.ts): the API's checks hold here too.
+  t.throws(() => parseRegions(doc({}, { maintenance: [{ from: '2026-12-01T09:00', to: '2026-12-01T12:00', server: 3 }] })), /field "maintenance\.0\.server": the region has no server 3/)
+  t.throws(() => parseRegions(doc({}, { servers, maintenance: [{ from: '2026-12-01T09:00', to: '2026-12-01T12:00', server: 2, cctv_ids: [1] }] })), /give server or cctv_ids, not both/)
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { loadRegionsFile, parseRegions } from '../lib/site/regions.js'
+import { loadRegionsFile, parseRegions } from '../lib/config/regions.js'
 import { loadEnv } from '../lib/env.js'
 
 const CONTRACT_EXAMPLE = `

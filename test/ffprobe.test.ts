@@ -84,6 +84,7 @@ t.test('a camera that hangs: 200, reachable false, within the time limit (two at
   t.same([r.status, r.body.reachable], [200, false])
   t.match(r.body.message, /did not answer within \d+ s|timed out/)
   t.equal(r.body.status, 'timeout')
+  t.equal(r.body.timed_out, true, 'said as a flag')
   t.ok(took < 2 * (5 + 3) * 1000, `answered in ${took} ms, inside 2 x (limit + grace)`)
   t.equal(region.servers.get(3)!.runningProcesses, 0, 'no ffprobe left running on the site')
 })

@@ -58,8 +58,11 @@ t.test('classify: ffprobe\'s failure texts map to the statuses', async t => {
   t.equal(classify(true, ''), 'online')
   t.equal(classify(false, 'method DESCRIBE failed: 401 Unauthorized'), 'auth_failed')
   t.equal(classify(false, 'method DESCRIBE failed: 404 Not Found'), 'not_found')
-  t.equal(classify(false, 'Invalid data found when processing input\n(fwmaint: the camera did not answer within 2 s)'), 'timeout')
-  t.equal(classify(false, 'ffprobe: no answer from the camera within 8 s (timed out)'), 'timeout')
+  // Issue 22: a timeout is the probe's flag; the gateway's own note is for people, never read back.
+  t.equal(classify(false, 'Invalid data found when processing input\n(fwmaint: the camera did not answer within 2 s)', true), 'timeout')
+  t.equal(classify(false, 'Invalid data found when processing input\n(fwmaint: the camera did not answer within 2 s)'), 'offline')
+  t.equal(classify(false, 'ffprobe: no answer from the camera within 8 s (timed out)', true), 'timeout')
+  t.equal(classify(false, 'Connection to tcp://10.0.0.9:554 failed: Connection timed out'), 'timeout', 'ffmpeg\'s own words')
   t.equal(classify(false, 'Connection to tcp://127.0.0.1:1?timeout=0 failed: Connection refused'), 'offline')
 })
 

@@ -25,7 +25,7 @@ async function gateway (t: Test, engine: string): Promise<Gateway> {
     patch: doc => {
       for (const r of ['대구', '부산']) doc.regions[r].monitor = { cron: NEVER, id: 'demo', password_env: 'FWMAINT_TEST_DEMO_PW' }
     },
-    env: { MONITOR_TOKEN: TOKEN, HEALTH_PROBE_TIMEOUT_SECONDS: '3', ...(engine === 'postgres' ? { DATABASE_URL: await pgServer.newDatabase() } : {}) }
+    env: { MONITOR_TOKEN: TOKEN, HEALTH_PROBE_TIMEOUT_SECONDS: '6', ...(engine === 'postgres' ? { DATABASE_URL: await pgServer.newDatabase() } : {}) }
   })
 }
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { eventually, startGateway } from './helpers/app.js'
-import { parseRegions } from '../lib/site/regions.js'
+import { parseRegions } from '../lib/config/regions.js'
 
 // Issue 15, 1 and 2: a region's `monitor` block (service identity, schedule) and the scheduler:
 // sweeps in the background on the service identity's own SSH connection, every camera kept

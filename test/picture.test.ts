@@ -85,11 +85,11 @@ t.test('a camera that gives no frame answers its reason in the envelope, within 
 })
 
 t.test('an unknown camera is 404 camera not found; a bad id 400; no session 400 not connected', async t => {
-  t.same([(await snap(b, 999)).status, (await snap(b, 999)).body], [404, { message: 'camera not found' }])
+  t.same([(await snap(b, 999)).status, (await snap(b, 999)).body], [404, { code: 'CAMERA_NOT_FOUND', message: 'camera not found' }])
   t.equal((await snap(b, 'x1')).status, 400)
   t.equal((await b.get('/api/cctv_snapshot')).status, 400)
   const none = await snap(gw.browser(), 1)
-  t.same([none.status, none.body], [400, { message: 'not connected' }])
+  t.same([none.status, none.body], [400, { code: 'NOT_CONNECTED', message: 'not connected' }])
 })
 
 t.test('readDetections: intervals summed, an open freeze runs to the end of the watch', async t => {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { startGateway, type Browser } from './helpers/app.js'
 import { published, publisherOf, type ContainerInfo } from '../lib/site/containers.js'
-import { parseRegions } from '../lib/site/regions.js'
+import { parseRegions } from '../lib/config/regions.js'
 import { ownAddress } from '../sim/region.js'
 import { expectedStatus } from './helpers/health.js'
 
@@ -57,7 +57,7 @@ t.test('the camera inventory from a Mongo published on server 1\'s own address',
   t.same(r.body.message, region.inventory, 'exactly the stored cameras')
   t.ok(region.server1.containers().some(c => c.ports === `${ownAddress(1)}:27017->27017/tcp`), `docker ps shows ${ownAddress(1)}:27017`)
   region.server1.setContainerState('mongo', 'exited')
-  t.same((await b.post('/api/cctv_data')).body, { message: 'container not found' }, 'a stopped container is still a 404')
+  t.same((await b.post('/api/cctv_data')).body, { code: 'CONTAINER_NOT_FOUND', message: 'container not found' }, 'a stopped container is still a 404')
   region.server1.setContainerState('mongo', 'running')
   t.equal((await b.post('/api/cctv_data')).status, 200)
 })

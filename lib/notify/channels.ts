@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import nodemailer from 'nodemailer'
-import type { ChannelConfig } from '../site/regions.js'
+import type { ChannelConfig } from '../config/channels.js'
 import type { AlertBody } from '../store/history.js'
 import { changesUrl, lines, title } from './messages.js'
 

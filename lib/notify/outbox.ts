@@ -1,4 +1,4 @@
-import type { ChannelConfig } from '../site/regions.js'
+import type { ChannelConfig } from '../config/channels.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { Leases } from '../store/leases.js'
 import { systemClock, type Clock } from '../clock.js'

@@ -2,7 +2,7 @@ import { BadRequestError, ContainerNotFoundError } from '../errors.js'
 import type { ContainerInfo } from '../site/containers.js'
 import { SUDO_REFUSED, remoteFailure } from '../site/remote-failure.js'
 import { maskKnown } from '../mask.js'
-import type { ServerConfig } from '../site/regions.js'
+import type { ServerConfig } from '../config/regions.js'
 import type { SiteSession } from '../site/session.js'
 
 export const STREAM_SCHEMES = ['rtsp', 'rtsps', 'rtmp', 'http', 'https', 'srt', 'udp'] as const
@@ -51,6 +51,8 @@ export interface ProbeResult {
   /** How the successful (or last) attempt reached the camera. */
   transport: 'default' | 'tcp'
   attempts: number
+  /** The camera did not answer in time (the time limit, or the socket timeout spent): a flag, never read from the text. */
+  timed_out: boolean
 }
 
 function rate (r: unknown): number | undefined {
@@ -113,9 +115,15 @@ export function failureText (stderr: string, code: number | null, limitSec: numb
   return lines.slice(-6).join('\n') || `${tool} exited with status ${String(code)}`
 }
 
+/** Whether an attempt ran out of time: killed by its limit (`timeout`'s 124, or 137), or it lasted the socket timeout. */
+export function noAnswer (code: number | null, spentMs: number, socketTimeoutSec: number): boolean {
+  return code === 124 || code === 137 || spentMs >= socketTimeoutSec * 1000
+}
+
 /**
  * ffmpeg reports a camera that accepts and then says nothing as "Invalid data": when the
- * attempt lasted the socket timeout, the text says what happened.
+ * attempt lasted the socket timeout, the text says what happened (for people; programs read
+ * the `timed_out` flag).
  */
 export function withNoAnswerNote (text: string, spentMs: number, socketTimeoutSec: number): string {
   return spentMs >= socketTimeoutSec * 1000 && !/timed out/.test(text) ? `${text}\n(fwmaint: the camera did not answer within ${socketTimeoutSec} s)` : text
@@ -156,8 +164,9 @@ export async function probe (site: SiteSession, server: ServerConfig, container:
     throwSiteFailure('ffprobe', stderr, r.code)
     const summary = summarize(r.stdout.toString('utf8'))
     const ok = r.code === 0 && summary.streams.length > 0
-    const text = ok ? stderr.trim() : withNoAnswerNote(failureText(stderr, r.code, opts.limitSec), Date.now() - started, socketTimeout)
-    last = { message: maskKnown(text, secrets), reachable: ok, summary, transport: tcp ? 'tcp' : 'default', attempts: tcp ? 2 : 1 }
+    const spent = Date.now() - started
+    const text = ok ? stderr.trim() : withNoAnswerNote(failureText(stderr, r.code, opts.limitSec), spent, socketTimeout)
+    last = { message: maskKnown(text, secrets), reachable: ok, summary, transport: tcp ? 'tcp' : 'default', attempts: tcp ? 2 : 1, timed_out: !ok && noAnswer(r.code, spent, socketTimeout) }
     if (ok) break
   }
   return last!

@@ -1,7 +1,7 @@
 import { Cron } from 'croner'
 import { kstDay, systemClock, type Clock } from '../clock.js'
 import { maskSecrets } from '../mask.js'
-import type { RegionConfig } from '../site/regions.js'
+import type { RegionConfig } from '../config/regions.js'
 import type { CameraState, Change, HistoryStore, Judged, SweepRow } from '../store/history.js'
 import { STATUSES } from './health-rows.js'
 import type { CameraStory, CameraUptimeView, CameraView, ChangeView, DayView, RegionOverview, SweepView } from './monitor-views.js'

@@ -7,13 +7,16 @@ import type { HealthStatus } from '../status.js'
 export { STATUSES, type HealthStatus } from '../status.js'
 
 /** A probe's outcome (reachable, ffprobe's text) → its status: one classification for the sweeps and the ffprobe dialog. */
-export function classify (reachable: boolean, message: string): HealthStatus {
+export function classify (reachable: boolean, message: string, timedOut = false): HealthStatus {
   if (reachable) return 'online'
+  // The gateway knows when its own limits ran out: a flag, not its own sentence read back.
+  if (timedOut) return 'timeout'
   // ffmpeg's URLs carry "?timeout=…": only its sentences count, not its option names.
   if (/Connection refused|No route to host|Network is unreachable/i.test(message)) return 'offline'
   if (/\b(401|403)\b|Unauthorized|Forbidden/i.test(message)) return 'auth_failed'
   if (/\b404\b|Not Found/i.test(message)) return 'not_found'
-  if (/timed out|did not answer/i.test(message)) return 'timeout'
+  // The tool's own words ("Connection timed out"), not the gateway's note.
+  if (/timed out/i.test(message)) return 'timeout'
   return 'offline'
 }
 

@@ -11,7 +11,7 @@ import { parseInferenceId } from '../site/inference-id.js'
 import { readInventory, type Camera } from './inventory.js'
 import { logPath, searchLog } from './log-search.js'
 import { maskSecrets } from '../mask.js'
-import type { ServerConfig } from '../site/regions.js'
+import type { ServerConfig } from '../config/regions.js'
 import type { SiteSession } from '../site/session.js'
 
 /** A camera with where it runs, parsed once from its inference_id. */
@@ -259,7 +259,7 @@ export class HealthSweep extends EventEmitter {
     }
     const probed = (c: Camera, p: ProbeResult, ms: number): void => {
       const v = p.summary.streams.find(s => s.type === 'video')
-      const status = classify(p.reachable, p.message)
+      const status = classify(p.reachable, p.message, p.timed_out)
       const e = extra(c)
       const row = {
         status,

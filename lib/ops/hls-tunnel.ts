@@ -2,7 +2,7 @@ import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import type { SshConnection } from '../ssh/connection.js'
-import type { ServerConfig } from '../site/regions.js'
+import type { ServerConfig } from '../config/regions.js'
 import { RemoteError } from '../errors.js'
 
 function noop (): void {}

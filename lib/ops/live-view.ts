@@ -1,4 +1,4 @@
-import type { ServerConfig } from '../site/regions.js'
+import type { ServerConfig } from '../config/regions.js'
 import type { SiteSession } from '../site/session.js'
 import { HlsTunnel } from './hls-tunnel.js'
 import { SshTunnel } from '../ssh/tunnel.js'

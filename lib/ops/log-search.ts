@@ -1,6 +1,6 @@
 import { BadRequestError, LogNotFoundError } from '../errors.js'
 import { remoteFailure } from '../site/remote-failure.js'
-import type { ServerConfig } from '../site/regions.js'
+import type { ServerConfig } from '../config/regions.js'
 import type { SiteSession } from '../site/session.js'
 
 export type LogKind = 'gstreamer' | 'ffmpeg'

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import type { RegionConfig } from '../site/regions.js'
+import type { RegionConfig } from '../config/regions.js'
 import type { HistoryStore } from '../store/history.js'
 import { STATUSES } from './health-rows.js'
 

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../clock.js'
 import { maskSecrets } from '../mask.js'
 import type { SweepState } from '../status.js'
-import type { RegionConfig } from '../site/regions.js'
+import type { RegionConfig } from '../config/regions.js'
 import type { Opener, SiteSession } from '../site/session.js'
 import type { Alerting, HistoryStore } from '../store/history.js'
 import { HealthSweep, type SweepOptions } from './health-sweep.js'

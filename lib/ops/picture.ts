@@ -3,9 +3,9 @@ import { RemoteError } from '../errors.js'
 import { maskKnown } from '../mask.js'
 import { STDIN_URL, withUrlFromStdin } from '../ssh/remote-command.js'
 import type { ContainerInfo } from '../site/containers.js'
-import type { ServerConfig } from '../site/regions.js'
+import type { ServerConfig } from '../config/regions.js'
 import type { SiteSession } from '../site/session.js'
-import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, safeDecode, socketTimeoutArgs, throwSiteFailure, withNoAnswerNote } from './ffprobe.js'
+import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, noAnswer, safeDecode, socketTimeoutArgs, throwSiteFailure, withNoAnswerNote } from './ffprobe.js'
 import { classify, type HealthStatus } from './health-rows.js'
 
 /*
@@ -60,8 +60,9 @@ export async function snapshot (site: SiteSession, server: ServerConfig, contain
   const jpeg = r.stdout
   if (r.truncated) throw new SnapshotFailedError(`the camera's frame is larger than ${opts.maxBytes} bytes`, 'error')
   if (r.code === 0 && jpeg.length > 4 && jpeg[0] === 0xff && jpeg[1] === 0xd8) return jpeg
-  const text = withNoAnswerNote(maskKnown(failureText(stderr, r.code, opts.limitSec, 'ffmpeg'), secrets), Date.now() - started, socketTimeout)
-  throw new SnapshotFailedError(text === '' ? `ffmpeg gave no frame (exit ${String(r.code)})` : text, classify(false, text))
+  const spent = Date.now() - started
+  const text = withNoAnswerNote(maskKnown(failureText(stderr, r.code, opts.limitSec, 'ffmpeg'), secrets), spent, socketTimeout)
+  throw new SnapshotFailedError(text === '' ? `ffmpeg gave no frame (exit ${String(r.code)})` : text, classify(false, text, noAnswer(r.code, spent, socketTimeout)))
 }
 
 export interface PictureResult {
@@ -110,7 +111,7 @@ export async function watchPicture (site: SiteSession, server: ServerConfig, con
   const watched = times.length === 0 ? 0 : Number(times[times.length - 1][1]) / 1e6
   if (r.code !== 0 || watched < Math.min(1, th.watchSec / 2)) {
     const text = maskKnown(failureText(stderr.split('\n').filter(l => !/^\[(blackdetect|freezedetect) @/.test(l) && !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|Press)/.test(l)).join('\n'), r.code, limitSec, 'ffmpeg'), secrets)
-    return { status: r.code === 0 ? 'error' : classify(false, text), watchedSec: watched, blackShare: 0, frozenShare: 0, error: text }
+    return { status: r.code === 0 ? 'error' : classify(false, text, noAnswer(r.code, 0, Number.POSITIVE_INFINITY)), watchedSec: watched, blackShare: 0, frozenShare: 0, error: text }
   }
   const { black, frozen } = readDetections(stderr, watched)
   const blackShare = black / watched

@@ -4,9 +4,9 @@ import { ContainerNotFoundError, RemoteError } from '../errors.js'
 import { maskKnown, maskSecrets } from '../mask.js'
 import type { ContainerInfo } from '../site/containers.js'
 import { SUDO_REFUSED, remoteFailure } from '../site/remote-failure.js'
-import type { ServerConfig } from '../site/regions.js'
+import type { ServerConfig } from '../config/regions.js'
 import type { SiteSession } from '../site/session.js'
-import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, retryOverTcp, safeDecode, withNoAnswerNote, summarize, type ProbeResult } from './ffprobe.js'
+import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, noAnswer, retryOverTcp, safeDecode, withNoAnswerNote, summarize, type ProbeResult } from './ffprobe.js'
 
 /*
  * One `docker exec` per server per batch: a POSIX-sh runner inside the FireWatcher container
@@ -100,7 +100,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
       jobs.set(n, { url, scheme: parsed.protocol.replace(':', ''), secrets: [parsed.password, safeDecode(parsed.password)], socketTimeout, spentMs: 0, tcp: false })
       queue.push({ n, tcp: false })
     } catch (err) {
-      opts.onResult(n, { message: (err as Error).message, reachable: false, summary: { format: null, streams: [] }, transport: 'default', attempts: 0 }, 0)
+      opts.onResult(n, { message: (err as Error).message, reachable: false, summary: { format: null, streams: [] }, transport: 'default', attempts: 0, timed_out: false }, 0)
     }
   }
   if (queue.length === 0) return
@@ -152,7 +152,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
     }
     jobs.delete(n)
     remaining--
-    opts.onResult(n, { message: maskKnown(text, job.secrets), reachable: ok, summary, transport: job.tcp ? 'tcp' : 'default', attempts: job.tcp ? 2 : 1 }, job.spentMs)
+    opts.onResult(n, { message: maskKnown(text, job.secrets), reachable: ok, summary, transport: job.tcp ? 'tcp' : 'default', attempts: job.tcp ? 2 : 1, timed_out: !ok && noAnswer(code, ms, job.socketTimeout) }, job.spentMs)
   }
 
   // The stream of records, parsed as it arrives (a record may span chunks).

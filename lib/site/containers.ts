@@ -1,6 +1,6 @@
 import { ContainerNotFoundError, RemoteError } from '../errors.js'
 import { remoteFailure } from './remote-failure.js'
-import type { ContainerSelectorConfig, ServerConfig } from './regions.js'
+import type { ContainerSelectorConfig, ServerConfig } from '../config/regions.js'
 import type { SiteSession } from './session.js'
 
 export interface ContainerInfo {

@@ -1,5 +1,5 @@
 import { BadInferenceIdError } from '../errors.js'
-import type { RegionConfig, ServerConfig } from './regions.js'
+import type { RegionConfig, ServerConfig } from '../config/regions.js'
 
 export interface InferenceTarget {
   server: ServerConfig

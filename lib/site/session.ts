@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { RegionConfig, ServerConfig } from './regions.js'
+import type { RegionConfig, ServerConfig } from '../config/regions.js'
 import { SshConnection, type ExecOptions, type ExecResult, type SshOptions } from '../ssh/connection.js'
 import { AlreadyConnectedError, ApiError, RemoteError } from '../errors.js'
 import { buildCommand, stdinFor, type RemoteCommand } from '../ssh/remote-command.js'

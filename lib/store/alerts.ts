@@ -72,14 +72,14 @@ export class AlertStore {
   }
 
   /** The region's windows not ended (and not past, for one-off ones), oldest first. */
-  async windows (region: string, now = Date.now()): Promise<MaintenanceRow[]> {
+  async windows (region: string, now: number): Promise<MaintenanceRow[]> {
     const rows = await this.db.selectFrom('maintenance').selectAll().where('region', '=', region).where('ended_at', 'is', null)
       .where(eb => eb.or([eb('to_at', 'is', null), eb('to_at', '>', now)])).orderBy('id').execute()
     return rows.map(maintenance)
   }
 
   /** Ends a window now; false when it is not the region's or already over. */
-  async endWindow (region: string, id: number, now = Date.now()): Promise<boolean> {
+  async endWindow (region: string, id: number, now: number): Promise<boolean> {
     const r = await this.db.updateTable('maintenance').set({ ended_at: now }).where('region', '=', region).where('id', '=', id).where('ended_at', 'is', null).executeTakeFirst()
     return Number(r.numUpdatedRows) === 1
   }

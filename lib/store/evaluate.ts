@@ -1,3 +1,4 @@
+import type { AlertRules } from '../config/alert-rules.js'
 import { inMaintenance, type Window } from '../maintenance.js'
 import type { ChangeKind, HealthStatus, SweepState, SweepTrigger } from '../status.js'
 
@@ -21,7 +22,7 @@ export interface CameraResult {
   reconnects_today: number
 }
 
-export interface AlertRules { downSweeps: number, upSweeps: number, flapping: boolean, repeatEveryMs: number | null }
+export type { AlertRules }
 
 /** One line of an alert: what happened to a camera (or the region). */
 export interface AlertChange {

@@ -3,7 +3,7 @@ import { maskSecrets } from '../../lib/mask.js'
 import { gatewayId } from '../../lib/env.js'
 import { AlertStore } from '../../lib/store/alerts.js'
 import { Outbox } from '../../lib/notify/outbox.js'
-import type { ChannelConfig, RegionConfig } from '../../lib/site/regions.js'
+import type { ChannelConfig, RegionConfig } from '../../lib/config/regions.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { parseKstTime } from '../../lib/clock.js'
+import { ConfigProblem } from '../../lib/config/problem.js'
+import { checkWindow, MaintenanceSchema, type WindowConfig } from '../../lib/config/windows.js'
 import { BadRequestError, ChannelNotFoundError, NotConnectedError, OtherRegionError, WindowNotFoundError } from '../../lib/errors.js'
-import { cronProblem } from '../../lib/maintenance.js'
 import { title } from '../../lib/notify/messages.js'
 import type { MaintenanceRow } from '../../lib/store/alerts.js'
 import type { AlertBody } from '../../lib/store/history.js'
@@ -9,8 +9,6 @@ import { errors, iso } from './schemas.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
-const DURATION = /^([1-9][0-9]{0,5})(m|h|d)$/
-const UNIT = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 
 const Window = Type.Object({
   id: Type.String({ description: 'cfg-<n> for windows of the regions file' }),
@@ -84,7 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const channel = channels.find(c => c.name === request.body.channel)
     if (channel === undefined) throw new ChannelNotFoundError()
     if (channel.regions !== undefined && !channel.regions.includes(site.region.name)) throw new OtherRegionError(site.region.name)
-    const now = Date.now()
+    const now = fastify.clock()
     const body: AlertBody = { region: site.region.name, sweep: null, at: now, changes: [], test: true }
     const id = await fastify.history.enqueueTest(site.region.name, channel.name, body)
     fastify.outbox.kick()
@@ -103,7 +101,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const site = request.requireSite()
     const region = site.region
-    const now = Date.now()
+    const now = fastify.clock()
     const fromFile = region.maintenance.filter(w => w.to === undefined || w.to > now).map((w, i) => ({
       id: `cfg-${i + 1}`, source: 'regions-file', region: region.name, server: w.server ?? null, cctv_ids: w.cctvIds ?? null, from: iso(w.from ?? null), to: iso(w.to ?? null), cron: w.cron ?? null, duration_ms: w.durationMs ?? null, reason: w.reason ?? null, created_by: null, created_at: null
     }))
@@ -114,54 +112,30 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/maintenance', {
     schema: {
       summary: 'Create a maintenance window in the session\'s region: one-off (from, to) or recurring (cron, duration); the region, one server or some cameras',
-      body: Type.Object({
-        from: Type.Optional(Type.String({ maxLength: 40 })),
-        to: Type.Optional(Type.String({ maxLength: 40 })),
-        cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120 })),
-        duration: Type.Optional(Type.String({ maxLength: 10, description: 'e.g. 30m, 2h, 1d' })),
-        server: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
-        cctv_ids: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]), { minItems: 1, maxItems: 10_000 })),
-        reason: Type.Optional(Type.String({ maxLength: 500 }))
-      }, { additionalProperties: false }),
+      // The regions file's window schema; one validator (lib/config/windows.ts) for both.
+      body: MaintenanceSchema,
       response: { 201: Window, ...errors(400) }
     }
   }, async (request, reply) => {
     const site = request.requireSite()
-    const b = request.body
-    const oneOff = b.from !== undefined || b.to !== undefined
-    const recurring = b.cron !== undefined || b.duration !== undefined
-    if (oneOff === recurring) throw new BadRequestError('give from and to (one-off), or cron and duration (recurring)')
-    if (b.server !== undefined && !site.region.servers.has(b.server)) throw new BadRequestError(`body.server: the region has no server ${b.server}`)
-    if (b.server !== undefined && b.cctv_ids !== undefined) throw new BadRequestError('give server or cctv_ids, not both')
-    let fromAt: number | null = null; let toAt: number | null = null; let cron: string | null = null; let duration: number | null = null
-    if (oneOff) {
-      if (b.from === undefined || b.to === undefined) throw new BadRequestError('a one-off window needs both from and to')
-      fromAt = parseKstTime(b.from) ?? null
-      toAt = parseKstTime(b.to) ?? null
-      if (fromAt === null) throw new BadRequestError('body.from is not a time: use ISO 8601, e.g. 2026-12-01T09:00+09:00 (no offset: Korean time)')
-      if (toAt === null) throw new BadRequestError('body.to is not a time: use ISO 8601, e.g. 2026-12-01T12:00+09:00 (no offset: Korean time)')
-      if (toAt <= fromAt) throw new BadRequestError('body.to is not after body.from')
-      if (toAt <= Date.now()) throw new BadRequestError('body.to is in the past')
-    } else {
-      if (b.cron === undefined || b.duration === undefined) throw new BadRequestError('a recurring window needs both cron and duration')
-      const m = DURATION.exec(b.duration)
-      if (m === null) throw new BadRequestError('body.duration must be like 30m, 2h or 1d')
-      duration = Number(m[1]) * UNIT[m[2] as keyof typeof UNIT]
-      const problem = cronProblem(b.cron)
-      if (problem !== undefined) throw new BadRequestError(`body.cron: ${problem}`)
-      cron = b.cron
+    let c: WindowConfig
+    try {
+      c = checkWindow(request.body, { servers: new Set(site.region.servers.keys()), now: fastify.clock() })
+    } catch (err) {
+      if (err instanceof ConfigProblem) throw new BadRequestError(err.sentence('body'))
+      throw err
     }
     const w = {
       region: site.region.name,
-      server: b.server ?? null,
-      cctv_ids: b.cctv_ids?.map(id => String(Number(id))) ?? null,
-      from_at: fromAt,
-      to_at: toAt,
-      cron,
-      duration_ms: duration,
-      reason: b.reason ?? null,
+      server: c.server ?? null,
+      cctv_ids: c.cctvIds ?? null,
+      from_at: c.from ?? null,
+      to_at: c.to ?? null,
+      cron: c.cron ?? null,
+      duration_ms: c.durationMs ?? null,
+      reason: c.reason ?? null,
       created_by: site.conn.username,
-      created_at: Date.now()
+      created_at: fastify.clock()
     }
     const id = await fastify.alerts.addWindow(w)
     return await reply.code(201).send(view(site.region.name)({ ...w, id, ended_at: null }) as never)
@@ -178,7 +152,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (site === undefined) throw new NotConnectedError()
     if (request.params.id.startsWith('cfg-')) throw new BadRequestError('this window is defined in the regions file: edit the file to end it')
     if (!/^[0-9]{1,12}$/.test(request.params.id)) throw new WindowNotFoundError()
-    if (!await fastify.alerts.endWindow(site.region.name, Number(request.params.id))) throw new WindowNotFoundError()
+    if (!await fastify.alerts.endWindow(site.region.name, Number(request.params.id), fastify.clock())) throw new WindowNotFoundError()
     return { message: 'maintenance window ended' }
   })
 }

@@ -40,7 +40,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
           status: Type.Unsafe<HealthStatus>({ type: 'string', enum: STATUSES, description: 'the health sweep\'s status for this outcome (online, offline, auth_failed, not_found, timeout, error)' }),
           summary: Summary,
           transport: Type.String(),
-          attempts: Type.Number()
+          attempts: Type.Number(),
+          timed_out: Type.Boolean({ description: 'the camera did not answer in time' })
         }),
         ...errors(400, 401, 404, 500)
       }
@@ -52,7 +53,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return await site.onServer(server, async () => {
       const container = await findContainer(site, server, site.region.firewatcher.container, env.COMMAND_TIMEOUT_SECONDS)
       const p = await probe(site, server, container, request.body.url, { limitSec: env.FFPROBE_TIMEOUT_SECONDS, signal: request.abortSignal() })
-      return { ...p, status: classify(p.reachable, p.message) }
+      return { ...p, status: classify(p.reachable, p.message, p.timed_out) }
     })
   })
 }

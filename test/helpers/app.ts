@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { Test } from 'tap'
 import app, { serverOptions } from '../../app.js'
 import { loadEnv, type Env } from '../../lib/env.js'
-import { parseChannels, parseRegions, type RegionsFile } from '../../lib/site/regions.js'
+import { parseChannels, parseRegions, type RegionsFile } from '../../lib/config/regions.js'
 import { startSimRegion, type SimRegion, type SimRegionOptions } from '../../sim/region.js'
 import { startOpenSshRegion, type OpenSshRegion } from '../../sim/openssh.js'
 

@@ -1,0 +1,38 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { DurationSchema, parseDuration } from './duration.js'
+import { ConfigProblem } from './problem.js'
+import { readSecret } from './secrets.js'
+
+export const MonitorSchema = Type.Object({
+  every: Type.Optional(DurationSchema('interval, e.g. 15m, 30s, 1h', false)),
+  cron: Type.Optional(Type.String({ minLength: 9, maxLength: 120, description: 'cron expression (seconds optional), Asia/Seoul, the sites\' clock' })),
+  id: Type.String({ minLength: 1 }),
+  password_file: Type.Optional(Type.String({ minLength: 1 })),
+  password_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+  picture: Type.Optional(Type.Boolean({ description: 'also watch each online camera\'s picture (black, frozen); adds PICTURE_WATCH_SECONDS per camera' }))
+}, { additionalProperties: false })
+
+/** The region's background sweeps: when, and the service identity they log in as. */
+export interface MonitorConfig {
+  /** Milliseconds between sweeps (`every`), or a cron expression (`cron`). */
+  everyMs?: number
+  cron?: string
+  id: string
+  /** Read from password_file or password_env at start-up; never logged or answered. */
+  password: string
+  /** Picture checks in every scheduled sweep (black, frozen). */
+  picture: boolean
+}
+
+/** A monitor block (schema-checked), its password read; ConfigProblem names a wrong field. */
+export function monitorConfig (m: Static<typeof MonitorSchema>): MonitorConfig {
+  if ((m.every === undefined) === (m.cron === undefined)) throw new ConfigProblem('', 'give exactly one of every, cron')
+  if ((m.password_file === undefined) === (m.password_env === undefined)) throw new ConfigProblem('', 'give exactly one of password_file, password_env')
+  return {
+    everyMs: m.every === undefined ? undefined : parseDuration(m.every),
+    cron: m.cron,
+    id: m.id,
+    password: readSecret(m.password_file, m.password_env, 'password'),
+    picture: m.picture === true
+  }
+}
