@@ -63,6 +63,7 @@ t.test('classify: ffprobe\'s failure texts map to the statuses', async t => {
   t.equal(classify(false, 'Invalid data found when processing input\n(fwmaint: the camera did not answer within 2 s)'), 'offline')
   t.equal(classify(false, 'ffprobe: no answer from the camera within 8 s (timed out)', true), 'timeout')
   t.equal(classify(false, 'Connection to tcp://10.0.0.9:554 failed: Connection timed out'), 'timeout', 'ffmpeg\'s own words')
+  t.equal(classify(false, 'method DESCRIBE failed: 401 Unauthorized', true), 'auth_failed', 'a slow 401 is still a wrong password')
   t.equal(classify(false, 'Connection to tcp://127.0.0.1:1?timeout=0 failed: Connection refused'), 'offline')
 })
 

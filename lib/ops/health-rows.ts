@@ -9,14 +9,13 @@ export { STATUSES, type HealthStatus } from '../status.js'
 /** A probe's outcome (reachable, ffprobe's text) → its status: one classification for the sweeps and the ffprobe dialog. */
 export function classify (reachable: boolean, message: string, timedOut = false): HealthStatus {
   if (reachable) return 'online'
-  // The gateway knows when its own limits ran out: a flag, not its own sentence read back.
-  if (timedOut) return 'timeout'
-  // ffmpeg's URLs carry "?timeout=…": only its sentences count, not its option names.
+  // What the camera answered (the tool's own words) says more than how long it took: a slow
+  // 401 is a wrong password. ffmpeg's URLs carry "?timeout=…": only its sentences count.
   if (/Connection refused|No route to host|Network is unreachable/i.test(message)) return 'offline'
   if (/\b(401|403)\b|Unauthorized|Forbidden/i.test(message)) return 'auth_failed'
   if (/\b404\b|Not Found/i.test(message)) return 'not_found'
-  // The tool's own words ("Connection timed out"), not the gateway's note.
-  if (/timed out/i.test(message)) return 'timeout'
+  // The gateway knows when its own limits ran out: a flag, never its own note read back.
+  if (timedOut || /timed out/i.test(message)) return 'timeout'
   return 'offline'
 }
 
