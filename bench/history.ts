@@ -72,7 +72,7 @@ for (const engine of ENGINES) {
     await db.db.selectFrom('results').select(['cctv_id', sql<number>`sum(case when status = 'online' then 1 else 0 end)`.as('up'), sql<number>`count(*)`.as('n')])
       .where('region', '=', regionName(1 % REGIONS)).where('at', '>', Date.now() - 86_400_000).groupBy('cctv_id').execute()
   }, 5)
-  const dbMs = await timeIt(async () => { await store.uptimeHours(regionName(1 % REGIONS), 24, Date.now()) }, 5)
+  const dbMs = await timeIt(async () => { await store.aggregates.uptimeHours(regionName(1 % REGIONS), 24, Date.now()) }, 5)
   await db.close()
 
   const regions = Object.fromEntries(Array.from({ length: REGIONS }, (_, i) => [regionName(i), { ssh: { host: '127.0.0.1', port: 1 }, page_url: 'http://127.0.0.1/' }]))

@@ -38,7 +38,7 @@ for (const [engine, open] of engines) {
     t.equal(kept.length, sweeps)
     // Per day: the region's uptime equals the sum of its cameras' and of its sweeps' online counts.
     const perDay = await db.db.selectFrom('daily').select(['day', sql<number>`sum(up)`.as('up'), sql<number>`sum(total)`.as('total')]).where('region', '=', region).groupBy('day').orderBy('day').execute()
-    const regionDays = await h.regionDaily(region, '2000-01-01')
+    const regionDays = await h.aggregates.regionDaily(region, '2000-01-01')
     t.same(regionDays.map(d => [d.day, d.up, d.total]), perDay.map(d => [d.day, Number(d.up), Number(d.total)]), 'region_daily = Σ daily')
     t.equal(kept.reduce((n, s) => n + s.online, 0), regionDays.reduce((n, d) => n + d.up, 0), 'Σ sweeps.online = Σ up')
     // Each camera's "since" is its last status change (or the first sweep), and its status is that change's.
@@ -54,7 +54,7 @@ for (const [engine, open] of engines) {
     }
     t.ok(down < 20, `mostly healthy (${down} of 60 down now)`)
     t.ok(all.some(c => c.kind === 'up') && all.some(c => c.kind === 'down'), 'outages come and go')
-    const up24 = await h.uptimeHours(region, 24, NOW)
+    const up24 = await h.aggregates.uptimeHours(region, 24, NOW)
     t.ok([...up24.values()].every(u => u.up >= 0 && u.up <= u.total && u.total > 0) && up24.size === 60)
     // The monitor's next sweep continues the history (ids do not collide on PostgreSQL).
     const { id } = await h.recordSweep({ region, trigger: 'scheduled', startedBy: null, startedAt: NOW + 800_000, finishedAt: NOW + 900_000, state: 'done', failure: null, total: 1, results: [{ cctv_ID: 1, cctv_name: 'x', inference_id: 'svr10', server: 1, status: 'online', flapping: false, error: null, probe_ms: 1, reconnects_today: 0 }] })

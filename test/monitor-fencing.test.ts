@@ -1,16 +1,16 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../lib/store/db.js'
 import { HistoryStore, type SweepRow } from '../lib/store/history.js'
 import { startSimRegion } from '../sim/region.js'
 import { eventually } from './helpers/app.js'
 import { startPostgres } from './helpers/postgres.js'
 import { httpReceiver } from './helpers/receivers.js'
+import { spawnServer } from './helpers/server-process.js'
 
 // Issue 22, 4: fencing. A gateway paused (kill -STOP) in the middle of a sweep, past its lease;
 // a second gateway takes the region over and sweeps meanwhile; kill -CONT: the paused one's
@@ -18,7 +18,6 @@ import { httpReceiver } from './helpers/receivers.js'
 // region overlap in time. Real processes (server.ts) on PostgreSQL and on one SQLite file.
 t.setTimeout(300_000)
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fwfence-'))
 // Camera 1 streams (RTSP); camera 6 is silent: each sweep waits HEALTH_PROBE_TIMEOUT_SECONDS for it.
 const site = await startSimRegion({ name: '대구', cameras: 6, servers: 1, rtsp: true, authFailDelayMs: 50 })
@@ -36,25 +35,12 @@ writeFileSync(regionsFile, JSON.stringify({
 const pgServer = await startPostgres(t)
 
 function gateway (t: Test, id: string, store: Record<string, string>): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    REGIONS_FILE: regionsFile,
-    ...store,
-    GATEWAY_ID: id,
-    MONITOR_LEASE_SECONDS: '3',
-    HEALTH_PROBE_TIMEOUT_SECONDS: '4',
-    NOTIFY_RETRY_BASE_MS: '200',
-    KNOWN_HOSTS_FILE: path.join(dir, `known_hosts-${id}.json`),
-    AUDIT_LOG: path.join(dir, `audit-${id}.log`),
-    SESSION_SECRET: 'a-test-secret-that-is-long-enough-1234567890',
-    FWMAINT_TEST_FENCE_PW: 'demo'
-  }
-  delete env.NODE_OPTIONS
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: root, env, stdio: 'ignore' })
-  t.teardown(() => { child.kill('SIGCONT'); child.kill('SIGKILL') })
-  return child
+  return spawnServer(t, {
+    dir,
+    name: id,
+    regionsFile,
+    env: { ...store, GATEWAY_ID: id, MONITOR_LEASE_SECONDS: '3', HEALTH_PROBE_TIMEOUT_SECONDS: '4', NOTIFY_RETRY_BASE_MS: '200', FWMAINT_TEST_FENCE_PW: 'demo' }
+  })
 }
 
 async function sweeps (store: Record<string, string>): Promise<SweepRow[]> {

@@ -1,16 +1,16 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { eventually } from './helpers/app.js'
 import { startSimRegion } from '../sim/region.js'
 import { openDatabase } from '../lib/store/db.js'
 import { HistoryStore } from '../lib/store/history.js'
 import { startPostgres } from './helpers/postgres.js'
 import { httpReceiver } from './helpers/receivers.js'
+import { spawnServer } from './helpers/server-process.js'
 import { chmodSync } from 'node:fs'
 
 // Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
@@ -21,7 +21,6 @@ t.setTimeout(300_000)
 // SIGKILL while a sweep runs: no completed sweep is lost, none is half-written, and a new start
 // resumes the schedule on the same history.
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fwrestart-'))
 const site = await startSimRegion({ name: '대구', cameras: 8, servers: 2, authFailDelayMs: 50 })
 t.teardown(site.close)
@@ -39,21 +38,7 @@ const historyDb = path.join(dir, 'history.sqlite')
 const pgServer = await startPostgres(t)
 
 function startServer (t: Test, store: { HISTORY_DB: string } | { DATABASE_URL: string }): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    REGIONS_FILE: regionsFile,
-    ...store,
-    KNOWN_HOSTS_FILE: path.join(dir, 'known_hosts.json'),
-    AUDIT_LOG: path.join(dir, 'audit.log'),
-    SESSION_SECRET: 'a-test-secret-that-is-long-enough-1234567890',
-    FWMAINT_TEST_RESTART_PW: 'demo'
-  }
-  delete env.NODE_OPTIONS
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: root, env, stdio: 'ignore' })
-  t.teardown(() => { child.kill('SIGKILL') })
-  return child
+  return spawnServer(t, { dir, name: 'restart', regionsFile, env: { ...store, FWMAINT_TEST_RESTART_PW: 'demo' } })
 }
 
 /** The history as another process sees it (SQLite in WAL mode: readers never wait). */

@@ -184,8 +184,8 @@ async function replay (db: Database, sc: Scenario): Promise<Expected> {
   const last = T0 + (sc.ops.length + 1) * STEP
   const cams = await h.cameras(region)
   const changes = await h.changes(region, 0)
-  const up = await h.uptimeHours(region, 1000, last)
-  const days = await h.regionDaily(region, '2000-01-01')
+  const up = await h.aggregates.uptimeHours(region, 1000, last)
+  const days = await h.aggregates.regionDaily(region, '2000-01-01')
   const sent = (await new AlertStore(db).recent([region], 1000)).reverse()
   return {
     states: cams.map(c => [c.cctv_id, c.status, c.flapping, c.since] as Expected['states'][number]).sort(),

@@ -88,7 +88,7 @@ export class Fleet {
     const [sum, changes, days] = await Promise.all([
       this.store.regionSummary(region.name),
       this.store.changeCounts(region.name, now - DAY_MS),
-      this.store.regionDaily(region.name, kstDay(new Date(now - 29 * DAY_MS)))
+      this.store.aggregates.regionDaily(region.name, kstDay(new Date(now - 29 * DAY_MS)))
     ])
     const byStatus = Object.fromEntries(STATUSES.map(s => [s, sum.byStatus[s] ?? 0]))
     for (const [s, n] of Object.entries(sum.byStatus)) if (!(s in byStatus)) byStatus[s] = n
@@ -124,9 +124,9 @@ export class Fleet {
   async cameras (region: string, now = this.clock()): Promise<{ region: string, as_of: string | null, cameras: CameraUptimeView[] }> {
     const [states, h24, d7, d30, sum] = await Promise.all([
       this.store.cameras(region),
-      this.store.uptimeHours(region, 24, now),
-      this.store.uptime(region, 7, now),
-      this.store.uptime(region, 30, now),
+      this.store.aggregates.uptimeHours(region, 24, now),
+      this.store.aggregates.uptime(region, 7, now),
+      this.store.aggregates.uptime(region, 30, now),
       this.store.regionSummary(region)
     ])
     return {

@@ -6,6 +6,7 @@ import type { Window } from '../maintenance.js'
 import type { ChangeKind, HealthStatus, SweepState, SweepTrigger } from '../status.js'
 import { evaluate, type AlertChange, type AlertRules, type CameraRecord, type CameraResult, type Evaluation, type RegionRecord } from './evaluate.js'
 import { Leases } from './leases.js'
+import { Aggregates } from './aggregates.js'
 
 export type { AlertChange, AlertRules, CameraResult } from './evaluate.js'
 
@@ -65,8 +66,7 @@ export interface RegionSummary {
   lastDoneAt: number | null
 }
 
-/** Uptime as judged: how many of the monitor's counted results were up, of how many. */
-export interface Judged { up: number, total: number }
+export type { Judged } from './aggregates.js'
 
 export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string, trigger: string, started_by: string | null, thumbnail?: boolean }
 
@@ -78,7 +78,6 @@ function takesFrame (c: { kind: string, to_status: string }): boolean {
 /** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500
 const DAY_MS = 86_400_000
-const HOUR_MS = 3_600_000
 
 type Tx = Parameters<Parameters<ReturnType<Database['db']['transaction']>['execute']>[0]>[0]
 
@@ -102,9 +101,12 @@ export function windowOf (m: { from_at: number | null, to_at: number | null, cro
 export class HistoryStore {
   /** Tick claims and leases of the gateways that share this database. */
   readonly leases: Leases
+  /** Uptime per camera per hour and day, per region per day: what the monitor's answers read. */
+  readonly aggregates: Aggregates
 
   constructor (readonly database: Database) {
     this.leases = new Leases(database)
+    this.aggregates = new Aggregates(database)
   }
 
   private get db (): Database['db'] { return this.database.db }
@@ -225,34 +227,7 @@ export class HistoryStore {
         await tx.insertInto('thumbnails').values({ region: s.region, cctv_id: c.cctv_id, at, jpeg }).onConflict(oc => oc.doNothing()).execute()
       }
     }
-    if (!ev.counts || ev.uptime.size === 0) return
-    // Uptime counts the monitor's complete sweeps outside maintenance: `total` is how many were judged.
-    const day = kstDay(new Date(at))
-    const hour = Math.floor(at / HOUR_MS) * HOUR_MS
-    const judged = [...ev.uptime].map(([cctv, up]) => ({ cctv, up: up ? 1 : 0, reconnects: byId.get(cctv)!.reconnects_today }))
-    const daily = judged.map(j => ({ region: s.region, cctv_id: j.cctv, day, up: j.up, total: 1, reconnects: j.reconnects }))
-    for (let i = 0; i < daily.length; i += CHUNK) {
-      await tx.insertInto('daily').values(daily.slice(i, i + CHUNK))
-        .onConflict(oc => oc.columns(['region', 'cctv_id', 'day']).doUpdateSet(eb => ({
-          up: eb('daily.up', '+', eb.ref('excluded.up')),
-          total: eb('daily.total', '+', eb.ref('excluded.total')),
-          // max() of two values is spelled differently on the two engines; CASE is not.
-          reconnects: sql<number>`case when excluded.reconnects > daily.reconnects then excluded.reconnects else daily.reconnects end`
-        }))).execute()
-    }
-    const hourly = judged.map(j => ({ region: s.region, cctv_id: j.cctv, hour, up: j.up, total: 1 }))
-    for (let i = 0; i < hourly.length; i += CHUNK) {
-      await tx.insertInto('hourly').values(hourly.slice(i, i + CHUNK))
-        .onConflict(oc => oc.columns(['region', 'hour', 'cctv_id']).doUpdateSet(eb => ({
-          up: eb('hourly.up', '+', eb.ref('excluded.up')),
-          total: eb('hourly.total', '+', eb.ref('excluded.total'))
-        }))).execute()
-    }
-    await tx.insertInto('region_daily').values({ region: s.region, day, up: judged.filter(j => j.up === 1).length, total: judged.length })
-      .onConflict(oc => oc.columns(['region', 'day']).doUpdateSet(eb => ({
-        up: eb('region_daily.up', '+', eb.ref('excluded.up')),
-        total: eb('region_daily.total', '+', eb.ref('excluded.total'))
-      }))).execute()
+    if (ev.counts) await this.aggregates.add(tx, s.region, at, [...ev.uptime].map(([cctv, up]) => ({ cctv, up, reconnects: byId.get(cctv)!.reconnects_today })))
   }
 
   /** The region's maintenance windows created through the API that may be open at `at`. */
@@ -336,15 +311,6 @@ export class HistoryStore {
     return r === undefined ? undefined : cameraState(r)
   }
 
-  /** Judged results (up, total) per camera of the region over the last `hours` hours (the current one included). */
-  async uptimeHours (region: string, hours: number, now: number): Promise<Map<string, Judged>> {
-    const rows = await this.db.selectFrom('hourly')
-      .select(['cctv_id', eb => eb.fn.sum<number>('up').as('up'), eb => eb.fn.sum<number>('total').as('total')])
-      .where('region', '=', region).where('hour', '>', Math.floor(now / HOUR_MS) * HOUR_MS - hours * HOUR_MS)
-      .groupBy('cctv_id').execute()
-    return new Map(rows.map(r => [r.cctv_id, { up: Number(r.up), total: Number(r.total) }]))
-  }
-
   /** A region at a glance: cameras per status, flapping ones, the latest sweep and the last complete one. */
   async regionSummary (region: string): Promise<RegionSummary> {
     const byStatus = await this.db.selectFrom('camera_state').select(['status', sql<number>`count(*)`.as('n')])
@@ -379,12 +345,6 @@ export class HistoryStore {
     return Object.fromEntries(rows.map(r => [r.kind, Number(r.n)]))
   }
 
-  /** The region's uptime per KST day, from `fromDay` on. */
-  async regionDaily (region: string, fromDay: string): Promise<Array<{ day: string, up: number, total: number }>> {
-    return await this.db.selectFrom('region_daily').select(['day', 'up', 'total'])
-      .where('region', '=', region).where('day', '>=', fromDay).orderBy('day').execute()
-  }
-
   /** Regions that have any kept sweep. */
   async regions (): Promise<string[]> {
     const rows = await this.db.selectFrom('sweeps').select('region').distinct().execute()
@@ -401,15 +361,6 @@ export class HistoryStore {
   /** Every camera's current status, all regions (for /metrics). */
   async allCameraStates (): Promise<Array<{ region: string, cctv_id: string, server: number | null, status: string }>> {
     return await this.db.selectFrom('camera_state').select(['region', 'cctv_id', 'server', 'status']).execute()
-  }
-
-  /** Judged results (up, total) per camera of the region over the last `days` KST days (today included). */
-  async uptime (region: string, days: number, now: number): Promise<Map<string, Judged>> {
-    const rows = await this.db.selectFrom('daily')
-      .select(['cctv_id', eb => eb.fn.sum<number>('up').as('up'), eb => eb.fn.sum<number>('total').as('total')])
-      .where('region', '=', region).where('day', '>', kstDay(new Date(now - days * DAY_MS)))
-      .groupBy('cctv_id').execute()
-    return new Map(rows.map(r => [r.cctv_id, { up: Number(r.up), total: Number(r.total) }]))
   }
 
   /** Drops raw results and hourly rows older than `rawDays`, daily rows older than `days`. */
