@@ -94,11 +94,16 @@ export class RegionMonitor {
     const renew = setInterval(() => {
       store.leases.renew(this.region.name, token, now() + leaseMs).then(
         held => { if (!held) loseLease('the lease was taken over by another gateway') },
-        (err: Error) => { loseLease(`the lease could not be renewed: ${err.message}`) })
+        (err: Error) => { loseLease(`the lease could not be renewed: ${maskSecrets(err.message)}`) })
     }, leaseMs / 3)
     try {
       site = await this.deps.connect(this.region, { username: m.id, password: m.password }, { user: m.id, client: 'monitor' })
-      if (this.stopped || lost !== undefined) return
+      if (this.stopped) return
+      if (lost !== undefined) {
+        // Lost while logging in: nothing was swept, and the record says why.
+        await this.keep({ startedAt, finishedAt: now(), state: 'lost_lease', failure: lost, total: 0, results: [] }, lease)
+        return
+      }
       const sweep = this.sweep = new HealthSweep(site, {}, this.deps.sweepOptions())
       await sweep.run()
       const state = lost !== undefined ? 'lost_lease' : sweep.state === 'running' ? 'cancelled' : sweep.state
