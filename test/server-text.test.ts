@@ -7,6 +7,7 @@ import { failureText } from '../lib/ops/ffprobe.js'
 import { waitInWords } from '../lib/http/login-attempts.js'
 import { errorKo, serverLinesKo, serverTextKo } from '../web/src/server-text.js'
 import { isErrorCode } from '../lib/error-codes.js'
+import { ConfigProblem } from '../lib/config/problem.js'
 
 // Issue 17, 5: the console shows every gateway message in the UI's language. The gateway answers
 // in English (the contract); web/src/server-text.ts has each sentence's Korean form. This test
@@ -52,7 +53,14 @@ function produced (): Array<{ where: string, message: string }> {
     for (const m of text.matchAll(/\bskip\((`[^`]*`|'[^']*')\)/g)) found.push({ where: `${file}: skip`, message: sample(m[1]) })
     for (const m of text.matchAll(/status: 'error', error: ('[^']*')/g)) found.push({ where: `${file}: a camera's reason`, message: sample(m[1]) })
     for (const m of text.matchAll(/\\n(\(fwmaint: [^`]*\))`/g)) found.push({ where: `${file}: a probe's note`, message: sample('`' + m[1] + '`') })
-    for (const m of text.matchAll(/code\([45]\d\d\)\.send\(\{ message: (`[^`]*`|'(?:[^'\\]|\\.)*')/g)) found.push({ where: `${file}: reply`, message: sample(m[1]) })
+    for (const m of text.matchAll(/code\([45]\d\d\)\.send\(\{ (?:code: '[A-Z_]+', )?message: (`[^`]*`|'(?:[^'\\]|\\.)*')/g)) found.push({ where: `${file}: reply`, message: sample(m[1]) })
+    // A window's problem as POST /api/maintenance words it (lib/config/windows.ts, ConfigProblem.sentence).
+    if (file.endsWith('windows.ts')) {
+      for (const m of text.matchAll(/new ConfigProblem\((?:'(\w+)'|[\w.]+ === undefined \? '(\w+)' : '\w+'|(field)), ('(?:[^'\\]|\\.)*'|`[^`]*`|DURATION_HINT|problem)(?:, '(predicate|colon|whole)')?\)/g)) {
+        const message = m[4] === 'DURATION_HINT' ? 'must be like 30m, 2h or 1d' : m[4] === 'problem' ? 'Invalid cron' : sample(m[4])
+        found.push({ where: `${file}: ConfigProblem`, message: new ConfigProblem(m[1] ?? m[2] ?? 'from', message, (m[5] ?? 'colon') as 'colon').sentence('body') })
+      }
+    }
   }
   // A frame around a remote's words (remote-failure.ts, the error handler's `${where}.${field}`) is
   // all placeholders here; its call sites and Ajv's forms are checked instead.
@@ -62,6 +70,7 @@ function produced (): Array<{ where: string, message: string }> {
 t.test('every message the gateway\'s source throws or sends has a Korean form', async t => {
   const found = produced()
   t.ok(found.length >= 60, `${found.length} messages found in lib/, routes/ and plugins/`)
+  t.ok(found.filter(f => f.where.endsWith('ConfigProblem')).length >= 10, 'every maintenance-window problem among them')
   for (const { where, message } of found) {
     const ko = serverLinesKo(message)
     t.ok(hangul.test(ko) && ko !== message, `${where}: ${JSON.stringify(message)} → ${JSON.stringify(ko)}`)
@@ -91,6 +100,12 @@ t.test('every named API error (lib/errors.ts) has a Korean form', async t => {
   }
   t.ok(n >= 15, `${n} error classes`)
   t.equal(serverTextKo(new errors.TooManyLoginsError(waitInWords(5_000)).message), '이 지역에 로그인 시도가 너무 많습니다. 5초 후에 다시 시도하세요.')
+})
+
+t.test('a sweep kept as lost_lease says why in Korean', async t => {
+  for (const why of ['the lease was taken over by another gateway', 'the lease could not be renewed: connection terminated', 'another gateway held the region\'s lease when the sweep was recorded']) {
+    t.ok(hangul.test(serverTextKo(why)), `${why} → ${serverTextKo(why)}`)
+  }
 })
 
 t.test('the gateway\'s frame is translated, a remote tool\'s own words are kept as they are', async t => {

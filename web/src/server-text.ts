@@ -117,6 +117,10 @@ const rules: Rule[] = [
   [/^a health sweep is already running for this session$/, () => '이 세션에서 이미 상태 점검이 진행 중입니다.'],
   [/^no camera matches the filter \(servers, l2, l3, ids\)$/, () => '조건(서버, 구/군, 동, ID)에 맞는 카메라가 없습니다.'],
   [/^the previous sweep was still running( on another gateway)?$/, m => `앞선 점검이 ${m[1] === undefined ? '' : '다른 게이트웨이에서 '}아직 진행 중이었습니다.`],
+  // A sweep kept as lost_lease (issue 22): why it moved nothing.
+  [/^the lease was taken over by another gateway$/, () => '다른 게이트웨이가 이 지역의 점검을 넘겨받아, 이 점검은 기록에 반영되지 않았습니다.'],
+  [/^the lease could not be renewed: ([\s\S]*)$/, m => `점검 권한(lease)을 갱신하지 못해 점검을 멈췄습니다: ${m[1]}`],
+  [/^another gateway held the region's lease when the sweep was recorded$/, () => '기록할 때 다른 게이트웨이가 이 지역의 점검 권한을 갖고 있어, 이 점검은 기록에 반영되지 않았습니다.'],
   [/^health probe failed$/, () => '카메라 점검에 실패했습니다.'],
   [/^the probe runner on server (\d+) stopped answering$/, m => `서버 ${m[1]}의 점검 실행기가 응답을 멈췄습니다.`],
   [/^the probe runner on server (\d+) ended early \(exit (\S+)\): ([\s\S]*)$/, m => `서버 ${m[1]}의 점검 실행기가 중간에 끝났습니다 (종료 코드 ${m[2]}): ${m[3] === 'no message' ? '메시지 없음' : m[3]}`],
