@@ -106,6 +106,11 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
   if (queue.length === 0) return
 
   let runnerPid: string | undefined
+  // The runner prints its pid first; on a busy machine a cancel can come before the gateway has
+  // read that line, though probes already run: the cancel waits for it (a little) instead of
+  // closing the channel and orphaning the probes' `timeout`s.
+  let pidArrived: () => void = () => {}
+  const pidKnown = new Promise<void>(resolve => { pidArrived = resolve })
   let outstanding = 0
   let remaining = jobs.size
   let stdin: { write: (text: string) => void, end: () => void } | undefined
@@ -172,7 +177,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
       }
       if (!line.startsWith(boundary + ' ')) continue
       const [what, a, b] = line.slice(boundary.length + 1).split(' ')
-      if (what === 'pid') runnerPid = a
+      if (what === 'pid') { runnerPid = a; pidArrived() }
       else if (what === 'start') { const j = jobs.get(Number(a)); if (j !== undefined) j.startedAt = Date.now() }
       else if (what === 'end') open = { n: Number(a), code: Number(b), lines: [] }
     }
@@ -180,6 +185,8 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
   }
 
   const kill = async (): Promise<void> => {
+    // At most 5 s: a runner that never started prints nothing.
+    if (runnerPid === undefined) await Promise.race([pidKnown, new Promise(resolve => setTimeout(resolve, 5000).unref())])
     if (runnerPid === undefined || !/^\d+$/.test(runnerPid)) return
     await site.run(server, {
       argv: ['docker', 'exec', container.id, 'sh', '-c', CANCEL_SCRIPT, 'fwmaint-cancel', runnerPid],
