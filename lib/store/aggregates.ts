@@ -1,9 +1,8 @@
 import { sql } from 'kysely'
 import { kstDay } from '../clock.js'
-import type { Database } from './db.js'
+import type { Database, Tx } from './db.js'
 
 type Db = Database['db']
-type Tx = Parameters<Parameters<ReturnType<Db['transaction']>['execute']>[0]>[0]
 
 /** Uptime as judged: how many of the monitor's counted results were up, of how many. */
 export interface Judged { up: number, total: number }

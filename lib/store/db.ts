@@ -8,6 +8,9 @@ import { migrations } from './migrations.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
+/** A transaction of the history database, as Kysely hands it to `transaction().execute`. */
+export type Tx = Parameters<Parameters<ReturnType<Kysely<Schema>['transaction']>['execute']>[0]>[0]
+
 export interface Database {
   db: Kysely<Schema>
   dialect: Dialect

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely'
 import { kstDay } from '../clock.js'
-import type { Database } from './db.js'
+import type { Database, Tx } from './db.js'
 import type { SweepsTable } from './schema.js'
 import type { Window } from '../maintenance.js'
 import type { ChangeKind, HealthStatus, SweepState, SweepTrigger } from '../status.js'
@@ -79,7 +79,6 @@ function takesFrame (c: { kind: string, to_status: string }): boolean {
 const CHUNK = 500
 const DAY_MS = 86_400_000
 
-type Tx = Parameters<Parameters<ReturnType<Database['db']['transaction']>['execute']>[0]>[0]
 
 /** A maintenance row as a window. */
 export function windowOf (m: { from_at: number | null, to_at: number | null, cron: string | null, duration_ms: number | null, server: number | null, cctv_ids: string | null }): Window {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { Database } from './db.js'
+import type { Database, Tx } from './db.js'
 
 type Db = Database['db']
-type Tx = Parameters<Parameters<ReturnType<Db['transaction']>['execute']>[0]>[0]
 
 /**
  * Several gateways on one database: each scheduled tick is claimed by one of them, and what

@@ -41,7 +41,7 @@ export default fp(async (fastify) => {
     monitors.set(region.name, monitor)
     // The tick's slot, the same on every gateway: `every` counts intervals since the epoch
     // (gateways started at different times share them); cron times are whole seconds.
-    const slot = (): number => m.everyMs !== undefined ? Math.floor(Date.now() / m.everyMs) * m.everyMs : Math.round(Date.now() / 1000) * 1000
+    const slot = (): number => { const now = fastify.clock(); return m.everyMs !== undefined ? Math.floor(now / m.everyMs) * m.everyMs : Math.round(now / 1000) * 1000 }
     const tick = (): void => {
       monitor.tick(slot()).catch((err: Error) => { fastify.log.error({ region: region.name, err: { message: err.message } }, 'scheduled health sweep not kept') })
     }
