@@ -17,7 +17,9 @@ import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, noAnswer, retryOverTcp
  * line the runner prints starts with a per-batch random boundary that camera output cannot
  * guess:
  *   B pid <runner pid>            B start <n>
- *   B end <n> <exit status>, then ffprobe's output (its last 3,000 bytes), then `B .`
+ *   B end <n> <exit status> <centiseconds>, then ffprobe's output (its last 3,000 bytes), then `B .`
+ * The time is the container's own (/proc/uptime around ffprobe): when lines reach the gateway
+ * depends on a busy machine, and "did the camera answer within the socket timeout" must not.
  * A record stays under PIPE_BUF (4,096 bytes) and is written by one printf, so records from
  * parallel probes never interleave. Cancel: CANCEL_SCRIPT, by a second exec in the container
  * (killing the `docker exec` client alone would orphan the probes on a real Docker), then the
@@ -29,10 +31,13 @@ probe() {
   case "$3" in rtmp:*) o=-rw_timeout ;; *) o=-timeout ;; esac
   if [ "$2" = 1 ]; then set -- "$1" "$2" "$3" "$o" -rtsp_transport tcp; else set -- "$1" "$2" "$3" "$o"; fi
   printf '%s start %s\\n' "$B" "$1"
+  read -r s0 x </proc/uptime
   r=$(timeout -k 1 "$L" ffprobe -hide_banner -v error -protocol_whitelist "$W" "$4" "$T" $5 $6 -analyzeduration "$A" -probesize 1000000 -show_entries 'stream=index,codec_type,codec_name,profile,width,height,pix_fmt,avg_frame_rate,r_frame_rate,sample_rate,channels,bit_rate:format=format_name,bit_rate' -of json=c=1 -i "$3" </dev/null 2>&1)
   c=$?
+  read -r s1 x </proc/uptime
+  e=$(( \${s1%.*}\${s1#*.} - \${s0%.*}\${s0#*.} ))
   while [ \${#r} -gt 3000 ]; do r=\${r#????????????????????????????????????????????????????????????????}; done
-  printf '%s end %s %s\\n%s\\n%s .\\n' "$B" "$1" "$c" "$r" "$B"
+  printf '%s end %s %s %s\\n%s\\n%s .\\n' "$B" "$1" "$c" "$e" "$r" "$B"
 }
 while IFS=' ' read -r n t u; do
   probe "$n" "$t" "$u" &
@@ -132,7 +137,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
     if (stdin !== undefined && remaining === 0) { stdin.end(); stdin = undefined }
   }
 
-  const finish = (n: number, code: number, output: string): void => {
+  const finish = (n: number, code: number, output: string, cs?: number): void => {
     const job = jobs.get(n)
     if (job === undefined) return
     if (code === 127 && /\b(timeout|ffprobe)\b[^\n]*not found/.test(output)) {
@@ -141,7 +146,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
       return
     }
     outstanding--
-    const ms = job.startedAt === undefined ? 0 : Date.now() - job.startedAt
+    const ms = cs !== undefined ? cs * 10 : job.startedAt === undefined ? 0 : Date.now() - job.startedAt
     job.spentMs += ms
     const json = output.search(/^\{$/m)
     const errText = json === -1 ? output : output.slice(0, json)
@@ -163,7 +168,7 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
   // The stream of records, parsed as it arrives (a record may span chunks).
   let buf = ''
   const decoder = new StringDecoder('utf8')
-  let open: { n: number, code: number, lines: string[] } | undefined
+  let open: { n: number, code: number, cs: number | undefined, lines: string[] } | undefined
   const onStdout = (chunk: Buffer): void => {
     watch()
     buf += decoder.write(chunk)
@@ -172,14 +177,14 @@ export async function probeBatch (site: SiteSession, server: ServerConfig, conta
       const line = buf.slice(0, nl)
       buf = buf.slice(nl + 1)
       if (open !== undefined) {
-        if (line === `${boundary} .`) { const r = open; open = undefined; records++; finish(r.n, r.code, r.lines.join('\n')) } else if (open.lines.length < 400) open.lines.push(line)
+        if (line === `${boundary} .`) { const r = open; open = undefined; records++; finish(r.n, r.code, r.lines.join('\n'), r.cs) } else if (open.lines.length < 400) open.lines.push(line)
         continue
       }
       if (!line.startsWith(boundary + ' ')) continue
-      const [what, a, b] = line.slice(boundary.length + 1).split(' ')
+      const [what, a, b, c] = line.slice(boundary.length + 1).split(' ')
       if (what === 'pid') { runnerPid = a; pidArrived() }
       else if (what === 'start') { const j = jobs.get(Number(a)); if (j !== undefined) j.startedAt = Date.now() }
-      else if (what === 'end') open = { n: Number(a), code: Number(b), lines: [] }
+      else if (what === 'end') open = { n: Number(a), code: Number(b), cs: c === undefined || !/^\d+$/.test(c) ? undefined : Number(c), lines: [] }
     }
     feed()
   }
