@@ -16,7 +16,9 @@ export interface DemoSite {
 }
 export interface DemoModule {
   DEMO_USER: { username: string, password: string }
-  startSimRegion: (opts: { name: string, host?: string, port?: number, portFallback?: boolean, pageUrl?: string, root?: string, authFailDelayMs?: number, servers?: number, cameras?: number, logs?: boolean, rtsp?: boolean, hls?: boolean, picture?: boolean, churn?: { everyMs: number, downMs: [number, number] } }) => Promise<DemoSite>
+  startSimRegion: (opts: { name: string, host?: string, port?: number, portFallback?: boolean, pageUrl?: string, root?: string, authFailDelayMs?: number,
+    servers?: number, cameras?: number, logs?: boolean, rtsp?: boolean, hls?: boolean, picture?: boolean, churn?: { everyMs: number, downMs: [number, number] }
+  }) => Promise<DemoSite>
 }
 const DEMO_MODULE = './sim/region.js'
 
@@ -39,7 +41,7 @@ try {
     try {
       sim = await import(DEMO_MODULE) as DemoModule
     } catch (err) {
-      throw new Error(`REGIONS_FILE is not set, and this build has no demo site (${(err as Error).message.split('\n')[0]}). Set REGIONS_FILE to your regions file, or install the dev dependencies (npm install) and run npm start for the demo.`)
+      throw new Error(`REGIONS_FILE is not set, and this build has no demo site (${(err as Error).message.split('\n')[0]}). Set REGIONS_FILE to your regions file, or install the dev dependencies (npm install) and run npm start for the demo.`, { cause: err })
     }
     const { DEMO_USER, startSimRegion } = sim
     let site: DemoSite

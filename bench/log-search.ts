@@ -40,7 +40,7 @@ function generate (file: string, bytes: number): number {
 console.log(`# log search at scale — ${machine()}`)
 const region = await startOpenSshRegion({ name: 'bench', servers: 1 })
 const file = region.logs.gstreamer.replace('{server}', '1').replace('{gpu}', '0').replace('{date}', DAY)
-let t0 = Date.now()
+const t0 = Date.now()
 const expected = generate(file, GIB)
 execFileSync('chmod', ['-R', 'a+rX', path.join(region.root, 'svr1', 'home')])
 console.log(`generated ${(GIB / 1024 ** 3).toFixed(2)} GiB, ${expected} matching lines, in ${((Date.now() - t0) / 1000).toFixed(1)} s`)

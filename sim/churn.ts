@@ -25,7 +25,8 @@ export interface Churn {
  * stream (behaviour live or auth) goes down — its inventory URL now points at a refused port —
  * and comes back after a while, so a monitored demo's history is not flat.
  */
-export function startChurn (region: { inventory: Array<{ cctv_ID: number }>, takeDown: (id: number) => Promise<void>, bringBack: (id: number) => Promise<void> }, opts: ChurnOptions): Churn {
+export function startChurn (region: { inventory: Array<{ cctv_ID: number }>, takeDown: (id: number) => Promise<void>, bringBack: (id: number) => Promise<void> },
+  opts: ChurnOptions): Churn {
   const r = rng(opts.seed ?? 15)
   const candidates = region.inventory.map(c => c.cctv_ID).filter(id => behaviourOf(id) === 'live' || behaviourOf(id) === 'auth')
   const down = new Map<number, NodeJS.Timeout>()

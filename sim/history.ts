@@ -57,7 +57,8 @@ class Bulk {
   }
 }
 
-export async function generateHistory (database: Database, shape: HistoryShape, progress: (text: string) => void = () => {}): Promise<{ sweeps: number, results: number, changes: number, daily: number, hourly: number }> {
+export async function generateHistory (database: Database, shape: HistoryShape, progress: (text: string) => void = () => {}): Promise<{ sweeps: number, results: number,
+  changes: number, daily: number, hourly: number }> {
   const every = shape.everyMinutes * 60_000
   const now = Math.floor((shape.now ?? Date.now()) / every) * every
   const n = Math.round(shape.days * 86_400_000 / every)

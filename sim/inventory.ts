@@ -67,7 +67,8 @@ export function behaviourOf (id: number): Behaviour | undefined {
  * the names of their behaviour. The rest are an inventory of realistic shape whose addresses
  * are on loopback (nothing a demo click can send off the machine).
  */
-export function makeInventory (opts: { region: string, count: number, pipelines: string[], endpoints: CameraEndpoints, seed?: number, liveShare?: number, picture?: boolean }): SimCamera[] {
+export function makeInventory (opts: { region: string, count: number, pipelines: string[], endpoints: CameraEndpoints, seed?: number, liveShare?: number,
+  picture?: boolean }): SimCamera[] {
   const r = rng(opts.seed ?? 7)
   const e = opts.endpoints
   const hp = (x: { host: string, port: number } | undefined, fallbackPort: number): string => x === undefined ? `127.0.0.1:${fallbackPort}` : `${x.host}:${x.port}`

@@ -22,7 +22,7 @@ export async function startMongo (opts: { host?: string, database: string, colle
   try {
     mod = await import('@push.rocks/smartmongo/dist_ts/congodb/index.js')
   } catch (err) {
-    throw new Error(`the simulated MongoDB needs the dev dependencies (npm install): ${(err as Error).message}`)
+    throw new Error(`the simulated MongoDB needs the dev dependencies (npm install): ${(err as Error).message}`, { cause: err })
   }
   const { MongoClient, Int32, Long, Double } = await import('mongodb')
   const port = await freePort(host)
@@ -47,7 +47,8 @@ export async function startMongo (opts: { host?: string, database: string, colle
     try {
       await c.connect()
       // IDs are stored as int32, int64 or double: match each spelling.
-      const r = await c.db(opts.database).collection(opts.collection).updateOne({ cctv_ID: { $in: [new Int32(cctvId), Long.fromNumber(cctvId), new Double(cctvId), cctvId] } }, { $set: { url } })
+      const r = await c.db(opts.database).collection(opts.collection).updateOne({ cctv_ID: { $in: [new Int32(cctvId), Long.fromNumber(cctvId), new Double(cctvId),
+        cctvId] } }, { $set: { url } })
       if (r.matchedCount !== 1) throw new Error(`simulated inventory: no camera ${cctvId}`)
     } finally {
       await c.close()

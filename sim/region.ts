@@ -89,7 +89,8 @@ export function hopHost (n: number): string { return `svr${n}.site.internal` }
 type Closable = { close: () => Promise<void> }
 
 /** What every simulated region has around its SSH servers: cameras, inventory, HLS origins. */
-export async function startServices (opts: SimRegionOptions, root: string, host: string, serverCount: number, started: Closable[]): Promise<{ cameras?: SimCameras, inventory: SimCamera[], mongo?: SimMongo, hls: Map<number, HlsOrigin> }> {
+export async function startServices (opts: SimRegionOptions, root: string, host: string, serverCount: number, started: Closable[]): Promise<{ cameras?: SimCameras,
+  inventory: SimCamera[], mongo?: SimMongo, hls: Map<number, HlsOrigin> }> {
   const cameras = opts.rtsp === true ? await startCameras(host) : undefined
   if (cameras !== undefined) started.push(cameras)
   const pipelines = Array.from({ length: serverCount }, (_, i) => GPUS.map(g => `svr${i + 1}${g}`)).flat()

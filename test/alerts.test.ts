@@ -25,9 +25,11 @@ chmodSync(secretFile, 0o600)
 process.env.FWMAINT_TEST_ALERT_PW = 'demo'
 process.env.FWMAINT_TEST_SMTP_PW = SMTP_PASSWORD
 
-interface Setup { gw: Gateway, hook: Awaited<ReturnType<typeof httpReceiver>>, smtp: Awaited<ReturnType<typeof smtpReceiver>>, tick: () => Promise<void>, clock: ReturnType<typeof testClock> }
+interface Setup { gw: Gateway, hook: Awaited<ReturnType<typeof httpReceiver>>, smtp: Awaited<ReturnType<typeof smtpReceiver>>, tick: () => Promise<void>,
+  clock: ReturnType<typeof testClock> }
 
-async function setup (t: Test, opts: { frozenClock?: boolean, env?: Record<string, string>, historyDb?: string, regionOpts?: Record<string, unknown>, rules?: Record<string, unknown>, patchRegion?: (r: Record<string, any>) => void } = {}): Promise<Setup> {
+async function setup (t: Test, opts: { frozenClock?: boolean, env?: Record<string, string>, historyDb?: string, regionOpts?: Record<string, unknown>,
+  rules?: Record<string, unknown>, patchRegion?: (r: Record<string, any>) => void } = {}): Promise<Setup> {
   const hook = await httpReceiver(t)
   const smtp = await smtpReceiver(t, 'alerts', SMTP_PASSWORD)
   const clock = testClock({ frozen: opts.frozenClock })

@@ -48,7 +48,8 @@ interface Route { method: 'GET' | 'POST', url: string, body: string[], query: st
 
 /** Every documented route and its fields, from the gateway's own OpenAPI document: a new route is fuzzed without touching this test. */
 function routes (): Route[] {
-  const doc = gw.app.swagger() as { paths: Record<string, Record<string, { parameters?: Array<{ in: string, name: string }>, requestBody?: { content?: Record<string, { schema?: { properties?: object } }> } }>> }
+  const doc = gw.app.swagger() as { paths: Record<string, Record<string, { parameters?: Array<{ in: string, name: string }>, requestBody?: { content?: Record<string,
+    { schema?: { properties?: object } }> } }>> }
   const out: Route[] = []
   for (const [url, ops] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(ops)) {

@@ -24,7 +24,7 @@ function run (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string 
     return execFileSync(cmd, args, { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   } catch (err) {
     const e = err as { stdout?: string, stderr?: string, message: string }
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`)
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: err })
   }
 }
 

@@ -79,7 +79,8 @@ interface Expected {
 
 function model (sc: Scenario): Expected {
   const atOf = (i: number): number => T0 + (i + 1) * STEP
-  const quietAt = (i: number, cam: string | null): boolean => sc.windows.some(w => i >= w.from && i < w.to && (cam === null ? w.cams === null : w.cams === null || w.cams.includes(cam)))
+  const quietAt = (i: number,
+    cam: string | null): boolean => sc.windows.some(w => i >= w.from && i < w.to && (cam === null ? w.cams === null : w.cams === null || w.cams.includes(cam)))
   // What moved the record, per camera, in order: everything else follows from these lists.
   const seen = new Map<string, Seen[]>()
   const alerts: string[][] = []

@@ -146,7 +146,8 @@ export function retryOverTcp (scheme: string, text: string): boolean {
  * transport first, then, for RTSP, over TCP (as Frigate does). A camera that is down is
  * a result (reachable: false, ffprobe's text), not an error.
  */
-export async function probe (site: SiteSession, server: ServerConfig, container: ContainerInfo, url: string, opts: { limitSec: number, signal?: AbortSignal }): Promise<ProbeResult> {
+export async function probe (site: SiteSession, server: ServerConfig, container: ContainerInfo, url: string, opts: { limitSec: number,
+  signal?: AbortSignal }): Promise<ProbeResult> {
   const parsed = checkStreamUrl(url)
   const scheme = parsed.protocol.replace(':', '')
   const secrets = [parsed.password, safeDecode(parsed.password)]

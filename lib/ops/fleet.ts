@@ -110,8 +110,10 @@ export class Fleet {
       down,
       flapping: sum.flapping,
       // Camera names only for the viewer's own region.
-      down_now: own ? (await this.store.downNow(region.name, DOWN_LIST_MAX)).sort((a, b) => a.since - b.since || Number(a.cctv_id) - Number(b.cctv_id)).map(c => cameraView(c, now)) : null,
-      changes_24h: { first_seen: changes.first_seen ?? 0, down: changes.down ?? 0, up: changes.up ?? 0, status: changes.status ?? 0, flapping: changes.flapping ?? 0, steady: changes.steady ?? 0 },
+      down_now: own ? (await this.store.downNow(region.name, DOWN_LIST_MAX)).sort((a,
+        b) => a.since - b.since || Number(a.cctv_id) - Number(b.cctv_id)).map(c => cameraView(c, now)) : null,
+      changes_24h: { first_seen: changes.first_seen ?? 0, down: changes.down ?? 0, up: changes.up ?? 0, status: changes.status ?? 0, flapping: changes.flapping ?? 0,
+        steady: changes.steady ?? 0 },
       uptime_days: days.map(d => ({ day: d.day, up: d.up, total: d.total, uptime: d.total === 0 ? null : d.up / d.total }))
     }
   }
@@ -178,7 +180,8 @@ export class Fleet {
 }
 
 function changeView (c: Change): ChangeView {
-  return { cctv_id: c.cctv_id, at: iso(c.at)!, kind: c.kind as ChangeKind, from_status: c.from_status as HealthStatus | null, to_status: c.to_status as HealthStatus, trigger: c.trigger as SweepTrigger, started_by: c.started_by }
+  return { cctv_id: c.cctv_id, at: iso(c.at)!, kind: c.kind as ChangeKind, from_status: c.from_status as HealthStatus | null, to_status: c.to_status as HealthStatus,
+    trigger: c.trigger as SweepTrigger, started_by: c.started_by }
 }
 
 /** The share of judged results that were up; null when nothing was judged (never 0 for "unknown"). */

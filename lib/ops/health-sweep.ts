@@ -44,7 +44,8 @@ type PictureEnv = 'PICTURE_WATCH_SECONDS' | 'PICTURE_BLACK_PIXEL' | 'PICTURE_BLA
  * the simulated cameras (BENCHMARKS.md §9).
  */
 export function pictureThresholds (env: Pick<Env, PictureEnv>): PictureThresholds {
-  return { watchSec: env.PICTURE_WATCH_SECONDS, blackPixel: env.PICTURE_BLACK_PIXEL, blackRatio: env.PICTURE_BLACK_RATIO, freezeNoiseDb: env.PICTURE_FREEZE_NOISE_DB, share: env.PICTURE_SHARE }
+  return { watchSec: env.PICTURE_WATCH_SECONDS, blackPixel: env.PICTURE_BLACK_PIXEL, blackRatio: env.PICTURE_BLACK_RATIO, freezeNoiseDb: env.PICTURE_FREEZE_NOISE_DB,
+    share: env.PICTURE_SHARE }
 }
 
 /** A sweep's settings from the environment, today's date read now (the sites' clock). */
@@ -282,7 +283,8 @@ export class HealthSweep extends EventEmitter {
           if (signal.aborted) return
           if (pic.status === 'black' || pic.status === 'frozen') {
             // What the camera saw: small, and best effort (the status stands without it).
-            const frame = await snapshot(this.site, server, container, c.url!, { limitSec: this.opts.probeTimeoutSec, maxWidth: 320, maxBytes: 256 * 1024, signal }).catch(() => undefined)
+            const frame = await snapshot(this.site, server, container, c.url!, { limitSec: this.opts.probeTimeoutSec, maxWidth: 320, maxBytes: 256 * 1024,
+              signal }).catch(() => undefined)
             if (frame !== undefined) this.frames.set(String(c.cctv_ID), frame)
           }
           const seen = pic.status === 'online' ? null : pic.error ?? `${pic.status === 'black' ? 'black' : 'frozen'} for ${Math.round((pic.status === 'black' ? pic.blackShare : pic.frozenShare) * 100)}% of ${pic.watchedSec.toFixed(1)} s`

@@ -76,7 +76,7 @@ export class RegionMonitor {
 
   private async run (leaseMs: number, token: string): Promise<void> {
     const m = this.region.monitor!
-    const { store, gateway } = this.deps
+    const { store } = this.deps
     const now = this.deps.clock ?? systemClock
     const lease = { key: this.region.name, token }
     const startedAt = now()
@@ -107,7 +107,8 @@ export class RegionMonitor {
       const sweep = this.sweep = new HealthSweep(site, {}, this.deps.sweepOptions())
       await sweep.run()
       const state = lost !== undefined ? 'lost_lease' : sweep.state === 'running' ? 'cancelled' : sweep.state
-      await this.keep({ startedAt, finishedAt: now(), state, failure: lost ?? sweep.failure, total: sweep.total, results: sweep.results, thumbnails: sweep.frames, picture: sweep.picture }, lease)
+      await this.keep({ startedAt, finishedAt: now(), state, failure: lost ?? sweep.failure, total: sweep.total, results: sweep.results, thumbnails: sweep.frames,
+        picture: sweep.picture }, lease)
     } catch (err) {
       if (this.stopped) return
       await this.keep({ startedAt, finishedAt: now(), state: lost !== undefined ? 'lost_lease' : 'failed', failure: lost ?? maskSecrets((err as Error).message), total: 0, results: [] }, lease)

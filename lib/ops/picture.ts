@@ -92,7 +92,8 @@ export function readDetections (log: string, watched: number): { black: number, 
 }
 
 /** Watches the camera for `watchSec` and says whether its picture is black, frozen or alive. */
-export async function watchPicture (site: SiteSession, server: ServerConfig, container: ContainerInfo, url: string, th: PictureThresholds, opts: { limitSec: number, signal?: AbortSignal }): Promise<PictureResult> {
+export async function watchPicture (site: SiteSession, server: ServerConfig, container: ContainerInfo, url: string, th: PictureThresholds, opts: { limitSec: number,
+  signal?: AbortSignal }): Promise<PictureResult> {
   const parsed = checkStreamUrl(url)
   const secrets = [parsed.password, safeDecode(parsed.password)]
   const socketTimeout = Math.max(1, opts.limitSec - 3)

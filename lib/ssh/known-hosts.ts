@@ -31,7 +31,7 @@ export class KnownHosts {
       const doc = JSON.parse(readFileSync(file, 'utf8')) as { hosts?: Record<string, Entry> }
       this.hosts = doc.hosts ?? {}
     } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT') throw new Error(`known hosts file ${file}: ${(err as Error).message}`)
+      if ((err as { code?: string }).code !== 'ENOENT') throw new Error(`known hosts file ${file}: ${(err as Error).message}`, { cause: err })
     }
   }
 

@@ -3,7 +3,8 @@ import type { AlertBody } from './history.js'
 
 export interface DeliveryRow { id: number, alert_id: number, channel: string, state: string, attempts: number, next_at: number, last_error: string | null, sent_at: number | null }
 export interface AlertRow { id: number, region: string, sweep_id: number | null, at: number, kind: string, body: AlertBody }
-export interface MaintenanceRow { id: number, region: string, server: number | null, cctv_ids: string[] | null, from_at: number | null, to_at: number | null, cron: string | null, duration_ms: number | null, reason: string | null, created_by: string, created_at: number, ended_at: number | null }
+export interface MaintenanceRow { id: number, region: string, server: number | null, cctv_ids: string[] | null, from_at: number | null, to_at: number | null,
+  cron: string | null, duration_ms: number | null, reason: string | null, created_by: string, created_at: number, ended_at: number | null }
 
 /**
  * The alerts' outbox and the maintenance windows created through the API (issue 16). Alerts
@@ -62,7 +63,8 @@ export class AlertStore {
     const attempts = ds.length === 0 ? [] : await this.db.selectFrom('delivery_attempts').selectAll().where('delivery_id', 'in', ds.map(d => d.id)).orderBy('at').execute()
     return alerts.map(a => ({
       ...a,
-      deliveries: ds.filter(d => d.alert_id === a.id).map(d => ({ ...d, attempts_log: attempts.filter(x => Number(x.delivery_id) === d.id).map(x => ({ at: Number(x.at), ok: x.ok === 1, detail: x.detail })) }))
+      deliveries: ds.filter(d => d.alert_id === a.id).map(d => ({ ...d, attempts_log: attempts.filter(x => Number(x.delivery_id) === d.id).map(x => ({ at: Number(x.at),
+        ok: x.ok === 1, detail: x.detail })) }))
     }))
   }
 
@@ -85,7 +87,8 @@ export class AlertStore {
   }
 }
 
-function delivery (d: { id: number, alert_id: number, channel: string, state: string, attempts: number, next_at: number, last_error: string | null, sent_at: number | null }): DeliveryRow {
+function delivery (d: { id: number, alert_id: number, channel: string, state: string, attempts: number, next_at: number, last_error: string | null,
+  sent_at: number | null }): DeliveryRow {
   return { ...d, id: Number(d.id), alert_id: Number(d.alert_id) }
 }
 
@@ -93,6 +96,7 @@ function alert (a: { id: number, region: string, sweep_id: number | null, at: nu
   return { ...a, id: Number(a.id), sweep_id: a.sweep_id === null ? null : Number(a.sweep_id), body: JSON.parse(a.body) as AlertBody }
 }
 
-function maintenance (m: { id: number, region: string, server: number | null, cctv_ids: string | null, from_at: number | null, to_at: number | null, cron: string | null, duration_ms: number | null, reason: string | null, created_by: string, created_at: number, ended_at: number | null }): MaintenanceRow {
+function maintenance (m: { id: number, region: string, server: number | null, cctv_ids: string | null, from_at: number | null, to_at: number | null, cron: string | null,
+  duration_ms: number | null, reason: string | null, created_by: string, created_at: number, ended_at: number | null }): MaintenanceRow {
   return { ...m, id: Number(m.id), cctv_ids: m.cctv_ids === null ? null : JSON.parse(m.cctv_ids) as string[] }
 }

@@ -53,9 +53,11 @@ export interface AlertBody {
   started?: { cameras: number, by_status: Partial<Record<HealthStatus, number>> }
 }
 
-export interface CameraState { cctv_id: string, name: string | null, inference_id: string | null, server: number | null, status: HealthStatus, flapping: boolean, since: number, last_seen: number, error: string | null, reconnects_today: number }
+export interface CameraState { cctv_id: string, name: string | null, inference_id: string | null, server: number | null, status: HealthStatus, flapping: boolean,
+  since: number, last_seen: number, error: string | null, reconnects_today: number }
 
-export interface SweepRow { id: number, trigger: SweepTrigger, started_by: string | null, started_at: number, finished_at: number | null, state: SweepState, total: number, done: number, online: number, down: number, flapping: number, failure: string | null, gateway: string | null, picture: boolean }
+export interface SweepRow { id: number, trigger: SweepTrigger, started_by: string | null, started_at: number, finished_at: number | null, state: SweepState,
+  total: number, done: number, online: number, down: number, flapping: number, failure: string | null, gateway: string | null, picture: boolean }
 
 export interface RegionSummary {
   byStatus: Record<string, number>
@@ -68,7 +70,8 @@ export interface RegionSummary {
 
 export type { Judged } from './aggregates.js'
 
-export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string, trigger: string, started_by: string | null, thumbnail?: boolean }
+export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string, trigger: string, started_by: string | null,
+  thumbnail?: boolean }
 
 /** Whether a change is the one a kept frame belongs to: to black or frozen (not a flapping change at the same time). */
 function takesFrame (c: { kind: string, to_status: string }): boolean {
@@ -81,7 +84,8 @@ const DAY_MS = 86_400_000
 
 
 /** A maintenance row as a window. */
-export function windowOf (m: { from_at: number | null, to_at: number | null, cron: string | null, duration_ms: number | null, server: number | null, cctv_ids: string | null }): Window {
+export function windowOf (m: { from_at: number | null, to_at: number | null, cron: string | null, duration_ms: number | null, server: number | null,
+  cctv_ids: string | null }): Window {
   return {
     from: m.from_at ?? undefined,
     to: m.to_at ?? undefined,
@@ -141,7 +145,8 @@ export class HistoryStore {
         await tx.updateTable('sweeps').set({ state: 'lost_lease' }).where('id', '=', sweepId).execute()
         return { id: sweepId, state: 'lost_lease' as const }
       }
-      const results = s.results.map(r => ({ sweep_id: sweepId, region: s.region, cctv_id: String(r.cctv_ID), at, status: r.status, flapping: r.flapping ? 1 : 0, probe_ms: Math.round(r.probe_ms), error: r.error }))
+      const results = s.results.map(r => ({ sweep_id: sweepId, region: s.region, cctv_id: String(r.cctv_ID), at, status: r.status, flapping: r.flapping ? 1 : 0,
+        probe_ms: Math.round(r.probe_ms), error: r.error }))
       for (let i = 0; i < results.length; i += CHUNK) await tx.insertInto('results').values(results.slice(i, i + CHUNK)).execute()
 
       const alerting = s.trigger === 'scheduled' ? s.alerting : undefined
@@ -164,7 +169,8 @@ export class HistoryStore {
   /** The region's camera records, as the rules read them. */
   private async records (tx: Tx, region: string): Promise<Map<string, CameraRecord>> {
     const rows = await tx.selectFrom('camera_state').select(['cctv_id', 'status', 'flapping', 'since', 'down_streak', 'up_streak', 'alerted_at']).where('region', '=', region).execute()
-    return new Map(rows.map(r => [r.cctv_id, { status: r.status as HealthStatus, flapping: r.flapping === 1, since: r.since, downStreak: r.down_streak, upStreak: r.up_streak, alertedAt: r.alerted_at }]))
+    return new Map(rows.map(r => [r.cctv_id, { status: r.status as HealthStatus, flapping: r.flapping === 1, since: r.since, downStreak: r.down_streak,
+      upStreak: r.up_streak, alertedAt: r.alerted_at }]))
   }
 
   private async regionRecord (tx: Tx, region: string): Promise<RegionRecord> {
@@ -284,7 +290,8 @@ export class HistoryStore {
   }
 
   /** One camera between `from` and `to` (ms): its changes and its daily uptime. */
-  async camera (region: string, cctvId: string, from: number, to: number): Promise<{ changes: Change[], daily: Array<{ day: string, up: number, total: number, reconnects: number }> }> {
+  async camera (region: string, cctvId: string, from: number, to: number): Promise<{ changes: Change[], daily: Array<{ day: string, up: number, total: number,
+    reconnects: number }> }> {
     const changes = await this.db.selectFrom('changes').select(['cctv_id', 'at', 'kind', 'from_status', 'to_status', 'trigger', 'started_by'])
       .where('region', '=', region).where('cctv_id', '=', cctvId).where('at', '>=', from).where('at', '<=', to)
       .orderBy('at', 'desc').orderBy('id', 'desc').execute()

@@ -19,6 +19,7 @@ export default fp(async (fastify) => {
     database = await openDatabase({ url: env.DATABASE_URL, file: env.HISTORY_DB })
   } catch (err) {
     // The URL may carry a password: the message names the engine, not the address.
+    // eslint-disable-next-line preserve-caught-error -- the cause's message may carry the URL, password included
     throw new Error(`history database (${env.DATABASE_URL !== '' ? 'DATABASE_URL' : env.HISTORY_DB}) cannot be opened: ${(err as Error).message.replace(/postgres(ql)?:\/\/\S+/g, 'postgres://…')}`)
   }
   const history = new HistoryStore(database)

@@ -51,7 +51,7 @@ export default fp(async (fastify) => {
         ? new Cron('* * * * * *', { interval: m.everyMs / 1000, timezone, paused: true }, tick)
         : new Cron(m.cron!, { timezone, paused: true }, tick))
     } catch (err) {
-      throw new Error(`region "${region.name}": field "monitor.cron": ${(err as Error).message}`)
+      throw new Error(`region "${region.name}": field "monitor.cron": ${(err as Error).message}`, { cause: err })
     }
   }
   fastify.addHook('onReady', async () => { for (const j of jobs) j.resume() })

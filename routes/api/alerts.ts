@@ -44,8 +44,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
             at: Type.String(),
             kind: Type.String(),
             title: Type.String(),
-            changes: Type.Array(Type.Object({ kind: Type.String(), cctv_id: Nullable(Type.String()), name: Nullable(Type.String()), server: Nullable(Type.Integer()), status: Nullable(Type.String()), since: Type.String(), error: Nullable(Type.String()) })),
-            deliveries: Type.Array(Type.Object({ channel: Type.String(), state: Type.String(), attempts: Type.Integer(), last_error: Nullable(Type.String()), next_at: Nullable(Type.String()), sent_at: Nullable(Type.String()), log: Type.Array(Type.Object({ at: Type.String(), ok: Type.Boolean(), detail: Nullable(Type.String()) })) }))
+            changes: Type.Array(Type.Object({ kind: Type.String(), cctv_id: Nullable(Type.String()), name: Nullable(Type.String()), server: Nullable(Type.Integer()),
+              status: Nullable(Type.String()), since: Type.String(), error: Nullable(Type.String()) })),
+            deliveries: Type.Array(Type.Object({ channel: Type.String(), state: Type.String(), attempts: Type.Integer(), last_error: Nullable(Type.String()),
+              next_at: Nullable(Type.String()), sent_at: Nullable(Type.String()), log: Type.Array(Type.Object({ at: Type.String(), ok: Type.Boolean(),
+              detail: Nullable(Type.String()) })) }))
           })),
           channels: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), regions: Nullable(Type.Array(Type.String())), lang: Type.String() }))
         }),

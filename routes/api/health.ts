@@ -98,7 +98,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/cctv_health/state', {
     schema: {
       summary: 'The session\'s current sweep at a glance (state none when there is none): what a screen needs before it listens',
-      response: { 200: Type.Object({ state: Type.String(), done: Type.Integer(), total: Type.Integer(), started_at: Type.Union([Type.String(), Type.Null()]), finished_at: Type.Union([Type.String(), Type.Null()]) }), ...errors(400) }
+      response: { 200: Type.Object({ state: Type.String(), done: Type.Integer(), total: Type.Integer(), started_at: Type.Union([Type.String(), Type.Null()]),
+        finished_at: Type.Union([Type.String(), Type.Null()]) }), ...errors(400) }
     }
   }, async (request) => {
     const s = request.requireSite().sweeps?.current

@@ -25,7 +25,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const slot = pictureSlot(site, server, perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS, 'exec'))
     const jpeg = await site.onServer(server, async () => await slot(async () => {
       const container = await findContainer(site, server, site.region.firewatcher.container, env.COMMAND_TIMEOUT_SECONDS)
-      return await snapshot(site, server, container, camera.url!, { limitSec: env.SNAPSHOT_TIMEOUT_SECONDS, maxWidth: env.SNAPSHOT_MAX_WIDTH, maxBytes: env.SNAPSHOT_MAX_BYTES, signal: request.abortSignal() })
+      return await snapshot(site, server, container, camera.url!, { limitSec: env.SNAPSHOT_TIMEOUT_SECONDS, maxWidth: env.SNAPSHOT_MAX_WIDTH,
+        maxBytes: env.SNAPSHOT_MAX_BYTES, signal: request.abortSignal() })
     }))
     return await reply.type('image/jpeg').header('cache-control', 'no-store').send(jpeg)
   })

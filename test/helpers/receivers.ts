@@ -60,7 +60,8 @@ export function loopbackCert (): { key: string, cert: string } {
 }
 
 /** A real SMTP server (smtp-server) on loopback: STARTTLS required, AUTH PLAIN/LOGIN with one user. */
-export async function smtpReceiver (t: Test, user: string, password: string): Promise<{ port: number, ca: string, mails: Array<{ from: string, to: string[], raw: string, subject: string, text: string }> }> {
+export async function smtpReceiver (t: Test, user: string, password: string): Promise<{ port: number, ca: string, mails: Array<{ from: string, to: string[], raw: string,
+  subject: string, text: string }> }> {
   const tls = loopbackCert()
   const mails: Array<{ from: string, to: string[], raw: string, subject: string, text: string }> = []
   const server = new SMTPServer({
