@@ -80,6 +80,9 @@ export function serverOptions (env: Env): FastifyServerOptions & { logger: Recor
     frameworkErrors: (error, _request, reply) => {
       void (reply as unknown as FastifyReply).code(400).send({ code: 'BAD_REQUEST', message: error.message })
     },
+    // Fastify's 10 s default is reachable by a busy machine loading the plugins (the tests load
+    // them from TypeScript): a minute still catches a plugin that never finishes starting.
+    pluginTimeout: 60_000,
     trustProxy: env.TRUST_PROXY,
     bodyLimit: env.BODY_LIMIT_BYTES,
     requestIdHeader: false,

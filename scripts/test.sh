@@ -1,22 +1,58 @@
 #!/usr/bin/env bash
-# The whole suite: Debian packages it needs (installed when missing), type checks, the
-# console's bundle, tap.
-# Ends with a plain "N passed, N failed" line.
+# The whole suite: Debian packages it needs (installed when missing), the checks that do not
+# depend on the runtime (type checks, the layers, lint, the console's bundle), then tap with one
+# PostgreSQL cluster for the run. Ends with the ten slowest files and a plain "N passed, N failed"
+# line. Arguments go to tap (`npm test -- test/store.test.ts`).
+#
+# FWMAINT_CHECKS=0 skips the runtime-independent checks: CI runs them once, on the first Node.js,
+# and only tap again on the second (.ci/run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/test-deps.sh || { echo "test-deps failed: cannot install what the suite needs"; echo "0 passed, 1 failed"; exit 1; }
-npx tsc -p tsconfig.json --noEmit || { echo "type check failed"; echo "0 passed, 1 failed"; exit 1; }
-# The layers (docs/architecture.md): an upward import fails the suite here.
-npx depcruise --config .dependency-cruiser.cjs app.ts server.ts bin lib plugins routes sim || { echo "dependency check failed: an import points up a layer (see .dependency-cruiser.cjs)"; echo "0 passed, 1 failed"; exit 1; }
-npx vue-tsc -p web/tsconfig.json || { echo "console type check failed"; echo "0 passed, 1 failed"; exit 1; }
+fail () { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
+step () { local t0=$SECONDS; "$@"; local s=$?; echo "== $1 ${2:-}: $((SECONDS - t0)) s"; return $s; }
+
+bash scripts/test-deps.sh || fail "test-deps failed: cannot install what the suite needs"
+if [ "${FWMAINT_CHECKS:-1}" != 0 ]; then
+  step npx tsc -p tsconfig.json --noEmit || fail "type check failed"
+  # The layers (docs/architecture.md): an upward import fails the suite here.
+  step npx depcruise --config .dependency-cruiser.cjs app.ts server.ts bin lib plugins routes sim \
+    || fail "dependency check failed: an import points up a layer (see .dependency-cruiser.cjs)"
+  step npx vue-tsc -p web/tsconfig.json || fail "console type check failed"
+  step npx eslint . || fail "lint failed (npm run lint)"
+else
+  echo "== checks skipped (FWMAINT_CHECKS=0): type checks, layers and lint ran once in this CI run"
+fi
 # The browser tests drive the built console (dist/web); rebuilt only when web/ changed.
-node scripts/build-web.mjs || { echo "console build failed"; echo "0 passed, 1 failed"; exit 1; }
+node scripts/build-web.mjs || fail "console build failed"
 
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+pgout=$(mktemp)
+pg_pid=
+cleanup () {
+  if [ -n "$pg_pid" ]; then kill "$pg_pid" 2>/dev/null; wait "$pg_pid" 2>/dev/null; fi
+  rm -f "$out" "$pgout"
+}
+trap cleanup EXIT
+# One PostgreSQL cluster for every file (each file makes databases of its own in it).
+node --import tsx test/helpers/postgres-cluster.ts > "$pgout" < /dev/null &
+pg_pid=$!
+for _ in $(seq 1 600); do
+  if [ -s "$pgout" ] || ! kill -0 "$pg_pid" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+FWMAINT_TEST_PG=$(head -n 1 "$pgout")
+[ -n "$FWMAINT_TEST_PG" ] || fail "the tests' PostgreSQL cluster did not start"
+export FWMAINT_TEST_PG
+
+t0=$SECONDS
 npx tap "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
+echo "== tap: $((SECONDS - t0)) s"
+echo "== the ten slowest files"
+grep -E '^(not )?ok [0-9]+ - test/.* # time=' "$out" \
+  | sed -E 's/^(not )?ok [0-9]+ - (test\/[^ ]+) # time=([0-9.]+)ms.*/\3 \2/' \
+  | sort -rn | head -n 10 | awk '{ printf "%8.1f s  %s\n", $1 / 1000, $2 }'
 summary=$(grep -E '^# \{ total: [0-9]+' "$out" | tail -n 1)
 pass=$(sed -nE 's/.*pass: ([0-9]+).*/\1/p' <<<"$summary")
 fail=$(sed -nE 's/.*fail: ([0-9]+).*/\1/p' <<<"$summary")

@@ -60,10 +60,23 @@ export function testClock (opts: { frozen?: boolean } = {}): { now: Clock, advan
   return { now: () => (opts.frozen === true ? start : Date.now()) + offset, advance: ms => { offset += ms } }
 }
 
-export async function startGateway (t: Test, opts: { regions?: Array<Partial<SimRegionOptions>>, env?: Record<string, string>, extraRegions?: Record<string, unknown>, captureLogs?: boolean, patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void, extend?: (app: FastifyInstance) => void, openssh?: SimRegionOptions[], clock?: Clock } = {}): Promise<Gateway> {
+export interface GatewayOptions {
+  regions?: Array<Partial<SimRegionOptions>>
+  env?: Record<string, string>
+  extraRegions?: Record<string, unknown>
+  captureLogs?: boolean
+  patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void
+  extend?: (app: FastifyInstance) => void
+  openssh?: SimRegionOptions[]
+  clock?: Clock
+}
+
+export async function startGateway (t: Test, opts: GatewayOptions = {}): Promise<Gateway> {
   const specs = opts.regions ?? (opts.openssh === undefined ? [{ name: '데모' }] : [])
   const sims: SimRegion[] = []
   const real: OpenSshRegion[] = []
+  // Set once built; the teardown is registered first so a failed start still closes what it began.
+  // eslint-disable-next-line prefer-const
   let fastify: FastifyInstance | undefined
   // One teardown, in order: the gateway first (it closes its SSH sessions), then the sites.
   t.teardown(async () => {
@@ -84,6 +97,9 @@ export async function startGateway (t: Test, opts: { regions?: Array<Partial<Sim
       write (chunk, _enc, cb) { for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line)); cb() }
     })
   }
+  // No plugin timeout in tests: tap's own timeout bounds a start that hangs, and a busy machine
+  // compiling the TypeScript plugins on the fly must not fail a file with 0 tests.
+  options.pluginTimeout = 0
   fastify = Fastify(options)
   // fp: the test sees the app's decorators (sites, sessionStore), as in fastify/demo's helper.
   await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), channels: parseChannels(doc as RegionsFile, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890', clock: opts.clock } })
