@@ -68,11 +68,16 @@ t.test('on a real schedule (every 2 s on both, firing at the same instants): one
   const mb = b.app.monitors.get('대구')!
   t.ok(await eventually(() => ma.claimed + mb.claimed >= 6, 40_000, 100), 'six ticks acted on')
   await Promise.all([a.app.close(), b.app.close()])
-  const fired = Math.max(ma.claimed + ma.lost, mb.claimed + mb.lost)
-  t.ok(Math.abs((ma.claimed + ma.lost) - (mb.claimed + mb.lost)) <= 1, `both gateways saw the same ticks (${ma.claimed + ma.lost}, ${mb.claimed + mb.lost})`)
-  t.ok(ma.claimed + mb.claimed <= fired && ma.claimed + mb.claimed >= fired - 1, `each tick acted on once: ${ma.claimed} + ${mb.claimed} of ${fired}`)
   const db = await (await import('../lib/store/db.js')).openDatabase({ url: a.app.config.env.DATABASE_URL, file: '' })
   t.teardown(db.close)
+  // How many times each gateway's timer fired depends on how busy the machine is (a late timer
+  // fires once for the ticks it missed); what must hold is the record: each tick slot claimed
+  // once, by one gateway, and every claim counted by the gateway that made it.
+  const ticks = await db.db.selectFrom('monitor_ticks').selectAll().where('region', '=', '대구').execute()
+  t.equal(ticks.length, ma.claimed + mb.claimed, `each tick acted on once: ${ma.claimed} + ${mb.claimed} claims, ${ticks.length} slots`)
+  t.equal(new Set(ticks.map(x => Number(x.slot))).size, ticks.length, 'no slot claimed twice')
+  t.ok(ticks.every(x => Number(x.slot) % 2000 === 0), 'the slots are the schedule\'s instants (every 2 s), the same on both gateways')
+  t.ok(ma.lost + mb.lost >= 1, `the gateways raced for the same ticks: ${ma.lost} + ${mb.lost} lost to the other`)
   const { HistoryStore } = await import('../lib/store/history.js')
   const kept = (await new HistoryStore(db).sweeps('대구', 1000)).filter(s => s.trigger === 'scheduled')
   // A tick claimed as the gateways close may end before its sweep began (nothing to keep).

