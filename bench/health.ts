@@ -33,7 +33,7 @@ async function sweep (limit: number): Promise<{ ms: number, cpu: number, end: an
     await s.login('bench', region.entry as never, 'demo', 'demo')
     // Open every hop once, as an operator's session would have by then: the figure is the sweep's.
     await s.post('/api/cctv_data')
-    for (const site of region.servers.values()) site.stats.maxProbesRunning = 0
+    for (const site of region.servers.values()) site.countProbes()
     const cpu0 = gw.cpuSeconds()
     const t0 = performance.now()
     const started = await s.post('/api/cctv_health', {})

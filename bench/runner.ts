@@ -40,7 +40,7 @@ async function sweep (runner: string, limit: number, analyze: number): Promise<R
     const s = new Session(gw.base)
     await s.login('bench', region.entry as never, 'demo', 'demo')
     await s.post('/api/cctv_data')
-    for (const site of region.servers.values()) site.stats.maxProbesRunning = 0
+    for (const site of region.servers.values()) site.countProbes()
     const execs0 = [...region.servers.values()].map(site => site.stats.execs)
     const cpu0 = gw.cpuSeconds()
     const t0 = performance.now()

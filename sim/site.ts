@@ -61,11 +61,12 @@ export interface SimStats {
   forwards: number
   connections: number
   /**
-   * ffprobe processes of this site running right now / at most at once (health sweeps), seen
-   * in /proc (each carries the site's SIM_ROOT): one exec per probe or many under one runner,
-   * and orphans a killed command left behind, all count.
+   * ffprobe processes of this site running right now, seen in /proc when read (each carries the
+   * site's SIM_ROOT): one exec per probe or many under one runner, and orphans a killed command
+   * left behind, all count.
    */
-  probesRunning: number
+  readonly probesRunning: number
+  /** The most seen at once since `countProbes()` (sampled every 20 ms while commands run). */
   maxProbesRunning: number
 }
 
@@ -118,7 +119,14 @@ export class SimSite {
   readonly root: string
   readonly home: string
   port = 0
-  readonly stats: SimStats = { execs: 0, commands: [], openSessions: 0, maxOpenSessions: 0, refusedSessions: 0, forwards: 0, connections: 0, probesRunning: 0, maxProbesRunning: 0 }
+  readonly stats: SimStats = (() => {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const site = this
+    return {
+      execs: 0, commands: [], openSessions: 0, maxOpenSessions: 0, refusedSessions: 0, forwards: 0, connections: 0, maxProbesRunning: 0,
+      get probesRunning (): number { return site.probePids().length }
+    }
+  })()
   private readonly server: InstanceType<typeof Server>
   private readonly listener: net.Server
   private readonly sockets = new Set<net.Socket>()
@@ -261,15 +269,25 @@ export class SimSite {
 
   private probeTimer: NodeJS.Timeout | undefined
 
-  /** Counts this site's ffprobe processes every 10 ms while any command (or probe) is alive. */
+  private countingProbes = false
+
+  /**
+   * Starts counting the most ffprobe processes at once (from 0). Off until a test asks: a scan of
+   * /proc every few ms on every simulated server was most of what the suite's processes spent.
+   */
+  countProbes (): void {
+    this.stats.maxProbesRunning = 0
+    this.countingProbes = true
+    if (this.children.size > 0) this.watchProbes()
+  }
+
   private watchProbes (): void {
-    if (this.probeTimer !== undefined) return
+    if (!this.countingProbes || this.probeTimer !== undefined) return
     this.probeTimer = setInterval(() => {
       const n = this.probePids().length
-      this.stats.probesRunning = n
       this.stats.maxProbesRunning = Math.max(this.stats.maxProbesRunning, n)
       if (n === 0 && this.children.size === 0) { clearInterval(this.probeTimer); this.probeTimer = undefined }
-    }, 10)
+    }, 20)
     this.probeTimer.unref()
   }
 
@@ -279,8 +297,8 @@ export class SimSite {
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue
       try {
-        const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0]
-        if (!argv0.endsWith('ffprobe')) continue
+        // comm first (small, never the environment): only ffprobes are read further.
+        if (readFileSync(`/proc/${pid}/comm`, 'latin1') !== 'ffprobe\n') continue
         const env = '\0' + readFileSync(`/proc/${pid}/environ`, 'latin1')
         if (env.includes('\0' + mark)) pids.push(Number(pid))
       } catch { /* gone meanwhile, or not ours to read */ }

@@ -136,7 +136,7 @@ t.test('a sweep: every status from the matching camera, SSE progress reaches tot
   const file = region.entry.logs as { gstreamer: string }
   const logFile = file.gstreamer.replace('{server}', '1').replace('{date}', today).replace('{gpu}', String(gpu))
   for (let i = 0; i < 4; i++) appendFileSync(logFile, `${today} 23:59:0${i},000 - controller_logger - ${gpu} - WARNING - Reconnect 1 : ${cam1.url}\n`)
-  for (const s of region.servers.values()) s.stats.maxProbesRunning = 0
+  for (const s of region.servers.values()) s.countProbes()
 
   const b = await session(t)
   const start = await b.post('/api/cctv_health', {})
@@ -210,7 +210,7 @@ t.test('a server whose FireWatcher container is stopped: its cameras are "error"
 
 t.test('re-probes clicked at once queue behind the same per-server limit', async t => {
   const b = await session(t)
-  for (const s of region.servers.values()) s.stats.maxProbesRunning = 0
+  for (const s of region.servers.values()) s.countProbes()
   const answers = await Promise.all(Array.from({ length: 5 }, async () => await b.post('/api/cctv_health/reprobe', { id: 6 })))
   t.same(answers.map(a => [a.status, a.body.result?.status]), Array(5).fill([200, 'timeout']), 'every one answered')
   const most = Math.max(...[...region.servers.values()].map(s => s.stats.maxProbesRunning))

@@ -73,7 +73,7 @@ t.test('N at a time per server, exactly: at most HEALTH_CONCURRENCY probes run a
     const b = gw.browser()
     await b.connect(gw.regions[0])
     const site = gw.regions[0].server1
-    site.stats.maxProbesRunning = 0
+    site.countProbes()
     const report = await sweep(b)
     t.equal(report.results.length, 40)
     t.ok(site.stats.maxProbesRunning <= n, `HEALTH_CONCURRENCY=${n}: at most ${site.stats.maxProbesRunning} at once`)

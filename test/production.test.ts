@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { spawn, execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,6 +28,24 @@ function run (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string 
   }
 }
 
+/**
+ * better-sqlite3's install (prebuild-install) fetches its binary from GitHub, which this machine
+ * cannot reach, and falls back to compiling SQLite (2.5 CPU-minutes, a third of what the suite
+ * spent). The checkout's own binary, packed as that release asset, is found as a local prebuild
+ * the same way the download would be: the install, build, prune and start are what this tests.
+ */
+function localPrebuilds (): NodeJS.ProcessEnv {
+  const pkg = path.join(root, 'node_modules', 'better-sqlite3')
+  const binary = path.join(pkg, 'build', 'Release', 'better_sqlite3.node')
+  if (!existsSync(binary)) return {}
+  const version = (JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { version: string }).version
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fwprebuilds-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const asset = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`
+  execFileSync('tar', ['-czf', path.join(dir, asset), '-C', pkg, 'build/Release/better_sqlite3.node'])
+  return { npm_config_better_sqlite3_local_prebuilds: dir }
+}
+
 /** `npm start` in the copy until it listens (or exits); resolves with its base URL and output. */
 async function start (t: Test, env: NodeJS.ProcessEnv): Promise<{ base?: string, out: () => string, code: () => number | null }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env }
@@ -48,7 +66,7 @@ t.test('npm ci && npm run build && npm prune --omit=dev && npm start: no simulat
   // The checkout as git sees it (tracked and new files), without node_modules or builds.
   const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(f => f !== '' && existsSync(path.join(root, f)))
   for (const f of files) { mkdirSync(path.dirname(path.join(work, f)), { recursive: true }); cpSync(path.join(root, f), path.join(work, f)) }
-  run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'])
+  run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], localPrebuilds())
   run('npm', ['run', 'build'])
   t.ok(existsSync(path.join(work, 'dist', 'server.js')), 'dist/server.js built')
   t.notOk(existsSync(path.join(work, 'dist', 'sim')), 'no sim/ in the production build')
