@@ -78,6 +78,8 @@ function isLoopback (host: string): boolean {
 export function writeContainers (root: string, list: SimContainer[]): void {
   const withIds = list.map((c, i) => ({ ...c, id: c.id ?? (Buffer.from(c.name).toString('hex') + String(i)).padEnd(64, 'a').slice(0, 64) }))
   writeFileSync(path.join(root, 'state', 'containers.json'), JSON.stringify(withIds, null, 2))
+  // The same for sim/bin/docker's exec in sh: id, name, state, PATH (tab-separated).
+  writeFileSync(path.join(root, 'state', 'containers.tsv'), withIds.map(c => [c.id, c.name, c.state, c.path ?? ''].join('\t') + '\n').join(''))
 }
 
 export function readContainers (root: string): SimContainer[] {
