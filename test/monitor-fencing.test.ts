@@ -59,7 +59,7 @@ for (const engine of ['postgres', 'sqlite']) {
     const a = gateway(t, 'gw-a', store)
     t.ok(await eventually(async () => (await sweeps(store).catch(() => [])).some(s => s.state === 'done'), 60_000, 250), 'gw-a swept once')
     // Its next sweep is probing: pause the whole process there.
-    t.ok(await eventually(() => [...site.servers.values()].some(s => s.stats.probesRunning > 0), 20_000, 5), 'gw-a is sweeping again')
+    t.ok(await eventually(() => [...site.servers.values()].some(s => s.stats.probesRunning > 0), 20_000, 20), 'gw-a is sweeping again')
     a.kill('SIGSTOP')
     const pausedAt = Date.now()
     // Camera 1 dies while gw-a is paused: news that only the region's holder may tell.
