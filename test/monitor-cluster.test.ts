@@ -114,7 +114,8 @@ t.test('alerts with two gateways on one database: each message is sent once', as
     b.app.outbox.kick()
   }
   t.ok(await eventually(async () => (await a.app.alerts.pendingChannels()).length === 0, 20_000, 50), 'all sent')
-  await new Promise(resolve => setTimeout(resolve, 1500))
+  // Nothing pending and neither outbox in a pass: no POST can still come (no fixed wait).
+  await Promise.all([a.app.outbox.idle(), b.app.outbox.idle()])
   t.equal(hook.got.length, 10, 'ten messages, ten deliveries: none sent twice')
   const sent = (await a.app.alerts.recent('all', 20)).flatMap(x => x.deliveries)
   t.ok(sent.every(d => d.state === 'sent' && d.attempts === 1), 'each sent at the first attempt, by one gateway')

@@ -8,6 +8,7 @@ import { eventually } from './helpers/app.js'
 import { startSimRegion } from '../sim/region.js'
 import { openDatabase } from '../lib/store/db.js'
 import { HistoryStore } from '../lib/store/history.js'
+import { AlertStore } from '../lib/store/alerts.js'
 import { startPostgres } from './helpers/postgres.js'
 import { httpReceiver } from './helpers/receivers.js'
 import { spawnServer } from './helpers/server-process.js'
@@ -52,6 +53,16 @@ async function history (store: { HISTORY_DB: string } | { DATABASE_URL: string }
   }
 }
 
+/** Every delivery of every alert, as the record has them. */
+async function deliveries (store: { HISTORY_DB: string } | { DATABASE_URL: string }): Promise<Array<{ state: string, attempts_log: Array<{ ok: boolean }> }>> {
+  const db = await openDatabase('DATABASE_URL' in store ? { url: store.DATABASE_URL, file: '' } : { file: store.HISTORY_DB })
+  try {
+    return (await new AlertStore(db).recent('all', 100)).flatMap(a => a.deliveries)
+  } finally {
+    await db.close()
+  }
+}
+
 for (const engine of ['sqlite', 'postgres']) {
   t.test(`${engine}: kill -9 during a sweep loses no completed sweep and writes no half of one; a new start resumes the schedule`, async t => {
     const store = engine === 'sqlite' ? { HISTORY_DB: historyDb } : { DATABASE_URL: await pgServer.newDatabase() }
@@ -76,7 +87,10 @@ for (const engine of ['sqlite', 'postgres']) {
     t.ok(await eventually(async () => (await history(store)).sweeps.filter(s => s.state === 'done').length > done.length, 60_000, 250), 'the schedule resumes after the restart')
     // Every camera is down (dead addresses): one "monitoring started" summary, written with the first sweep before the kill.
     t.ok(await eventually(() => hook.got.length >= 1, 30_000, 100), 'the alert the killed process could not send is sent by the new one')
-    await new Promise(resolve => setTimeout(resolve, 3000))
+    // Once: the record says the one delivery is sent, by one successful attempt (only pending
+    // deliveries are ever posted), so no later POST can come; no fixed wait needed.
+    t.ok(await eventually(async () => (await deliveries(store)).every(d => d.state === 'sent'), 30_000, 100), 'the delivery is recorded as sent')
+    t.same((await deliveries(store)).map(d => [d.state, d.attempts_log.filter(a => a.ok).length]), [['sent', 1]], 'one delivery, one successful attempt')
     t.equal(hook.got.length, 1, 'once')
     t.match(hook.got[0].json, { started: { cameras: 8 }, changes: [] }, 'counting the 8 cameras, not a down alert each')
     t.equal(Object.values(hook.got[0].json.started.by_status as Record<string, number>).reduce((a, b) => a + b, 0) - (hook.got[0].json.started.by_status.online ?? 0), 8, 'all 8 down')
