@@ -7,9 +7,6 @@ import path from 'node:path'
 import { eventually, startGateway, testClock, type Gateway } from './helpers/app.js'
 import { httpReceiver, smtpReceiver } from './helpers/receivers.js'
 
-// Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
-t.setTimeout(300_000)
-
 // Issue 16: alerts that are quiet when nothing changed and never lost. Real receivers on
 // loopback (an HTTP server for webhook, Slack and Teams payloads; smtp-server with STARTTLS and
 // AUTH for email), cameras taken down and brought back on the simulated site, the monitor's

@@ -14,8 +14,6 @@ import path from 'node:path'
 // headless Chromium against a demo-shaped region (real SSH, Mongo-wire inventory, logs, RTSP
 // cameras, HLS). Screenshots of each screen go to docs/screenshots/ (linked from the README).
 
-// Every screen, a health sweep and three monitor sweeps: longer than the suite's 120 s default.
-t.setTimeout(600_000)
 const PASSWORD = 'demo'
 process.env.FWMAINT_TEST_CONSOLE_PW = PASSWORD
 const receiver = await httpReceiver(t)

@@ -8,9 +8,6 @@ import { HistoryStore } from '../lib/store/history.js'
 import { generateHistory, regionName } from '../sim/history.js'
 import { startPostgres } from './helpers/postgres.js'
 
-// Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
-t.setTimeout(300_000)
-
 // Issue 15, 8: the history generator for benches writes what the monitor would have written:
 // the tables agree with each other, and the monitor carries on from it.
 

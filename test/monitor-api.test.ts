@@ -4,9 +4,6 @@ import { execFileSync } from 'node:child_process'
 import { startGateway, type Gateway } from './helpers/app.js'
 import { startPostgres } from './helpers/postgres.js'
 
-// Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
-t.setTimeout(300_000)
-
 // Issue 15, 6: the monitor's API over what the sweeps kept, on both stores. A camera taken
 // down on the simulated site (its inventory URL now refused) is down since the sweep that saw
 // it and listed by changes?since=; the token sees every region, a session its own; /metrics

@@ -4,9 +4,6 @@ import { eventually, startGateway, type Gateway } from './helpers/app.js'
 import { startPostgres } from './helpers/postgres.js'
 import { startSimRegion, type SimRegion } from '../sim/region.js'
 
-// Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
-t.setTimeout(300_000)
-
 // Issue 15, 7: two gateways, one PostgreSQL. Each scheduled tick is claimed by exactly one of
 // them (a row per tick, first writer wins); a sweep running on one makes the other's tick a
 // skip (a lease renewed while it runs); the history one writes, the other reads.

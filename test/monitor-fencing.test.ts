@@ -16,7 +16,6 @@ import { spawnServer } from './helpers/server-process.js'
 // a second gateway takes the region over and sweeps meanwhile; kill -CONT: the paused one's
 // sweep is kept as lost_lease, moves nothing and alerts nothing, and no two done sweeps of the
 // region overlap in time. Real processes (server.ts) on PostgreSQL and on one SQLite file.
-t.setTimeout(300_000)
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fwfence-'))
 // Camera 1 streams (RTSP); camera 6 is silent: each sweep waits HEALTH_PROBE_TIMEOUT_SECONDS for it.

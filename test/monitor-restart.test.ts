@@ -14,9 +14,6 @@ import { httpReceiver } from './helpers/receivers.js'
 import { spawnServer } from './helpers/server-process.js'
 import { chmodSync } from 'node:fs'
 
-// Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
-t.setTimeout(300_000)
-
 // Issue 15: the history survives the process. The real server (server.ts) monitors a simulated
 // region every 2 s into an SQLite file, then into a PostgreSQL database; it is killed with
 // SIGKILL while a sweep runs: no completed sweep is lost, none is half-written, and a new start

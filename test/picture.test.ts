@@ -8,8 +8,6 @@ import { readDetections } from '../lib/ops/picture.js'
 // containers, on real RTSP cameras (GStreamer): a moving scene with little motion (1, 2), a
 // black picture (7), a frozen one (8) and a frozen one with encoder noise at each keyframe (9).
 
-t.setTimeout(300_000)
-
 process.env.FWMAINT_TEST_PICTURE_PW = 'demo'
 const gw = await startGateway(t, {
   regions: [{ name: '대구', servers: 2, cameras: 12, rtsp: true, picture: true }],

@@ -8,9 +8,6 @@ import { CAMERA_PASSWORD } from '../sim/inventory.js'
 import { CANCEL_SCRIPT } from '../lib/ops/probe-runner.js'
 import { spawn, spawnSync } from 'node:child_process'
 
-// Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
-t.setTimeout(300_000)
-
 // Issue 15, 3: one runner per server per sweep. A POSIX-sh runner inside the FireWatcher
 // container (sh, timeout, ffprobe only) gets the camera URLs on stdin, probes N at a time and
 // prints one delimited result per camera; the gateway emits per-camera results as before. Real

@@ -13,7 +13,6 @@ import { startSimRegion } from '../sim/region.js'
 // the build holds no sim/, and the pruned install serves a regions file (a simulated site the
 // test runs itself, as a real site would be) and says plainly that it has no demo without one.
 
-t.setTimeout(600_000)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const work = mkdtempSync(path.join(os.tmpdir(), 'fwprod-'))
 t.teardown(() => { rmSync(work, { recursive: true, force: true }) })

@@ -15,7 +15,6 @@ import { startPostgres } from './helpers/postgres.js'
 // PostgreSQL; every camera's state, every kept change, the uptime per camera and per region
 // and every alert are compared with the model below, which derives them from the list of what
 // the monitor saw (not from stored streaks as the store does). Seeded: RECORD_SEED / RECORD_RUNS.
-t.setTimeout(300_000)
 
 const SEED = Number(process.env.RECORD_SEED ?? 20261203)
 const RUNS = Number(process.env.RECORD_RUNS ?? 60)

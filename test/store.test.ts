@@ -9,9 +9,6 @@ import type { HealthStatus } from '../lib/status.js'
 import { kstDay } from '../lib/clock.js'
 import { startPostgres } from './helpers/postgres.js'
 
-// Real servers (SSH sites, PostgreSQL, receivers) and several sweeps: more than the suite's 120 s default on a busy machine.
-t.setTimeout(300_000)
-
 // Issue 15, 4: the history store. The same suite runs on SQLite (a file in a temp folder) and
 // on a real PostgreSQL (Debian's, a cluster of this test's own): one t.test per rule, twice.
 
