@@ -20,6 +20,8 @@ import { PROTOCOL_WHITELIST, checkStreamUrl, failureText, noAnswer, retryOverTcp
  *   B end <n> <exit status> <centiseconds>, then ffprobe's output (its last 3,000 bytes), then `B .`
  * The time is the container's own (/proc/uptime around ffprobe): when lines reach the gateway
  * depends on a busy machine, and "did the camera answer within the socket timeout" must not.
+ * A container without a readable /proc/uptime prints no time; then the gateway's clock between
+ * `start` and `end` stands in.
  * A record stays under PIPE_BUF (4,096 bytes) and is written by one printf, so records from
  * parallel probes never interleave. Cancel: CANCEL_SCRIPT, by a second exec in the container
  * (killing the `docker exec` client alone would orphan the probes on a real Docker), then the
@@ -31,11 +33,12 @@ probe() {
   case "$3" in rtmp:*) o=-rw_timeout ;; *) o=-timeout ;; esac
   if [ "$2" = 1 ]; then set -- "$1" "$2" "$3" "$o" -rtsp_transport tcp; else set -- "$1" "$2" "$3" "$o"; fi
   printf '%s start %s\\n' "$B" "$1"
-  read -r s0 x </proc/uptime
+  s0= s1= e=
+  read -r s0 x 2>/dev/null </proc/uptime
   r=$(timeout -k 1 "$L" ffprobe -hide_banner -v error -protocol_whitelist "$W" "$4" "$T" $5 $6 -analyzeduration "$A" -probesize 1000000 -show_entries 'stream=index,codec_type,codec_name,profile,width,height,pix_fmt,avg_frame_rate,r_frame_rate,sample_rate,channels,bit_rate:format=format_name,bit_rate' -of json=c=1 -i "$3" </dev/null 2>&1)
   c=$?
-  read -r s1 x </proc/uptime
-  e=$(( \${s1%.*}\${s1#*.} - \${s0%.*}\${s0#*.} ))
+  read -r s1 x 2>/dev/null </proc/uptime
+  case "$s0 $s1" in *.*' '*.*) e=$(( \${s1%.*}\${s1#*.} - \${s0%.*}\${s0#*.} )) ;; esac
   while [ \${#r} -gt 3000 ]; do r=\${r#????????????????????????????????????????????????????????????????}; done
   printf '%s end %s %s %s\\n%s\\n%s .\\n' "$B" "$1" "$c" "$e" "$r" "$B"
 }

@@ -6,6 +6,10 @@ export interface AlertRow { id: number, region: string, sweep_id: number | null,
 export interface MaintenanceRow { id: number, region: string, server: number | null, cctv_ids: string[] | null, from_at: number | null, to_at: number | null,
   cron: string | null, duration_ms: number | null, reason: string | null, created_by: string, created_at: number, ended_at: number | null }
 
+/** One try to deliver, as the outbox recorded it. */
+export interface Attempt { at: number, ok: boolean, detail: string | null }
+export type AlertWithDeliveries = AlertRow & { deliveries: Array<DeliveryRow & { attempts_log: Attempt[] }> }
+
 /**
  * The alerts' outbox and the maintenance windows created through the API (issue 16). Alerts
  * are written by HistoryStore.recordSweep in the sweep's own transaction; this reads them for
@@ -51,7 +55,7 @@ export class AlertStore {
   }
 
   /** Recent alerts (of some regions, or all), newest first, each with its deliveries and their attempts. */
-  async recent (regions: string[] | 'all', limit: number): Promise<Array<AlertRow & { deliveries: Array<DeliveryRow & { attempts_log: Array<{ at: number, ok: boolean, detail: string | null }> }> }>> {
+  async recent (regions: string[] | 'all', limit: number): Promise<AlertWithDeliveries[]> {
     let q = this.db.selectFrom('alerts').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(limit)
     if (regions !== 'all') {
       if (regions.length === 0) return []
@@ -61,10 +65,11 @@ export class AlertStore {
     if (alerts.length === 0) return []
     const ds = (await this.db.selectFrom('deliveries').selectAll().where('alert_id', 'in', alerts.map(a => a.id)).orderBy('id').execute()).map(delivery)
     const attempts = ds.length === 0 ? [] : await this.db.selectFrom('delivery_attempts').selectAll().where('delivery_id', 'in', ds.map(d => d.id)).orderBy('at').execute()
+    const attemptsOf = (d: DeliveryRow): Attempt[] => attempts.filter(x => Number(x.delivery_id) === d.id)
+      .map(x => ({ at: Number(x.at), ok: x.ok === 1, detail: x.detail }))
     return alerts.map(a => ({
       ...a,
-      deliveries: ds.filter(d => d.alert_id === a.id).map(d => ({ ...d, attempts_log: attempts.filter(x => Number(x.delivery_id) === d.id).map(x => ({ at: Number(x.at),
-        ok: x.ok === 1, detail: x.detail })) }))
+      deliveries: ds.filter(d => d.alert_id === a.id).map(d => ({ ...d, attempts_log: attemptsOf(d) }))
     }))
   }
 
