@@ -35,7 +35,7 @@ export class LiveEncoder {
   }
 
   /** Resolves once the playlist lists `segments` segments (ffmpeg is up and producing). */
-  async ready (segments = 2, timeoutMs = 20_000): Promise<void> {
+  async ready (segments = 2, timeoutMs = 60_000): Promise<void> {
     const { readFileSync } = await import('node:fs')
     const until = Date.now() + timeoutMs
     while (Date.now() < until) {

@@ -110,7 +110,8 @@ export class OpenSshSite {
     ].join('\n'))
     site.child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
     site.child.stderr!.on('data', (d: Buffer) => { site.log = (site.log + d.toString()).slice(-20_000) })
-    const until = Date.now() + 10_000
+    // Until sshd listens or exits; 60 s only for a start that hangs (a busy machine takes seconds).
+    const until = Date.now() + 60_000
     while (Date.now() < until) {
       if (await new Promise<boolean>(resolve => {
         const s = net.connect(site.port, opts.host)

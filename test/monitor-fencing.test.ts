@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { openDatabase } from '../lib/store/db.js'
+import { AlertStore } from '../lib/store/alerts.js'
 import { HistoryStore, type SweepRow } from '../lib/store/history.js'
 import { startSimRegion } from '../sim/region.js'
 import { eventually } from './helpers/app.js'
@@ -51,12 +52,27 @@ async function sweeps (store: Record<string, string>): Promise<SweepRow[]> {
   }
 }
 
+/** Whether the outbox has sent what the first sweep queued (its "monitoring started" summary) and holds nothing pending. */
+async function outboxSettled (store: Record<string, string>): Promise<boolean> {
+  const db = await openDatabase(store.DATABASE_URL !== undefined ? { url: store.DATABASE_URL, file: '' } : { file: store.HISTORY_DB })
+  try {
+    const alerts = new AlertStore(db)
+    return (await alerts.recent('all', 10)).some(a => a.deliveries.some(d => d.state === 'sent')) && (await alerts.pendingChannels()).length === 0
+  } finally {
+    await db.close()
+  }
+}
+
 for (const engine of ['postgres', 'sqlite']) {
   t.test(`${engine}: a gateway paused past its lease mid-sweep records it as lost_lease; the one that took over is the record`, async t => {
     const store: Record<string, string> = engine === 'postgres' ? { DATABASE_URL: await pgServer.newDatabase() } : { HISTORY_DB: path.join(mkdtempSync(path.join(dir, 'db-')), 'history.sqlite') }
     hook.got.length = 0
     const a = gateway(t, 'gw-a', store)
     t.ok(await eventually(async () => (await sweeps(store).catch(() => [])).some(s => s.state === 'done'), 60_000, 250), 'gw-a swept once')
+    // Not inside the outbox's write: on SQLite a process stopped in a write transaction holds the
+    // file's one writer, and the other gateway waits for it instead of taking over (README). The
+    // sweep's own probing writes nothing but single statements.
+    t.ok(await eventually(async () => await outboxSettled(store).catch(() => false), 30_000, 100), 'gw-a sent the first sweep\'s summary')
     // Its next sweep is probing: pause the whole process there.
     t.ok(await eventually(() => [...site.servers.values()].some(s => s.stats.probesRunning > 0), 20_000, 20), 'gw-a is sweeping again')
     a.kill('SIGSTOP')

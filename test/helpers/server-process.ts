@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
@@ -7,8 +8,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
  * The real gateway (server.ts) as its own process, as systemd runs it: a regions file, its
- * own known-hosts file and audit log in `dir`, and `env` over the test's environment. Killed at
- * teardown (continued first, in case a test left it stopped).
+ * own known-hosts file and audit log in `dir`, and `env` over the test's environment; what it
+ * prints goes to `<dir>/<name>.log` (read it when a test fails). Killed at teardown (continued
+ * first, in case a test left it stopped).
  */
 export function spawnServer (t: Pick<Test, 'teardown'>, opts: { dir: string, name: string, regionsFile: string, env: Record<string, string> }): ChildProcess {
   const env: NodeJS.ProcessEnv = {
@@ -22,7 +24,9 @@ export function spawnServer (t: Pick<Test, 'teardown'>, opts: { dir: string, nam
     ...opts.env
   }
   delete env.NODE_OPTIONS
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: root, env, stdio: 'ignore' })
+  const log = openSync(path.join(opts.dir, `${opts.name}.log`), 'a')
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: root, env, stdio: ['ignore', log, log] })
+  closeSync(log)
   t.teardown(() => { child.kill('SIGCONT'); child.kill('SIGKILL') })
   return child
 }
