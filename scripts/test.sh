@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole suite: Debian packages it needs (installed when missing), the checks that do not
-# depend on the runtime (type checks, the layers, lint, the console's bundle), then tap with one
-# PostgreSQL cluster for the run. Ends with the ten slowest files and a plain "N passed, N failed"
-# line. Arguments go to tap (`npm test -- test/store.test.ts`).
+# The whole suite: Debian packages it needs (installed when missing), the console's bundle, then
+# tap with one PostgreSQL cluster for the run and, beside it, the checks that do not depend on the
+# runtime (type checks, the layers, lint). Ends with the ten slowest files, the checks' output and
+# a plain "N passed, N failed" line (a failed check counts as one). Arguments go to tap
+# (`npm test -- test/store.test.ts`).
 #
 # FWMAINT_CHECKS=0 skips the runtime-independent checks: CI runs them once, on the first Node.js,
 # and only tap again on the second (.ci/run).
@@ -13,25 +14,32 @@ fail () { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
 step () { local t0=$SECONDS; "$@"; local s=$?; echo "== $1 ${2:-}: $((SECONDS - t0)) s"; return $s; }
 
 bash scripts/test-deps.sh || fail "test-deps failed: cannot install what the suite needs"
-if [ "${FWMAINT_CHECKS:-1}" != 0 ]; then
-  step npx tsc -p tsconfig.json --noEmit || fail "type check failed"
-  # The layers (docs/architecture.md): an upward import fails the suite here.
-  step npx depcruise --config .dependency-cruiser.cjs app.ts server.ts bin lib plugins routes sim \
-    || fail "dependency check failed: an import points up a layer (see .dependency-cruiser.cjs)"
-  step npx vue-tsc -p web/tsconfig.json || fail "console type check failed"
-  step npx eslint . || fail "lint failed (npm run lint)"
-else
-  echo "== checks skipped (FWMAINT_CHECKS=0): type checks, layers and lint ran once in this CI run"
-fi
 # The browser tests drive the built console (dist/web); rebuilt only when web/ changed.
 node scripts/build-web.mjs || fail "console build failed"
+
+checks_out=$(mktemp)
+checks_pid=
+if [ "${FWMAINT_CHECKS:-1}" != 0 ]; then
+  # Beside tap, not before it: tap's files wait on cameras and timeouts for a third of their
+  # time, and the checks (~45 CPU-s) fill it. Their output is printed after tap's.
+  (
+    step npx tsc -p tsconfig.json --noEmit || { echo "type check failed"; exit 1; }
+    # The layers (docs/architecture.md): an upward import fails the suite here.
+    step npx depcruise --config .dependency-cruiser.cjs app.ts server.ts bin lib plugins routes sim \
+      || { echo "dependency check failed: an import points up a layer (see .dependency-cruiser.cjs)"; exit 1; }
+    step npx vue-tsc -p web/tsconfig.json || { echo "console type check failed"; exit 1; }
+    step npx eslint . || { echo "lint failed (npm run lint)"; exit 1; }
+  ) > "$checks_out" 2>&1 &
+  checks_pid=$!
+fi
 
 out=$(mktemp)
 pgout=$(mktemp)
 pg_pid=
 cleanup () {
   if [ -n "$pg_pid" ]; then kill "$pg_pid" 2>/dev/null; wait "$pg_pid" 2>/dev/null; fi
-  rm -f "$out" "$pgout"
+  if [ -n "$checks_pid" ]; then kill "$checks_pid" 2>/dev/null; fi
+  rm -f "$out" "$pgout" "$checks_out"
 }
 trap cleanup EXIT
 # One PostgreSQL cluster for every file (each file makes databases of its own in it).
@@ -60,5 +68,15 @@ total=$(sed -nE 's/.*total: ([0-9]+).*/\1/p' <<<"$summary")
 pass=${pass:-0}; fail=${fail:-0}; total=${total:-0}
 if [ "$status" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
 if [ "$total" -eq 0 ]; then echo "no test ran"; status=1; fi
+if [ -n "$checks_pid" ]; then
+  wait "$checks_pid"
+  checks_status=$?
+  checks_pid=
+  echo "== checks (beside tap): type checks, layers, lint"
+  cat "$checks_out"
+  if [ "$checks_status" -ne 0 ]; then status=1; fail=$((fail + 1)); fi
+else
+  echo "== checks skipped (FWMAINT_CHECKS=0): type checks, layers and lint ran once in this CI run"
+fi
 echo "${pass} passed, ${fail} failed"
 exit "$status"

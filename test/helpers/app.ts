@@ -26,6 +26,9 @@ export function testEnv (overrides: Record<string, string> = {}): Env {
     AUDIT_LOG: path.join(state, 'audit.log'),
     HISTORY_DB: path.join(state, 'history.sqlite'),
     LOGIN_RATE_MAX: '1000',
+    // A sweep's probe reads 0.5 s of a stream, not 2: the simulated cameras' codec, size and fps
+    // are known within it (measured with ffprobe), and each monitor tick of a test is 1.6 s, not 3.2.
+    HEALTH_ANALYZE_MS: '500',
     ...overrides
   }, false)
 }

@@ -21,6 +21,7 @@ export function spawnServer (t: Pick<Test, 'teardown'>, opts: { dir: string, nam
     KNOWN_HOSTS_FILE: path.join(opts.dir, `known_hosts-${opts.name}.json`),
     AUDIT_LOG: path.join(opts.dir, `audit-${opts.name}.log`),
     SESSION_SECRET: 'a-test-secret-that-is-long-enough-1234567890',
+    HEALTH_ANALYZE_MS: '500',
     ...opts.env
   }
   delete env.NODE_OPTIONS
