@@ -33,7 +33,7 @@ export function prepareOpenSsh (users: SimUser[] = [OPENSSH_USER, OPENSSH_HOP_US
   if (process.getuid?.() !== 0) throw new Error('the real-OpenSSH site needs root (to create its test users and sudoers rule)')
   for (const bin of ['/usr/sbin/sshd', '/usr/bin/sudo']) if (!existsSync(bin)) throw new Error(`${bin} is missing: the test pre-step installs openssh-server and sudo`)
   mkdirSync(TOOLS_DIR, { recursive: true, mode: 0o755 })
-  for (const [src, dst] of [['sim/openssh/fwsim-exec', 'fwsim-exec'], ['sim/openssh/docker', 'docker'], ['sim/tools/docker.mjs', 'docker.mjs']]) {
+  for (const [src, dst] of [['sim/openssh/fwsim-exec', 'fwsim-exec'], ['sim/openssh/docker', 'docker'], ['sim/bin/docker', 'docker-sh'], ['sim/tools/docker.mjs', 'docker.mjs']]) {
     copyFileSync(path.join(packageRoot(), src), path.join(TOOLS_DIR, dst))
     chmodSync(path.join(TOOLS_DIR, dst), 0o755)
   }

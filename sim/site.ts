@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { timingSafeEqual } from 'node:crypto'
 import ssh2 from 'ssh2'
-import { simBinDir } from './paths.js'
+import { packageRoot, simBinDir } from './paths.js'
 
 const { Server, utils } = ssh2
 
@@ -74,12 +74,25 @@ function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
+/** Replaces a file at once: a sweep reading it meanwhile sees the old state or the new, never an empty file. */
+function replaceFile (file: string, text: string): void {
+  writeFileSync(file + '.new', text)
+  renameSync(file + '.new', file)
+}
+
 /** The docker stand-in's state ($SIM_ROOT/state/containers.json), shared by both kinds of site. */
 export function writeContainers (root: string, list: SimContainer[]): void {
   const withIds = list.map((c, i) => ({ ...c, id: c.id ?? (Buffer.from(c.name).toString('hex') + String(i)).padEnd(64, 'a').slice(0, 64) }))
-  writeFileSync(path.join(root, 'state', 'containers.json'), JSON.stringify(withIds, null, 2))
+  const state = path.join(root, 'state')
+  replaceFile(path.join(state, 'containers.json'), JSON.stringify(withIds, null, 2))
   // The same for sim/bin/docker's exec in sh: id, name, state, PATH (tab-separated).
-  writeFileSync(path.join(root, 'state', 'containers.tsv'), withIds.map(c => [c.id, c.name, c.state, c.path ?? ''].join('\t') + '\n').join(''))
+  replaceFile(path.join(state, 'containers.tsv'), withIds.map(c => [c.id, c.name, c.state, c.path ?? ''].join('\t') + '\n').join(''))
+  // And the `docker ps -a` a sweep asks for, as docker.mjs (the one home of its output shape) answers it.
+  const env: NodeJS.ProcessEnv = { ...process.env, SIM_ROOT: root }
+  delete env.NODE_OPTIONS
+  delete env.SIM_DOCKER_NEEDS_SUDO
+  replaceFile(path.join(state, 'ps-a.jsonl'), execFileSync(process.execPath, [path.join(packageRoot(), 'sim', 'tools', 'docker.mjs'), 'ps', '-a', '--no-trunc',
+    '--format', '{{json .}}'], { env, encoding: 'utf8' }))
 }
 
 export function readContainers (root: string): SimContainer[] {
