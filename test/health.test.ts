@@ -168,7 +168,7 @@ t.test('a sweep: every status from the matching camera, SSE progress reaches tot
   t.match(by.get(6), { status: 'timeout' }, 'camera 6: silent')
   for (const r of results) {
     const b = behaviourOf(r.cctv_ID)
-    t.equal(r.status, expectedStatus(r.cctv_ID), `camera ${r.cctv_ID} (${b ?? 'refused address'}): ${r.status}`)
+    t.equal(r.status, expectedStatus(r.cctv_ID), `camera ${r.cctv_ID} (${b ?? 'refused address'}): ${r.status} ${r.error ?? ''}`)
   }
   for (const [n, s] of region.servers) t.ok(s.stats.maxProbesRunning <= 2, `server ${n}: at most ${s.stats.maxProbesRunning} ffprobe at once (limit 2)`)
   t.ok([...region.servers.values()].some(s => s.stats.maxProbesRunning === 2), 'the limit was reached (the test can see it)')

@@ -21,7 +21,6 @@ export function testEnv (overrides: Record<string, string> = {}): Env {
   const state = mkdtempSync(path.join(os.tmpdir(), 'fwstate-'))
   return loadEnv({
     LOG_LEVEL: 'silent',
-    SSH_READY_TIMEOUT_MS: '3000',
     KNOWN_HOSTS_FILE: path.join(state, 'known_hosts.json'),
     AUDIT_LOG: path.join(state, 'audit.log'),
     HISTORY_DB: path.join(state, 'history.sqlite'),
