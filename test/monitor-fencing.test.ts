@@ -43,24 +43,26 @@ function gateway (t: Test, id: string, store: Record<string, string>): ChildProc
   })
 }
 
-async function sweeps (store: Record<string, string>): Promise<SweepRow[]> {
+/** The shared history database of a test's gateways, opened for one look. */
+async function withStore<T> (store: Record<string, string>, look: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const db = await openDatabase(store.DATABASE_URL !== undefined ? { url: store.DATABASE_URL, file: '' } : { file: store.HISTORY_DB })
   try {
-    return await new HistoryStore(db).sweeps('대구', 1000)
+    return await look(db)
   } finally {
     await db.close()
   }
 }
 
+async function sweeps (store: Record<string, string>): Promise<SweepRow[]> {
+  return await withStore(store, async db => await new HistoryStore(db).sweeps('대구', 1000))
+}
+
 /** Whether the outbox has sent what the first sweep queued (its "monitoring started" summary) and holds nothing pending. */
 async function outboxSettled (store: Record<string, string>): Promise<boolean> {
-  const db = await openDatabase(store.DATABASE_URL !== undefined ? { url: store.DATABASE_URL, file: '' } : { file: store.HISTORY_DB })
-  try {
+  return await withStore(store, async db => {
     const alerts = new AlertStore(db)
     return (await alerts.recent('all', 10)).some(a => a.deliveries.some(d => d.state === 'sent')) && (await alerts.pendingChannels()).length === 0
-  } finally {
-    await db.close()
-  }
+  })
 }
 
 for (const engine of ['postgres', 'sqlite']) {

@@ -31,7 +31,7 @@ function run (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string 
 /**
  * The checkout's installed dependencies in the copy, as `npm ci` leaves them: hard links, so the
  * copy costs a second instead of unpacking 640 packages again (50 CPU-seconds, and SQLite
- * compiled when its prebuilt binary cannot be downloaded here). \`npm ci\` itself is what CI
+ * compiled when its prebuilt binary cannot be downloaded here). `npm ci` itself is what CI
  * runs first on its fresh clone. The files npm writes in place (its hidden lockfile) are real
  * copies, so the pruning below cannot reach the checkout's own through a shared inode; pruning
  * only unlinks.
@@ -40,10 +40,8 @@ function linkInstalled (): void {
   const from = path.join(root, 'node_modules')
   if (!existsSync(from)) throw new Error('node_modules is missing: run npm ci first')
   execFileSync('cp', ['-al', from, path.join(work, 'node_modules')])
-  for (const f of ['.package-lock.json']) {
-    const copy = path.join(work, 'node_modules', f)
-    if (existsSync(copy)) { rmSync(copy); cpSync(path.join(from, f), copy) }
-  }
+  const lock = path.join(work, 'node_modules', '.package-lock.json')
+  if (existsSync(lock)) { rmSync(lock); cpSync(path.join(from, '.package-lock.json'), lock) }
   for (const d of ['.vite', '.cache', '.tmp']) rmSync(path.join(work, 'node_modules', d), { recursive: true, force: true })
 }
 

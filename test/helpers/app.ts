@@ -15,6 +15,13 @@ import { startOpenSshRegion, type OpenSshRegion } from '../../sim/openssh.js'
 
 process.env.FASTIFY_AUTOLOAD_TYPESCRIPT = '1'
 
+/**
+ * A sweep's probe reads 0.5 s of a stream, not 2: the simulated cameras' codec, size and fps are
+ * known within it (measured with ffprobe), and each monitor tick of a test is 1.6 s, not 3.2.
+ * For the gateways in the test's process (testEnv) and those it spawns (spawnServer).
+ */
+export const SWEEP_TEST_ENV = { HEALTH_ANALYZE_MS: '500' } as const
+
 /** The gateway's environment for a test: defaults, quiet logs, overrides. */
 export function testEnv (overrides: Record<string, string> = {}): Env {
   // Each gateway its own known-hosts file: simulated sites get new keys on every run.
@@ -25,9 +32,7 @@ export function testEnv (overrides: Record<string, string> = {}): Env {
     AUDIT_LOG: path.join(state, 'audit.log'),
     HISTORY_DB: path.join(state, 'history.sqlite'),
     LOGIN_RATE_MAX: '1000',
-    // A sweep's probe reads 0.5 s of a stream, not 2: the simulated cameras' codec, size and fps
-    // are known within it (measured with ffprobe), and each monitor tick of a test is 1.6 s, not 3.2.
-    HEALTH_ANALYZE_MS: '500',
+    ...SWEEP_TEST_ENV,
     ...overrides
   }, false)
 }

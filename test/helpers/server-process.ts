@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
+import { SWEEP_TEST_ENV } from './app.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -21,7 +22,7 @@ export function spawnServer (t: Pick<Test, 'teardown'>, opts: { dir: string, nam
     KNOWN_HOSTS_FILE: path.join(opts.dir, `known_hosts-${opts.name}.json`),
     AUDIT_LOG: path.join(opts.dir, `audit-${opts.name}.log`),
     SESSION_SECRET: 'a-test-secret-that-is-long-enough-1234567890',
-    HEALTH_ANALYZE_MS: '500',
+    ...SWEEP_TEST_ENV,
     ...opts.env
   }
   delete env.NODE_OPTIONS
