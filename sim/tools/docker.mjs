@@ -16,40 +16,38 @@ if (process.env.SIM_DOCKER_NEEDS_SUDO === '1' && process.env.SUDO_USER === undef
 const containers = JSON.parse(readFileSync(path.join(root, 'state', 'containers.json'), 'utf8'))
 const byName = (n) => containers.find(c => c.name === n || c.id === n || (n.length >= 4 && c.id.startsWith(n)))
 
-function row (c) {
-  return {
-    Command: '"/entrypoint.sh"', CreatedAt: '2025-03-01 09:00:00 +0900 KST', ID: c.id.slice(0, 12),
-    Image: c.image, Labels: '', LocalVolumes: '0', Mounts: '', Names: c.name, Networks: 'bridge',
-    Ports: c.ports ?? '', RunningFor: '3 weeks ago', Size: '0B', State: c.state,
-    Status: c.status ?? (c.state === 'running' ? 'Up 3 weeks' : 'Exited (137) 2 hours ago')
-  }
-}
-
+/**
+ * `docker ps`: the rows sim/site.ts wrote (state/ps-a.jsonl: every container, `--no-trunc`, in
+ * `{{json .}}` form — its psRow is the one home of that shape), filtered and formatted here.
+ */
 function ps (argv) {
-  let all = false; let format = null; const filters = []
+  let all = false; let format = null; let trunc = true; const filters = []
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '-a' || a === '--all') all = true
-    else if (a === '--no-trunc' || a === '-q') { /* accepted */ }
+    else if (a === '--no-trunc') trunc = false
+    else if (a === '-q') { /* accepted */ }
     else if (a === '--format') format = argv[++i]
     else if (a.startsWith('--format=')) format = a.slice(9)
     else if (a === '--filter' || a === '-f') filters.push(argv[++i])
     else if (a.startsWith('--filter=')) filters.push(a.slice(9))
     else die(`unknown flag: ${a}\nSee 'docker ps --help'.`, 125)
   }
-  let list = containers.filter(c => all || c.state === 'running')
+  const rows = readFileSync(path.join(root, 'state', 'ps-a.jsonl'), 'utf8').split('\n').filter(l => l !== '').map(l => JSON.parse(l))
+  let list = rows.filter(r => all || r.State === 'running')
   for (const f of filters) {
     const [k, v] = f.split(/=(.*)/s)
-    if (k === 'name') list = list.filter(c => c.name.includes(v))
-    else if (k === 'ancestor') list = list.filter(c => c.image === v || c.image.split(':')[0] === v)
-    else if (k === 'status') list = list.filter(c => c.state === v)
-    else if (k === 'publish') list = list.filter(c => new RegExp(`:${v.split('/')[0]}->`).test(c.ports ?? ''))
+    if (k === 'name') list = list.filter(r => r.Names.includes(v))
+    else if (k === 'ancestor') list = list.filter(r => r.Image === v || r.Image.split(':')[0] === v)
+    else if (k === 'status') list = list.filter(r => r.State === v)
+    else if (k === 'publish') list = list.filter(r => new RegExp(`:${v.split('/')[0]}->`).test(r.Ports))
     else die(`Error response from daemon: invalid filter '${k}'`)
   }
-  if (format === '{{json .}}') { for (const c of list) process.stdout.write(JSON.stringify(row(c)) + '\n'); return }
+  if (trunc) list = list.map(r => ({ ...r, ID: r.ID.slice(0, 12) }))
+  if (format === '{{json .}}') { for (const r of list) process.stdout.write(JSON.stringify(r) + '\n'); return }
   if (format !== null) die('template parsing error: the simulated docker supports only --format \'{{json .}}\'')
   process.stdout.write('CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n')
-  for (const c of list) { const r = row(c); process.stdout.write(`${r.ID}   ${r.Image}   ${r.Command}   ${r.RunningFor}   ${r.Status}   ${r.Ports}   ${r.Names}\n`) }
+  for (const r of list) process.stdout.write(`${r.ID}   ${r.Image}   ${r.Command}   ${r.RunningFor}   ${r.Status}   ${r.Ports}   ${r.Names}\n`)
 }
 
 function inspect (argv) {
