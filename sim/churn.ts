@@ -29,11 +29,23 @@ export function startChurn (region: { inventory: Array<{ cctv_ID: number }>, tak
   opts: ChurnOptions): Churn {
   const r = rng(opts.seed ?? 15)
   const candidates = region.inventory.map(c => c.cctv_ID).filter(id => behaviourOf(id) === 'live' || behaviourOf(id) === 'auth')
-  const down = new Map<number, NodeJS.Timeout>()
+  // Per camera down: its timer back, and the takeDown still on its way (the inventory write).
+  const down = new Map<number, { timer: NodeJS.Timeout, taking: Promise<void> }>()
   const events: Churn['events'] = []
   let stopped = false
+  // Cameras on their way back (a timer fired): stop() waits for them too.
+  const returning = new Set<Promise<void>>()
   const back = async (id: number): Promise<void> => {
+    const p = comeBack(id)
+    returning.add(p)
+    await p.finally(() => returning.delete(p))
+  }
+  const comeBack = async (id: number): Promise<void> => {
+    const d = down.get(id)
     down.delete(id)
+    // After its takeDown has landed: on a busy machine that write could come after this one and
+    // leave the camera down for good.
+    await d?.taking
     await region.bringBack(id).catch(() => {})
     events.push({ at: Date.now(), id, kind: 'up' })
   }
@@ -42,8 +54,8 @@ export function startChurn (region: { inventory: Array<{ cctv_ID: number }>, tak
     if (stopped || free.length === 0 || down.size >= (opts.maxDown ?? 3)) return
     const id = free[Math.floor(r() * free.length)]
     const [lo, hi] = opts.downMs
-    down.set(id, setTimeout(() => { void back(id) }, lo + r() * (hi - lo)).unref())
-    region.takeDown(id).then(() => { events.push({ at: Date.now(), id, kind: 'down' }) }, () => { down.delete(id) })
+    const taking = region.takeDown(id).then(() => { events.push({ at: Date.now(), id, kind: 'down' }) }, () => { down.delete(id) })
+    down.set(id, { timer: setTimeout(() => { void back(id) }, lo + r() * (hi - lo)).unref(), taking })
   }, opts.everyMs).unref()
   return {
     events,
@@ -51,7 +63,8 @@ export function startChurn (region: { inventory: Array<{ cctv_ID: number }>, tak
     stop: async () => {
       stopped = true
       clearInterval(timer)
-      for (const [id, t] of down) { clearTimeout(t); await back(id) }
+      for (const [id, d] of down) { clearTimeout(d.timer); await back(id) }
+      await Promise.all(returning)
     }
   }
 }
