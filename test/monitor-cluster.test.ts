@@ -3,6 +3,8 @@ import type { Test } from 'tap'
 import { eventually, startGateway, type Gateway } from './helpers/app.js'
 import { startPostgres } from './helpers/postgres.js'
 import { startSimRegion, type SimRegion } from '../sim/region.js'
+import { Cron } from 'croner'
+import { tickSlot } from '../lib/ops/monitor.js'
 
 // Issue 15, 7: two gateways, one PostgreSQL. Each scheduled tick is claimed by exactly one of
 // them (a row per tick, first writer wins); a sweep running on one makes the other's tick a
@@ -55,6 +57,16 @@ t.test('ticks by hand: a tick is acted on once; a sweep running on one gateway m
   const get = async (gw: Gateway, url: string): Promise<any> => (await gw.browser().request({ method: 'GET', url, headers: { authorization: `Bearer ${TOKEN}` } })).body
   t.same(await get(a, '/api/monitor/대구/cameras'), await get(b, '/api/monitor/대구/cameras'), 'the same cameras from either gateway')
   t.match((await get(a, '/api/monitor')).regions[0].last_sweep, { gateway: 'gw-b' })
+})
+
+t.test('a late timer names the tick it fired for: the schedule\'s own instant, never the next second', async t => {
+  const every2s = new Cron('*/2 * * * * *', { timezone: 'Asia/Seoul', paused: true })
+  const at = Date.UTC(2026, 11, 4, 1, 0, 2)
+  for (const late of [0, 1, 499, 500, 600, 1999]) t.equal(tickSlot({ cron: every2s }, at + late), at, `fired ${late} ms late: the 2-s instant`)
+  t.equal(tickSlot({ cron: every2s }, at + 2000), at + 2000, 'the next instant is the next slot')
+  const daily = new Cron('0 0 3 * * *', { timezone: 'Asia/Seoul', paused: true })
+  t.equal(tickSlot({ cron: daily }, Date.UTC(2026, 11, 3, 18, 0, 0, 700)), Date.UTC(2026, 11, 3, 18), '03:00 KST fired 0.7 s late: 03:00 KST')
+  t.equal(tickSlot({ everyMs: 60_000 }, Date.UTC(2026, 11, 4, 1, 0, 59, 900)), Date.UTC(2026, 11, 4, 1), 'an interval: its period since the epoch')
 })
 
 t.test('on a real schedule (every 2 s on both, firing at the same instants): one sweep per tick', async t => {

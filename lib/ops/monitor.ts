@@ -5,6 +5,19 @@ import type { RegionConfig } from '../config/regions.js'
 import type { Opener, SiteSession } from '../site/session.js'
 import type { Alerting, HistoryStore } from '../store/history.js'
 import { HealthSweep, type SweepOptions } from './health-sweep.js'
+import type { Cron } from 'croner'
+
+/**
+ * The slot a scheduled tick fired at `now` is for, the same on every gateway sharing the
+ * database: `everyMs` counts intervals since the epoch (gateways started at different times
+ * share them); a cron schedule names its own latest instant at or before `now`. A timer fires
+ * late on a busy machine: rounding the clock instead named the next second for a tick fired
+ * 0.6 s late, so two gateways each claimed "their" slot and one tick was swept twice.
+ */
+export function tickSlot (schedule: { everyMs: number } | { cron: Cron }, now: number): number {
+  if ('everyMs' in schedule) return Math.floor(now / schedule.everyMs) * schedule.everyMs
+  return schedule.cron.previousRuns(1, new Date(now + 1))[0]?.getTime() ?? Math.floor(now / 1000) * 1000
+}
 
 export interface MonitorDeps {
   /** Logs in as the region's service identity on a connection of its own (never an operator's). */

@@ -3,7 +3,7 @@ import { gatewayId } from '../../lib/env.js'
 import { Cron } from 'croner'
 import { SITE_ZONE } from '../../lib/clock.js'
 import { sweepOptions } from '../../lib/ops/health-sweep.js'
-import { RegionMonitor } from '../../lib/ops/monitor.js'
+import { RegionMonitor, tickSlot } from '../../lib/ops/monitor.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,17 +39,19 @@ export default fp(async (fastify) => {
       log: outcome => { fastify.log[outcome.state === 'failed' || outcome.state === 'lost_lease' ? 'warn' : 'info'](outcome, 'scheduled health sweep') }
     })
     monitors.set(region.name, monitor)
-    // The tick's slot, the same on every gateway: `every` counts intervals since the epoch
-    // (gateways started at different times share them); cron times are whole seconds.
-    const slot = (): number => { const now = fastify.clock(); return m.everyMs !== undefined ? Math.floor(now / m.everyMs) * m.everyMs : Math.round(now / 1000) * 1000 }
+    let job: Cron | undefined
     const tick = (): void => {
-      monitor.tick(slot()).catch((err: Error) => { fastify.log.error({ region: region.name, err: { message: err.message } }, 'scheduled health sweep not kept') })
+      const schedule = m.everyMs !== undefined ? { everyMs: m.everyMs } : { cron: job! }
+      monitor.tick(tickSlot(schedule, fastify.clock())).catch((err: Error) => {
+        fastify.log.error({ region: region.name, err: { message: err.message } }, 'scheduled health sweep not kept')
+      })
     }
     try {
       // `every`: the first sweep at start-up, then one per interval; `cron`: at its times.
-      jobs.push(m.everyMs !== undefined
+      job = m.everyMs !== undefined
         ? new Cron('* * * * * *', { interval: m.everyMs / 1000, timezone, paused: true }, tick)
-        : new Cron(m.cron!, { timezone, paused: true }, tick))
+        : new Cron(m.cron!, { timezone, paused: true }, tick)
+      jobs.push(job)
     } catch (err) {
       throw new Error(`region "${region.name}": field "monitor.cron": ${(err as Error).message}`, { cause: err })
     }
