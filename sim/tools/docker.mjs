@@ -1,5 +1,5 @@
 // Simulated-site stand-in for the docker CLI: `ps`, `inspect`, `exec`, with the
-// real CLI's output shapes and error texts. State: $SIM_ROOT/state/containers.json.
+// real CLI's output shapes and error texts. State: $SIM_ROOT/state/containers.json and ps-a.jsonl (sim/site.ts).
 import { readFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
