@@ -39,19 +39,18 @@ export default fp(async (fastify) => {
       log: outcome => { fastify.log[outcome.state === 'failed' || outcome.state === 'lost_lease' ? 'warn' : 'info'](outcome, 'scheduled health sweep') }
     })
     monitors.set(region.name, monitor)
-    let job: Cron | undefined
-    const tick = (): void => {
-      const schedule = m.everyMs !== undefined ? { everyMs: m.everyMs } : { cron: job! }
+    // croner hands the firing job to its callback: a cron tick names that job's own instant.
+    const tick = (job: Cron): void => {
+      const schedule = m.everyMs !== undefined ? { everyMs: m.everyMs } : { cron: job }
       monitor.tick(tickSlot(schedule, fastify.clock())).catch((err: Error) => {
         fastify.log.error({ region: region.name, err: { message: err.message } }, 'scheduled health sweep not kept')
       })
     }
     try {
       // `every`: the first sweep at start-up, then one per interval; `cron`: at its times.
-      job = m.everyMs !== undefined
+      jobs.push(m.everyMs !== undefined
         ? new Cron('* * * * * *', { interval: m.everyMs / 1000, timezone, paused: true }, tick)
-        : new Cron(m.cron!, { timezone, paused: true }, tick)
-      jobs.push(job)
+        : new Cron(m.cron!, { timezone, paused: true }, tick))
     } catch (err) {
       throw new Error(`region "${region.name}": field "monitor.cron": ${(err as Error).message}`, { cause: err })
     }
