@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, writeFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -312,18 +312,29 @@ export class SimSite {
     this.probeTimer.unref()
   }
 
+  /** An ffprobe's pid → whether it belongs to this server (an ffprobe does not exec again). */
+  private probeOwners = new Map<number, boolean>()
+
   private probePids (): number[] {
     const pids: number[] = []
-    const mark = `SIM_ROOT=${this.root}\0`
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue
-      try {
-        // comm first (small, never the environment): only ffprobes are read further.
-        if (readFileSync(`/proc/${pid}/comm`, 'latin1') !== 'ffprobe\n') continue
-        const env = '\0' + readFileSync(`/proc/${pid}/environ`, 'latin1')
-        if (env.includes('\0' + mark)) pids.push(Number(pid))
-      } catch { /* gone meanwhile, or not ours to read */ }
+    const mark = `\0SIM_ROOT=${this.root}\0`
+    const seen = new Set<number>()
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue
+      const pid = Number(name)
+      // comm first (16 bytes into one buffer: readFileSync gives a procfs file 64 KiB, which
+      // at every 20 ms on hundreds of processes was most of what health.test spent); only an
+      // ffprobe's environment is read, once.
+      if (readComm(pid) !== 'ffprobe\n') continue
+      seen.add(pid)
+      let ours = this.probeOwners.get(pid)
+      if (ours === undefined) {
+        try { ours = ('\0' + readFileSync(`/proc/${pid}/environ`, 'latin1')).includes(mark) } catch { continue }
+        this.probeOwners.set(pid, ours)
+      }
+      if (ours) pids.push(pid)
     }
+    for (const pid of this.probeOwners.keys()) if (!seen.has(pid)) this.probeOwners.delete(pid)
     return pids
   }
 
@@ -382,5 +393,20 @@ export class SimSite {
     }
     await new Promise<void>(resolve => { this.listener.close(() => { resolve() }) })
     if (this.ownsRoot) rmSync(this.root, { recursive: true, force: true })
+  }
+}
+
+const commBuffer = Buffer.alloc(64)
+
+/** A process's name as /proc says it (with its newline), or '' when it is gone or not ours to read. */
+function readComm (pid: number): string {
+  let fd: number | undefined
+  try {
+    fd = openSync(`/proc/${pid}/comm`, 'r')
+    return commBuffer.toString('latin1', 0, readSync(fd, commBuffer, 0, commBuffer.length, 0))
+  } catch {
+    return ''
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
 }

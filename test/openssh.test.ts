@@ -13,7 +13,7 @@ import { expectedStatus } from './helpers/health.js'
 const gw = await startGateway(t, {
   openssh: [{ name: '대구', servers: 3, cameras: 40, logs: ['2025-03-12', '2025-03-13'], rtsp: true, hls: true, hopUsers: { 3: { username: 'x', password: 'x' } } }],
   // A silent camera holds a sweep's probe for 11 s: long enough to tell a kill from an end.
-  env: { FFPROBE_TIMEOUT_SECONDS: '5', HEALTH_PROBE_TIMEOUT_SECONDS: '14' }
+  env: { HEALTH_PROBE_TIMEOUT_SECONDS: '14' }
 })
 const region = gw.openssh[0]
 const { username: ID, password: PW } = OPENSSH_USER
