@@ -30,8 +30,9 @@ need 'ls /usr/lib/postgresql/*/bin/postgres' postgresql
 need 'command -v openssl' openssl
 # /metrics is read back by the Prometheus project's own Python parser (an independent reader).
 need "/usr/bin/python3 -c 'import prometheus_client.parser'" python3-prometheus-client
-# Headless browser tests (playwright-core drives Debian's Chromium; Korean text needs a font).
-need 'test -x /usr/bin/chromium' chromium
+# Headless browser tests (playwright-core drives Debian's headless Chromium shell; Korean text
+# needs a font).
+need 'test -x /usr/bin/chromium-headless-shell' chromium-headless-shell
 need 'fc-list | grep -qi nanum' fonts-nanum
 
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
