@@ -6,6 +6,7 @@ import path from 'node:path'
 import { timingSafeEqual } from 'node:crypto'
 import ssh2 from 'ssh2'
 import { simBinDir } from './paths.js'
+import { installImageTools } from './firewatcher-image.js'
 
 const { Server, utils } = ssh2
 
@@ -165,6 +166,7 @@ export class SimSite {
     this.home = path.join(this.root, 'home')
     for (const d of ['home', 'state', 'etc', 'containers']) mkdirSync(path.join(this.root, d), { recursive: true })
     this.writeContainers(opts.containers ?? [])
+    installImageTools(this.root, opts.containers ?? [])
     this.server = new Server({ hostKeys: [this.hostKey()] }, (client) => { this.onClient(client) })
     this.listener = net.createServer((sock) => {
       this.sockets.add(sock)

@@ -64,6 +64,24 @@ t.test('docker ps/inspect/exec: real output shapes and error texts', async t => 
   t.match((await sh(site, 'docker ps')).stderr, /permission denied while trying to connect to the Docker daemon socket/)
 })
 
+t.test('the FireWatcher image ships its own ffprobe (a static build); other containers and the host keep Debian\'s', async t => {
+  const site = await SimSite.start({
+    users: [],
+    containers: [
+      { name: 'mongo', image: 'mongo:6.0', state: 'running' },
+      { name: 'fw', image: 'firewatcher:v2.1', state: 'running' }
+    ]
+  })
+  t.teardown(() => site.close())
+  const S = "sudo -k -S -p '' -- "
+  const inImage = await sh(site, S + "docker exec fw sh -c 'command -v ffprobe; ffprobe -version'", 'pw\n')
+  t.equal(inImage.stdout.split('\n')[0], `${site.root}/containers/fw/bin/ffprobe`, 'first on the container\'s PATH')
+  t.match(inImage.stdout, /ffprobe version \S+-static /, 'a static FFmpeg build')
+  const elsewhere = await sh(site, S + "docker exec mongo sh -c 'command -v ffprobe; ffprobe -version'", 'pw\n')
+  t.equal(elsewhere.stdout.split('\n')[0], '/usr/bin/ffprobe')
+  t.match(elsewhere.stdout, /ffprobe version 5\.1/, 'Debian\'s ffprobe 5.1')
+})
+
 t.test('the simulator listens on loopback only', async t => {
   await t.rejects(SimSite.start({ host: '0.0.0.0', users: [] }), { message: /loopback/ })
 })
