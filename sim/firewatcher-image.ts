@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 
@@ -12,12 +12,20 @@ import path from 'node:path'
  * gateway meets both builds. Undefined when the package is not installed (then the host's).
  */
 export function imageFfprobe (): string | undefined {
+  let file: string
   try {
-    const file = path.join(path.dirname(createRequire(import.meta.url).resolve('@ffprobe-installer/linux-x64/package.json')), 'ffprobe')
-    return existsSync(file) ? file : undefined
+    file = path.join(path.dirname(createRequire(import.meta.url).resolve('@ffprobe-installer/linux-x64/package.json')), 'ffprobe')
   } catch {
     return undefined
   }
+  if (!existsSync(file)) return undefined
+  // The package's tarball holds it without the execute bit; its postinstall (`chmod u+x`,
+  // allowed in package.json → allowScripts) sets it. Said, not skipped: a silent fallback to the
+  // host's ffprobe would only make the suite slower.
+  try { accessSync(file, constants.X_OK) } catch {
+    throw new Error(`${file} is not executable: its install script did not run (npm rebuild @ffprobe-installer/linux-x64)`)
+  }
+  return file
 }
 
 /**
