@@ -324,7 +324,7 @@ export class SimSite {
     for (const name of readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue
       const pid = Number(name)
-      // comm first (16 bytes into one buffer: readFileSync gives a procfs file 64 KiB, which
+      // comm first (at most 16 bytes, into one small buffer: readFileSync gives a procfs file 64 KiB, which
       // at every 20 ms on hundreds of processes was most of what health.test spent); only an
       // ffprobe's environment is read, once.
       if (readComm(pid) !== 'ffprobe\n') continue
