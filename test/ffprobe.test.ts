@@ -5,8 +5,9 @@ import { CAMERA_PASSWORD } from '../sim/inventory.js'
 import { checkStreamUrl, summarize } from '../lib/ops/ffprobe.js'
 import { maskSecrets } from '../lib/mask.js'
 
-// Route 9 of docs/api-contract.md: real ffprobe (Debian's) on real RTSP cameras (GStreamer),
-// run inside the simulated FireWatcher container of each camera's analysis server.
+// Route 9 of docs/api-contract.md: real ffprobe (the simulated FireWatcher image's static
+// FFmpeg build; Debian's runs in openssh.test) on real RTSP cameras (GStreamer), run inside the
+// simulated FireWatcher container of each camera's analysis server.
 
 // The gateway's own time limit (11 s; its socket timeout 8 s): a live camera that makes a
 // pipeline for each client answered after 2 s on a busy machine, past a 5-s limit's 2-s socket
