@@ -2,10 +2,16 @@
 """A real RTSP camera for the simulated site: GStreamer's RTSP server with a test pattern.
 
 usage: rtsp-camera.py HOST PORT [user:password]
-Mounts /live (and, without credentials, /black, /frozen and /frozen-noisy); with user:password every
+Mounts /live (and, without credentials, /black, /frozen and /frozen-noisy, and /view/0 … /view/15
+when FWMAINT_CAMERA_SCENE names a scene, a binary PPM of 640x240); with user:password every
 request needs them (basic auth), else 401.
 Any other path answers 404.
 Prints "READY <port>" once listening. Loopback only.
+
+A view camera (/view/<k>) shows a 320x240 window of the scene with a ball moving over it (so it
+is never frozen), and can be turned, covered, blurred or brightened while it runs: a line on
+stdin `view <k> pan=<share of width> cover=<share of width> blur=<sigma> gain=<factor>` (any
+subset; the rest back to normal) answers `OK view <k>` and applies to every client from then on.
 """
 import ctypes
 import os
@@ -52,6 +58,76 @@ SOURCES = {
     '/frozen-noisy': ('( videotestsrc is-live=true pattern=smpte75 ', 'bitrate=32 '),
 }
 
+SCENE = os.environ.get('FWMAINT_CAMERA_SCENE')
+VIEWS = 16
+NORMAL = {'pan': 0.0, 'cover': 0.0, 'blur': 0.0, 'gain': 1.0}
+views = [dict(NORMAL) for _ in range(VIEWS)]
+
+def view_launch(v):
+    """The scene's window as the view's state says: panned, brightened, covered, blurred."""
+    left = int(160 + 320 * max(-0.5, min(0.5, v['pan'])))
+    cover = int(320 * max(0.0, min(1.0, v['cover'])))
+    src = ('( compositor name=m background=black latency=500000000 '
+           'sink_1::xpos=30 sink_1::ypos=140 sink_2::xpos=0 sink_2::ypos=0 '
+           '! video/x-raw,width=320,height=240,framerate=10/1 ! videoconvert '
+           '! videobalance contrast=%.3f ' % v['gain'])
+    if v['blur'] > 0:
+        src += '! videoconvert ! gaussianblur sigma=%.2f ' % v['blur']
+    src += '! videoconvert ' + (ENCODE % '')[:-1]
+    src += (' filesrc location=%s ! pnmdec ! imagefreeze is-live=true '
+            '! video/x-raw,framerate=10/1 ! videocrop left=%d right=%d ! videoconvert ! m.sink_0 '
+            % (SCENE, left, 640 - 320 - left))
+    # A small ball moving about in a corner: live content, as leaves and traffic are.
+    src += ('videotestsrc is-live=true pattern=ball background-color=0x00000000 foreground-color=0xffffe0a0 '
+            '! video/x-raw,format=BGRA,width=96,height=72,framerate=10/1 ! m.sink_1 ')
+    if cover > 0:
+        src += ('videotestsrc is-live=true pattern=solid-color foreground-color=0xff505050 '
+                '! video/x-raw,format=BGRA,width=%d,height=240,framerate=10/1 ! m.sink_2 ' % cover)
+    return src + ')'
+
+
+class ViewFactory(GstRtspServer.RTSPMediaFactory):
+    """A pipeline per client, built from the view's state when the client comes."""
+    def __init__(self, k):
+        GstRtspServer.RTSPMediaFactory.__init__(self)
+        self.k = k
+        self.set_shared(False)
+
+    def do_create_element(self, url):
+        return Gst.parse_launch(view_launch(views[self.k]))
+
+pending = b''
+
+def on_command(source, condition):
+    """Commands on stdin, read off the fd (a buffered readline would sit on lines a watch never sees)."""
+    global pending
+    chunk = os.read(sys.stdin.fileno(), 4096)
+    if chunk == b'':
+        return False  # stdin closed: no more commands, the camera goes on
+    pending += chunk
+    while b'\n' in pending:
+        line, pending = pending.split(b'\n', 1)
+        print(command(line.decode('utf-8', 'replace').split()), flush=True)
+    return True
+
+def command(parts):
+    try:
+        if len(parts) < 2 or parts[0] != 'view':
+            raise ValueError('unknown command')
+        k = int(parts[1])
+        if not 0 <= k < VIEWS:
+            raise ValueError('no view %d' % k)
+        v = dict(NORMAL)
+        for kv in parts[2:]:
+            key, val = kv.split('=', 1)
+            if key not in NORMAL:
+                raise ValueError('unknown setting ' + key)
+            v[key] = float(val)
+        views[k] = v
+        return 'OK view %d' % k
+    except ValueError as e:
+        return 'ERR %s' % e
+
 def factory(path='/live'):
     src, opts = SOURCES[path]
     f = GstRtspServer.RTSPMediaFactory()
@@ -81,6 +157,10 @@ mounts.add_factory('/live', live)
 if not creds:
     for path in ('/black', '/frozen', '/frozen-noisy'):
         mounts.add_factory(path, factory(path))
+    if SCENE:
+        for k in range(VIEWS):
+            mounts.add_factory('/view/%d' % k, ViewFactory(k))
+        GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_IN | GLib.IO_HUP, on_command)
 
 if server.attach(None) == 0:
     sys.exit('rtsp-camera: cannot listen on %s:%s' % (host, port))
