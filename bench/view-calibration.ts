@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process'
 import { startCameras, type ViewChange } from '../sim/cameras.js'
-import { VIEW_DEFAULTS, compareViews, lumaOfJpeg, viewFeatures, viewVerdict, type ViewVerdict } from '../lib/ops/view-compare.js'
+import { VIEW_DEFAULTS, compareViews, lumaOfJpeg, viewFeatures, viewVerdict, type ViewMatch, type ViewVerdict } from '../lib/ops/view-compare.js'
 import { f2, machine } from './lib.js'
 
 const ROUNDS = Number(process.env.BENCH_VIEW_ROUNDS ?? 3)
@@ -55,7 +55,7 @@ try {
   for (const [i, c] of CASES.entries()) await cams.setView(1 + (i % 15), c.change)
   console.log(`${'case'.padEnd(26)} ${'match'.padStart(11)} ${'detail'.padStart(11)}  verdict   expected  margin`)
   for (const [i, c] of CASES.entries()) {
-    const matches = []
+    const matches: ViewMatch[] = []
     const verdicts = new Set<ViewVerdict>()
     for (let r = 0; r < ROUNDS; r++) {
       const ref = viewFeatures(lumaOfJpeg(await frame(`${base}/0`)))

@@ -116,6 +116,18 @@ export class WindowNotFoundError extends ApiError {
   constructor () { super(404, 'WINDOW_NOT_FOUND', 'maintenance window not found') }
 }
 
+export class ReferenceNotFoundError extends ApiError {
+  constructor () { super(404, 'REFERENCE_NOT_FOUND', 'no such reference view for that camera') }
+}
+
+export class ReferenceLimitError extends ApiError {
+  constructor (max: number) { super(409, 'REFERENCE_LIMIT', `the camera has ${max} reference views already (day and night): delete one first`) }
+}
+
+export class ReferenceJobRunningError extends ApiError {
+  constructor (done: number, total: number) { super(409, 'REFERENCES_RUNNING', 'reference views are being made for this region already', { done, total }) }
+}
+
 export class ThumbnailNotFoundError extends ApiError {
   constructor () { super(404, 'THUMBNAIL_NOT_FOUND', 'no frame was kept with that change') }
 }

@@ -1,11 +1,15 @@
 /**
  * What a camera is, as every layer says it: one union, no imports, shared by the gateway and
- * the console (web/). `black` and `frozen` are a picture check's findings: the camera
- * streams but is blind, so they count as down like the probe's failures.
+ * the console (web/). `black` and `frozen` are a picture check's findings, `moved` (turned,
+ * covered) and `blurred` (focus, fog, dirt) a view check's against the camera's reference: the
+ * camera streams but is blind, so they count as down like the probe's failures.
  */
-export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'black' | 'frozen' | 'error'
+export type HealthStatus = 'online' | 'offline' | 'auth_failed' | 'not_found' | 'timeout' | 'black' | 'frozen' | 'moved' | 'blurred' | 'error'
 
-export const STATUSES: readonly HealthStatus[] = ['online', 'offline', 'auth_failed', 'not_found', 'timeout', 'black', 'frozen', 'error']
+export const STATUSES: readonly HealthStatus[] = ['online', 'offline', 'auth_failed', 'not_found', 'timeout', 'black', 'frozen', 'moved', 'blurred', 'error']
+
+/** What a look finds in a camera that streams but is blind: each such change keeps the frame that showed it. */
+export const PICTURE_STATUSES: ReadonlySet<string> = new Set<HealthStatus>(['black', 'frozen', 'moved', 'blurred'])
 
 export function isHealthStatus (s: unknown): s is HealthStatus {
   return typeof s === 'string' && (STATUSES as readonly string[]).includes(s)

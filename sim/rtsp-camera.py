@@ -68,7 +68,7 @@ def view_launch(v):
     left = int(160 + 320 * max(-0.5, min(0.5, v['pan'])))
     cover = int(320 * max(0.0, min(1.0, v['cover'])))
     src = ('( compositor name=m background=black latency=500000000 '
-           'sink_1::xpos=30 sink_1::ypos=140 sink_2::xpos=0 sink_2::ypos=0 '
+           'sink_1::xpos=176 sink_1::ypos=150 sink_2::xpos=0 sink_2::ypos=0 '
            '! video/x-raw,width=320,height=240,framerate=10/1 ! videoconvert '
            '! videobalance contrast=%.3f ' % v['gain'])
     if v['blur'] > 0:
@@ -77,9 +77,11 @@ def view_launch(v):
     src += (' filesrc location=%s ! pnmdec ! imagefreeze is-live=true '
             '! video/x-raw,framerate=10/1 ! videocrop left=%d right=%d ! videoconvert ! m.sink_0 '
             % (SCENE, left, 640 - 320 - left))
-    # A small ball moving about in a corner: live content, as leaves and traffic are.
-    src += ('videotestsrc is-live=true pattern=ball background-color=0x00000000 foreground-color=0xffffe0a0 '
-            '! video/x-raw,format=BGRA,width=96,height=72,framerate=10/1 ! m.sink_1 ')
+    # A small ball moving about over the forest right of centre: live content, as leaves and
+    # traffic are (orange: it stands out from forest, sky and wall, so freezedetect sees it move; a
+    # board over the left half leaves it in sight: covered, not frozen).
+    src += ('videotestsrc is-live=true pattern=ball background-color=0x00000000 foreground-color=0xffff4000 horizontal-speed=4 '
+            '! video/x-raw,format=BGRA,width=112,height=72,framerate=10/1 ! m.sink_1 ')
     if cover > 0:
         src += ('videotestsrc is-live=true pattern=solid-color foreground-color=0xff505050 '
                 '! video/x-raw,format=BGRA,width=%d,height=240,framerate=10/1 ! m.sink_2 ' % cover)

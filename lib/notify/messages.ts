@@ -19,6 +19,8 @@ const STATUS_WORDS: Record<HealthStatus, Record<Lang, string>> = {
   timeout: { ko: '응답 없음', en: 'timeout' },
   black: { ko: '검은 화면', en: 'black' },
   frozen: { ko: '멈춘 화면', en: 'frozen' },
+  moved: { ko: '화면 틀어짐·가림', en: 'view moved' },
+  blurred: { ko: '흐린 화면', en: 'blurred' },
   error: { ko: '오류', en: 'error' }
 }
 export type Lang = 'ko' | 'en'

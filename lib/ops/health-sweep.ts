@@ -5,9 +5,11 @@ import pLimit from 'p-limit'
 import { findContainer } from '../site/containers.js'
 import { probe, type ProbeResult } from './ffprobe.js'
 import { RunnerUnavailableError, probeBatch } from './probe-runner.js'
-import { pictureSlot, snapshot, watchPicture, type PictureThresholds } from './picture.js'
+import { lookAt, pictureSlot, type PictureResult, type PictureThresholds } from './picture.js'
+import { compareViews, lumaOfJpeg, viewFeatures, viewVerdict, type ViewFeatures, type ViewThresholds } from './view-compare.js'
 import { STATUSES, classify, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
 import { parseInferenceId } from '../site/inference-id.js'
+import { PICTURE_STATUSES } from '../status.js'
 import { readInventory, type Camera } from './inventory.js'
 import { logPath, searchLog } from './log-search.js'
 import { maskSecrets } from '../mask.js'
@@ -33,8 +35,15 @@ export interface SweepOptions {
   analyzeMs?: number
   /** Execs at once per server when probing one exec per camera (the SSH channel bound). */
   execConcurrency?: number
-  /** Picture checks (black/frozen) of every online camera, with these thresholds; undefined: none. */
+  /**
+   * Picture checks with these thresholds (undefined: none): each camera is looked at once with
+   * ffmpeg instead of probed (black / frozen, and moved / blurred against its references).
+   */
   picture?: PictureThresholds
+  /** The region's reference views by cctv_ID, read when a picture sweep starts (none: no view checks). */
+  references?: () => Promise<ReadonlyMap<string, readonly ViewFeatures[]>>
+  /** The view checks' thresholds (lib/ops/view-compare.ts defaults when undefined). */
+  view?: ViewThresholds
 }
 
 type PictureEnv = 'PICTURE_WATCH_SECONDS' | 'PICTURE_BLACK_PIXEL' | 'PICTURE_BLACK_RATIO' | 'PICTURE_FREEZE_NOISE_DB' | 'PICTURE_SHARE'
@@ -123,9 +132,9 @@ export class HealthSweep extends EventEmitter {
   private followers = 0
   private abandonTimer: NodeJS.Timeout | undefined
 
-  /** Whether online cameras' pictures are watched too (black/frozen). */
+  /** Whether cameras are looked at (black / frozen / moved / blurred) instead of probed. */
   readonly picture: boolean
-  /** A frame of each camera the picture check found black or frozen, by cctv_ID (the monitor keeps it with the change). */
+  /** A frame of each camera the picture check found black, frozen, moved or blurred, by cctv_ID (the monitor keeps it with the change). */
   readonly frames = new Map<string, Buffer>()
 
   constructor (private readonly site: SiteSession, private readonly filter: SweepFilter, private readonly opts: SweepOptions) {
@@ -225,17 +234,13 @@ export class HealthSweep extends EventEmitter {
   }
 
   private async sweepServer (server: ServerConfig | null, targets: Target[]): Promise<void> {
-    // A picture sweep then watches each camera the probe found online: after the probes, not
-    // beside them, so the server's limit holds for both (ffmpeg decoding next to the probes
-    // made healthy cameras time out on a small site, BENCHMARKS.md §9).
-    const pictures: Array<() => Promise<void>> = []
-    await this.probeServer(server, targets, pictures)
-    if (server === null || pictures.length === 0) return
-    const slot = pictureSlot(this.site, server, this.opts.execConcurrency ?? this.opts.concurrency)
-    await Promise.all(pictures.map(async check => { await slot(check) }))
+    await this.probeServer(server, targets)
   }
 
-  private async probeServer (server: ServerConfig | null, targets: Target[], pictures: Array<() => Promise<void>>): Promise<void> {
+  /** The references of the cameras a picture sweep looks at, read once per sweep. */
+  private references: Promise<ReadonlyMap<string, readonly ViewFeatures[]>> | undefined
+
+  private async probeServer (server: ServerConfig | null, targets: Target[]): Promise<void> {
     const cameras = targets.map(t => t.camera)
     if (server === null) {
       for (const c of cameras) this.record(c, null, { status: 'error', error: `inference_id ${String(c.inference_id)} is not a server of this region` })
@@ -273,32 +278,33 @@ export class HealthSweep extends EventEmitter {
         probe_ms: ms,
         ...e
       }
-      const th = this.opts.picture
-      if (status !== 'online' || th === undefined) { this.record(c, server, row); return }
-      pictures.push(async () => {
-        if (signal.aborted) return
-        const started = Date.now()
-        try {
-          const pic = await this.site.onServer(server, async () => await watchPicture(this.site, server, container, c.url!, th, { limitSec: this.opts.probeTimeoutSec, signal }))
-          if (signal.aborted) return
-          if (pic.status === 'black' || pic.status === 'frozen') {
-            // What the camera saw: small, and best effort (the status stands without it).
-            const frame = await snapshot(this.site, server, container, c.url!, { limitSec: this.opts.probeTimeoutSec, maxWidth: 320, maxBytes: 256 * 1024,
-              signal }).catch(() => undefined)
-            if (frame !== undefined) this.frames.set(String(c.cctv_ID), frame)
-          }
-          const seen = pic.status === 'online' ? null : pic.error ?? `${pic.status === 'black' ? 'black' : 'frozen'} for ${Math.round((pic.status === 'black' ? pic.blackShare : pic.frozenShare) * 100)}% of ${pic.watchedSec.toFixed(1)} s`
-          this.record(c, server, { ...row, status: pic.status, flapping: pic.status === 'online' && row.flapping, error: seen === null ? null : lastLine(seen), probe_ms: ms + Date.now() - started })
-        } catch (err) {
-          if (signal.aborted) return
-          this.record(c, server, { ...row, status: 'error', flapping: false, error: maskSecrets((err as Error).message), probe_ms: ms + Date.now() - started })
-        }
-      })
+      this.record(c, server, row)
     }
     let todo: Camera[] = []
     for (const c of cameras) {
       if (c.url === null || c.url === '') this.record(c, server, { status: 'error', error: 'no URL in the inventory', ...extra(c) })
       else todo.push(c)
+    }
+    const th = this.opts.picture
+    if (th !== undefined) {
+      // One look per camera (issue 24, 3): ffmpeg opens each stream once, no probe first; as
+      // many at once per server as the picture checks always had (the exec limit).
+      const slot = pictureSlot(this.site, server, this.opts.execConcurrency ?? this.opts.concurrency)
+      const references = this.references ??= (this.opts.references?.() ?? Promise.resolve(new Map<string, readonly ViewFeatures[]>()))
+        .catch(() => new Map<string, readonly ViewFeatures[]>())
+      await Promise.all(todo.map(async c => await slot(async () => {
+        if (signal.aborted) return
+        const started = Date.now()
+        try {
+          const pic = await this.site.onServer(server, async () => await lookAt(this.site, server, container, c.url!, th, { limitSec: this.opts.probeTimeoutSec, signal }))
+          if (signal.aborted) return
+          this.looked(c, server, pic, (await references).get(String(c.cctv_ID)), Date.now() - started, extra(c))
+        } catch (err) {
+          if (signal.aborted) return
+          this.record(c, server, { status: 'error', error: maskSecrets((err as Error).message), probe_ms: Date.now() - started, ...extra(c) })
+        }
+      })))
+      return
     }
     if (this.opts.runner === 'batch' && todo.length > 0) {
       const done = new Set<Camera>()
@@ -338,6 +344,49 @@ export class HealthSweep extends EventEmitter {
         this.record(c, server, { status: 'error', error: maskSecrets((err as Error).message), probe_ms: Date.now() - started, ...extra(c) })
       }
     })))
+  }
+
+  /**
+   * A look's row: black / frozen as ffmpeg saw them, then (for a picture that is alive) the view
+   * against the camera's references. A camera without a reference is checked as before them.
+   * The frame is kept for the change when the picture is not what it should be.
+   */
+  private looked (c: Camera, server: ServerConfig, pic: PictureResult, refs: readonly ViewFeatures[] | undefined, ms: number,
+    extra: Pick<CameraHealth, 'reconnects_today' | 'last_reconnect'>): void {
+    let status = pic.status
+    let error = pic.status === 'online' ? null : pic.error ?? `${pic.status} for ${Math.round((pic.status === 'black' ? pic.blackShare : pic.frozenShare) * 100)}% of ${pic.watchedSec.toFixed(1)} s`
+    if (status === 'online' && refs !== undefined && refs.length > 0) {
+      if (pic.frame === null) {
+        status = 'error'
+        error = `no frame to compare with the reference after ${pic.watchedSec.toFixed(1)} s of picture`
+      } else {
+        let current: ViewFeatures | undefined
+        try { current = viewFeatures(lumaOfJpeg(pic.frame)) } catch (err) { status = 'error'; error = `the camera's frame could not be read: ${(err as Error).message}` }
+        if (current !== undefined) {
+          const matches = refs.map(r => compareViews(r, current, this.opts.view))
+          const verdict = viewVerdict(matches, this.opts.view)
+          if (verdict !== 'online') {
+            status = verdict
+            const best = matches.reduce((a, b) => (b.match > a.match || (b.match === a.match && b.detail > a.detail) ? b : a))
+            error = verdict === 'moved'
+              ? `view moved: ${Math.round(best.match * 100)}% of the reference's structure matches`
+              : `view blurred: ${Math.round(best.detail * 100)}% of the reference's detail`
+          }
+        }
+      }
+    }
+    if (PICTURE_STATUSES.has(status) && pic.frame !== null) this.frames.set(String(c.cctv_ID), pic.frame)
+    this.record(c, server, {
+      status,
+      flapping: status === 'online' && extra.reconnects_today >= this.opts.flapMin,
+      codec: pic.video?.codec ?? null,
+      width: pic.video?.width ?? null,
+      height: pic.video?.height ?? null,
+      fps: pic.video?.fps ?? null,
+      error: error === null ? null : lastLine(error),
+      probe_ms: ms,
+      ...extra
+    })
   }
 
   /** Today's `Reconnect` lines of each of the server's pipelines (one grep per GPU log), per camera. */

@@ -77,7 +77,7 @@ export interface ChangeView {
   /** Which sweep saw it: the monitor's (scheduled) or an operator's (manual, by started_by). */
   trigger: SweepTrigger
   started_by: string | null
-  /** Where the frame the monitor kept with a change to black/frozen is (GET, image/jpeg). */
+  /** Where the frame the monitor kept with a change to black/frozen/moved/blurred is (GET, image/jpeg). */
   thumbnail_url?: string
 }
 

@@ -54,8 +54,8 @@ export class RecordingSweepHistory extends InMemorySweepHistory {
 }
 
 export interface SweepsOptions {
-  /** The sweep's settings, read when a sweep starts (`today` moves with the clock); `picture`: with picture checks. */
-  sweep: (picture: boolean) => SweepOptions
+  /** The sweep's settings, read when a sweep starts (`today` moves with the clock); `picture`: with picture checks; the session's region. */
+  sweep: (picture: boolean, region: string) => SweepOptions
   /** Re-probes queued at once per session (the per-server limit). */
   reprobeLimit: number
   history: (site: SiteSession) => SweepHistory
@@ -95,7 +95,7 @@ export class Sweeps {
    */
   async start (filter: SweepFilter, onEnd?: (sweep: HealthSweep) => void, picture = false): Promise<HealthSweep> {
     this.refuseWhileRunning()
-    const sweep = new HealthSweep(this.site, filter, this.opts.sweep(picture))
+    const sweep = new HealthSweep(this.site, filter, this.opts.sweep(picture, this.site.region.name))
     const previous = this.current
     this.current = sweep
     try {
@@ -128,7 +128,7 @@ export class Sweeps {
   async reprobe (id: number | string, signal: AbortSignal): Promise<CameraHealth> {
     this.refuseWhileRunning()
     // As the latest sweep looked: with picture checks if it had them.
-    const one = new HealthSweep(this.site, { ids: [id] }, this.opts.sweep(this.history.latest()?.picture ?? false))
+    const one = new HealthSweep(this.site, { ids: [id] }, this.opts.sweep(this.history.latest()?.picture ?? false, this.site.region.name))
     const gone = (): void => { one.cancel() }
     signal.addEventListener('abort', gone, { once: true })
     try {

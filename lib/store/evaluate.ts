@@ -61,7 +61,7 @@ export interface RegionRecord {
 export interface SweepFacts {
   trigger: SweepTrigger
   state: SweepState
-  /** It watched pictures (black/frozen) as well as probing. */
+  /** It looked at pictures (black/frozen/moved/blurred) instead of probing. */
   picture: boolean
   /** Why it failed (a region alert says it). */
   failure?: string | null

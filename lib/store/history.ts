@@ -3,7 +3,7 @@ import { kstDay } from '../clock.js'
 import type { Database, Tx } from './db.js'
 import type { SweepsTable } from './schema.js'
 import type { Window } from '../maintenance.js'
-import type { ChangeKind, HealthStatus, SweepState, SweepTrigger } from '../status.js'
+import { PICTURE_STATUSES, type ChangeKind, type HealthStatus, type SweepState, type SweepTrigger } from '../status.js'
 import { evaluate, type AlertChange, type AlertRules, type CameraRecord, type CameraResult, type Evaluation, type RegionRecord } from './evaluate.js'
 import { Leases } from './leases.js'
 import { Aggregates } from './aggregates.js'
@@ -23,7 +23,7 @@ export interface SweepRecord {
   results: CameraResult[]
   /** The gateway that ran it (GATEWAY_ID). */
   gateway?: string
-  /** It watched pictures (black/frozen) as well as probing. */
+  /** It looked at pictures (black/frozen/moved/blurred) instead of probing. */
   picture?: boolean
   /** The region's monitor watches pictures: an operator's sweep without them moves nothing. */
   monitorPicture?: boolean
@@ -31,7 +31,7 @@ export interface SweepRecord {
   lease?: { key: string, token: string }
   /** A scheduled sweep's alert rules, the region's channels and its configured windows (issue 16). */
   alerting?: Alerting
-  /** Frames of black/frozen cameras by cctv_ID: kept with the change when the camera changed to that status. */
+  /** Frames of black/frozen/moved/blurred cameras by cctv_ID: kept with the change when the camera changed to that status. */
   thumbnails?: ReadonlyMap<string, Buffer>
 }
 
@@ -73,9 +73,9 @@ export type { Judged } from './aggregates.js'
 export interface Change { cctv_id: string, at: number, kind: string, from_status: string | null, to_status: string, trigger: string, started_by: string | null,
   thumbnail?: boolean }
 
-/** Whether a change is the one a kept frame belongs to: to black or frozen (not a flapping change at the same time). */
+/** Whether a change is the one a kept frame belongs to: to black, frozen, moved or blurred (not a flapping change at the same time). */
 function takesFrame (c: { kind: string, to_status: string }): boolean {
-  return (c.to_status === 'black' || c.to_status === 'frozen') && (c.kind as ChangeKind) !== 'flapping' && (c.kind as ChangeKind) !== 'steady'
+  return PICTURE_STATUSES.has(c.to_status) && (c.kind as ChangeKind) !== 'flapping' && (c.kind as ChangeKind) !== 'steady'
 }
 
 /** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -303,7 +303,7 @@ export class HistoryStore {
     return { changes: changes.map(c => kept.has(Number(c.at)) && takesFrame(c) ? { ...c, thumbnail: true } : c), daily }
   }
 
-  /** The frame kept with a camera's change to black or frozen at `at` (ms), or undefined. */
+  /** The frame kept with a camera's change to black, frozen, moved or blurred at `at` (ms), or undefined. */
   async thumbnail (region: string, cctvId: string, at: number): Promise<Buffer | undefined> {
     const r = await this.db.selectFrom('thumbnails').select('jpeg').where('region', '=', region).where('cctv_id', '=', cctvId).where('at', '=', at).executeTakeFirst()
     return r === undefined ? undefined : Buffer.from(r.jpeg)

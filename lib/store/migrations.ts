@@ -223,5 +223,21 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         where trigger = 'scheduled' and state = 'done' and region not in (select region from region_alert)
         group by region`.execute(db)
     }
+  },
+  {
+    // The views cameras must keep (issue 24): up to two reference frames per camera (day and
+    // night), taken by a person or the monitor's bulk action.
+    name: '007-view-references',
+    up: async (db, dialect) => {
+      await db.schema.createTable('view_references')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', c => c.primaryKey())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('taken_at', 'bigint', c => c.notNull())
+        .addColumn('taken_by', 'text', c => c.notNull())
+        .addColumn('jpeg', dialect === 'postgres' ? 'bytea' : 'blob', c => c.notNull())
+        .execute()
+      await db.schema.createIndex('view_references_camera').on('view_references').columns(['region', 'cctv_id']).execute()
+    }
   }
 ]

@@ -178,12 +178,23 @@ export interface MaintenanceTable {
   ended_at: number | null
 }
 
-/** What a camera saw when it changed to black or frozen (issue 18): a small JPEG. */
+/** What a camera saw when it changed to black, frozen, moved or blurred (issues 18, 24): a small JPEG. */
 export interface ThumbnailsTable {
   region: string
   cctv_id: string
   /** The change's time (ms), as in `changes.at`. */
   at: number
+  jpeg: Buffer
+}
+
+/** A camera's reference view (issue 24): the frame its later frames are compared with. */
+export interface ViewReferencesTable {
+  id: Generated<number>
+  region: string
+  cctv_id: string
+  taken_at: number
+  /** Who took it: the SSH user of an operator's session, or `monitor` for the token's bulk action. */
+  taken_by: string
   jpeg: Buffer
 }
 
@@ -203,4 +214,5 @@ export interface Schema {
   delivery_attempts: DeliveryAttemptsTable
   maintenance: MaintenanceTable
   thumbnails: ThumbnailsTable
+  view_references: ViewReferencesTable
 }

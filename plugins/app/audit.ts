@@ -42,7 +42,8 @@ export default fp(async (fastify) => {
     audit.write({
       event: 'api',
       session: sessionTag(request.session?.sessionId),
-      user: site?.conn.username ?? (typeof body?.id === 'string' ? auditText(body.id, 64) : undefined),
+      // Who: the session's SSH user; the monitor token's bearer (its actions name no person); a login's id.
+      user: site?.conn.username ?? (request.headers.authorization !== undefined ? 'monitor-token' : typeof body?.id === 'string' ? auditText(body.id, 64) : undefined),
       client: request.ip,
       region: site?.region.name ?? (typeof body?.region === 'string' ? auditText(body.region, 64) : undefined),
       route: url,

@@ -1,11 +1,15 @@
 import fp from 'fastify-plugin'
 import { openDatabase } from '../../lib/store/db.js'
 import { HistoryStore } from '../../lib/store/history.js'
+import { ReferenceStore } from '../../lib/store/references.js'
+import { ReferenceViews } from '../../lib/ops/references.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Sweeps kept: SQLite (HISTORY_DB) or PostgreSQL (DATABASE_URL). */
     history: HistoryStore
+    /** The cameras' reference views (issue 24), in the same database. */
+    references: ReferenceViews
   }
 }
 
@@ -24,6 +28,7 @@ export default fp(async (fastify) => {
   }
   const history = new HistoryStore(database)
   fastify.decorate('history', history)
+  fastify.decorate('references', new ReferenceViews(new ReferenceStore(database)))
   const prune = (): void => {
     history.prune(env.HISTORY_RAW_DAYS, env.HISTORY_DAYS, fastify.clock()).then(n => {
       if (n.results + n.hourly + n.daily > 0) fastify.log.info(n, 'history pruned')

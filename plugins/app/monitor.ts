@@ -29,7 +29,7 @@ export default fp(async (fastify) => {
     if (m === undefined) continue
     const monitor = new RegionMonitor(region, {
       connect: async (r, login, who) => await fastify.sites.connect(r, login, who),
-      sweepOptions: () => sweepOptions(env, m.picture),
+      sweepOptions: () => ({ ...sweepOptions(env, m.picture), references: async () => await fastify.references.ofRegion(region.name) }),
       store: fastify.history,
       gateway,
       clock: fastify.clock,

@@ -29,7 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { env } = fastify.config
   const limit = perServerLimit(env.HEALTH_CONCURRENCY, env.SSH_MAX_CHANNELS)
   const options: SweepsOptions = {
-    sweep: picture => sweepOptions(env, picture),
+    sweep: (picture, region) => ({ ...sweepOptions(env, picture), references: async () => await fastify.references.ofRegion(region) }),
     reprobeLimit: limit,
     history: site => new RecordingSweepHistory(site, fastify.history, err => { fastify.log.warn({ err: { message: err.message }, region: site.region.name }, 'health sweep not kept in the history') })
   }

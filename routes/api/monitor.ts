@@ -26,7 +26,7 @@ const Sweep = Type.Object({
   trigger: Type.Unsafe<SweepTrigger>({ type: 'string', enum: ['scheduled', 'manual'] }),
   started_by: Nullable(Type.String()),
   state: Type.Unsafe<SweepState>({ type: 'string', enum: ['done', 'cancelled', 'failed', 'skipped', 'lost_lease'], description: 'lost_lease: it ran while another gateway held the region; it moved nothing' }),
-  picture: Type.Boolean({ description: 'it watched pictures (black/frozen) as well' }),
+  picture: Type.Boolean({ description: 'it looked at pictures (black/frozen, and moved/blurred against references) instead of probing' }),
   started_at: Type.String(),
   finished_at: Nullable(Type.String()),
   duration_ms: Nullable(Type.Integer()),
@@ -47,7 +47,7 @@ const Change = Type.Object({
   to_status: Type.String(),
   trigger: Type.Unsafe<SweepTrigger>({ type: 'string', enum: ['scheduled', 'manual'], description: 'the sweep that saw it: the monitor\'s, or an operator\'s with at least the monitor\'s checks' }),
   started_by: Nullable(Type.String({ description: 'the operator, for a manual change' })),
-  thumbnail_url: Type.Optional(Type.String({ description: 'the frame the monitor kept when the camera changed to black or frozen' }))
+  thumbnail_url: Type.Optional(Type.String({ description: 'the frame the monitor kept when the camera changed to black, frozen, moved or blurred' }))
 })
 
 const Day = Type.Object({ day: Type.String(), up: Type.Integer(), total: Type.Integer(), uptime: Nullable(Type.Number()), reconnects: Type.Optional(Type.Integer()) })
@@ -158,7 +158,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/monitor/:region/cameras/:id/thumbnail', {
     schema: {
-      summary: 'The frame the monitor kept when the camera changed to black or frozen at `at` (ms since the epoch), as JPEG',
+      summary: 'The frame the monitor kept when the camera changed to black, frozen, moved or blurred at `at` (ms since the epoch), as JPEG',
       params: Type.Object({ region: RegionName, id: Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' }) }),
       querystring: Type.Object({ at: Type.String({ pattern: '^[0-9]{1,15}$' }) }, { additionalProperties: false }),
       response: { 200: Type.Any({ description: 'image/jpeg' }), ...errors(400, 401, 403, 404) }

@@ -151,6 +151,7 @@ export class Browser {
   }
 
   get (url: string): Promise<Reply> { return this.request({ method: 'GET', url }) }
+  delete (url: string): Promise<Reply> { return this.request({ method: 'DELETE', url }) }
   post (url: string, payload?: unknown): Promise<Reply> {
     return this.request({ method: 'POST', url, ...(payload === undefined ? {} : { payload: payload as object }) })
   }

@@ -1,0 +1,148 @@
+import t from 'tap'
+import { eventually, startGateway, type Browser } from './helpers/app.js'
+import { expectedStatus } from './helpers/health.js'
+
+// Issue 24: the view a camera must keep. Real ffmpeg inside the simulated FireWatcher
+// containers on a real RTSP view camera (sim/rtsp-camera.py: the hillside, a ball moving in it),
+// turned, covered, blurred and brightened on command between sweeps. Cameras 1-6 keep their
+// behaviours; cameras 7-10 watch view cameras 1-4.
+
+process.env.FWMAINT_TEST_VIEW_PW = 'demo'
+const TOKEN = 'view-test-token-view-test-token-0123'
+const gw = await startGateway(t, {
+  regions: [{ name: '대구', servers: 2, cameras: 10, rtsp: true }],
+  // A 2-s look (the default is 4): the view cameras' ball never stops, and the file stays short.
+  env: { HEALTH_PROBE_TIMEOUT_SECONDS: '8', MONITOR_TOKEN: TOKEN, PICTURE_WATCH_SECONDS: '2' },
+  patch: doc => { doc.regions['대구'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_VIEW_PW', picture: true } }
+})
+const region = gw.regions[0]
+const cams = region.cameras!
+const open = cams.endpoints.open!
+const VIEW_CAMS = [7, 8, 9, 10]
+for (const [i, id] of VIEW_CAMS.entries()) await region.mongo!.setUrl(id, `rtsp://${open.host}:${open.port}/view/${i + 1}`)
+const b = gw.browser()
+await b.connect(region)
+const DAEGU = '/api/monitor/%EB%8C%80%EA%B5%AC'
+const refs = (id: number): string => `${DAEGU}/cameras/${id}/references`
+
+async function sweep (br: Browser, body: Record<string, unknown>): Promise<Map<number, any>> {
+  const start = await br.post('/api/cctv_health', body)
+  if (start.status !== 202) throw new Error(`sweep did not start: ${JSON.stringify(start.body)}`)
+  await eventually(async () => (await br.get('/api/cctv_health/state')).body.state !== 'running', 120_000, 200)
+  const report = (await br.get('/api/cctv_health')).body
+  return new Map(report.results.map((r: any) => [Number(r.cctv_ID), r]))
+}
+
+t.test('POST …/references takes the current frame: 201 with its id and time; listed; served as JPEG', async t => {
+  const taken = await Promise.all(VIEW_CAMS.map(async id => await b.post(refs(id), {})))
+  for (const [i, r] of taken.entries()) {
+    const id = VIEW_CAMS[i]
+    t.equal(r.status, 201, `camera ${id}: ${JSON.stringify(r.body)}`)
+    t.match(r.body, { id: /^\d+$/, taken_at: /^\d{4}-/, taken_by: 'demo', url: `${refs(id)}/${String(r.body.id)}` })
+  }
+  const list = (await b.get(refs(7))).body
+  t.equal(list.references.length, 1)
+  const jpeg = await b.get(list.references[0].url)
+  t.equal(jpeg.status, 200)
+  t.match(jpeg.headers['content-type'], /^image\/jpeg/)
+  t.same([jpeg.raw[0], jpeg.raw[1]], [0xff, 0xd8], 'a JPEG')
+})
+
+t.test('a camera whose picture is gone or black gives no reference: its reason as a 502, nothing kept', async t => {
+  const refused = await b.post(refs(5), {})
+  t.equal(refused.status, 502)
+  t.match(refused.body, { code: 'NO_FRAME', message: /Connection refused/ })
+  t.same((await b.get(refs(5))).body.references, [])
+  t.equal((await b.post(refs(999), {})).status, 404)
+})
+
+t.test('a third reference is 409 (day and night: two); a deleted one is 204, then 404', async t => {
+  const second = await b.post(refs(8), {})
+  t.equal(second.status, 201)
+  const third = await b.post(refs(8), {})
+  t.match([third.status, third.body.code], [409, 'REFERENCE_LIMIT'])
+  const del = await b.delete(`${refs(8)}/${String(second.body.id)}`)
+  t.equal(del.status, 204)
+  t.equal((await b.delete(`${refs(8)}/${String(second.body.id)}`)).status, 404)
+  t.equal((await b.get(`${refs(8)}/${String(second.body.id)}`)).status, 404)
+  const first = (await b.get(refs(7))).body.references[0]
+  t.equal((await b.get(`${refs(8)}/${String(first.id)}`)).status, 404, 'another camera\'s reference id is not this camera\'s')
+})
+
+t.test('a picture sweep, the views as taken: every view camera online; the others as a probe says', async t => {
+  const by = await sweep(b, { picture: true })
+  for (const id of VIEW_CAMS) t.equal(by.get(id).status, 'online', `camera ${id}: ${String(by.get(id).error)}`)
+  for (const id of [1, 2, 3, 4, 5, 6]) t.equal(by.get(id).status, expectedStatus(id), `camera ${id}`)
+  t.match(by.get(7), { codec: 'h264', width: 320, height: 240, fps: 10 }, 'one look gives what the probe gave')
+})
+
+t.test('turned 10 %, half covered → moved; blur σ 3 → blurred; 30 % brighter → online', async t => {
+  await cams.setView(1, { pan: 0.1 })
+  await cams.setView(2, { cover: 0.5 })
+  await cams.setView(3, { blur: 3 })
+  await cams.setView(4, { gain: 1.3 })
+  t.teardown(async () => { for (const k of [1, 2, 3, 4]) await cams.setView(k, {}) })
+  const by = await sweep(b, { picture: true, ids: VIEW_CAMS })
+  t.same(VIEW_CAMS.map(id => by.get(id).status), ['moved', 'moved', 'blurred', 'online'], VIEW_CAMS.map(id => `${id}: ${String(by.get(id).error)}`).join('; '))
+  t.match(by.get(7).error, /^view moved: \d+% of the reference's structure matches$/)
+  t.match(by.get(9).error, /^view blurred: \d+% of the reference's detail$/)
+})
+
+t.test('without "picture", a moved camera is online: it streams, only a look tells', async t => {
+  await cams.setView(1, { pan: 0.1 })
+  t.teardown(async () => { await cams.setView(1, {}) })
+  const by = await sweep(b, { ids: [7] })
+  t.equal(by.get(7).status, 'online')
+})
+
+t.test('a camera without a reference is checked as before: a turned view of it is online', async t => {
+  const id = 10
+  const mine = (await b.get(refs(id))).body.references
+  for (const r of mine) t.equal((await b.delete(`${refs(id)}/${String(r.id)}`)).status, 204)
+  await cams.setView(4, { pan: 0.2 })
+  t.teardown(async () => { await cams.setView(4, {}) })
+  const by = await sweep(b, { picture: true, ids: [id] })
+  t.equal(by.get(id).status, 'online')
+})
+
+t.test('the monitor keeps moved and blurred as down, with the frame that showed it', async t => {
+  await cams.setView(1, { cover: 0.5 })
+  await cams.setView(3, { blur: 4 })
+  t.teardown(async () => { await cams.setView(1, {}); await cams.setView(3, {}) })
+  await gw.app.monitors.get('대구')!.tick()
+  const status = new Map((await gw.app.history.cameras('대구')).map(c => [Number(c.cctv_id), c.status]))
+  t.same([status.get(7), status.get(9)], ['moved', 'blurred'])
+  const story = (await b.get(`${DAEGU}/cameras/7`)).body
+  const change = story.changes.find((c: any) => c.to_status === 'moved')
+  t.ok(change?.thumbnail_url, 'the change keeps its frame')
+  t.equal((await b.get(change.thumbnail_url)).status, 200)
+  const fleet = await gw.app.fleet.overview({ all: true })
+  t.same([fleet.regions[0].by_status.moved, fleet.regions[0].by_status.blurred], [1, 1])
+})
+
+t.test('access: another browser without a session is 401; the monitor token reads and takes (as "monitor")', async t => {
+  const other = gw.browser()
+  t.equal((await other.get(refs(7))).status, 401)
+  t.equal((await other.post(refs(7), {})).status, 401)
+  const headers = { authorization: `Bearer ${TOKEN}` }
+  const list = await other.request({ method: 'GET', url: refs(7), headers })
+  t.equal(list.status, 200)
+  const taken = await other.request({ method: 'POST', url: refs(10), headers, payload: {} })
+  t.match([taken.status, taken.body.taken_by], [201, 'monitor'])
+})
+
+t.test('POST …/references {"missing_only": true}: 202, then every online camera without one gets one; progress readable', async t => {
+  for (const id of VIEW_CAMS) for (const r of (await b.get(refs(id))).body.references) await b.delete(`${refs(id)}/${String(r.id)}`)
+  await gw.app.monitors.get('대구')!.tick()
+  const start = await b.post(`${DAEGU}/references`, { missing_only: true })
+  t.equal(start.status, 202, JSON.stringify(start.body))
+  t.match(start.body, { state: 'running', missing_only: true, started_by: 'demo' })
+  t.equal((await b.post(`${DAEGU}/references`, { missing_only: true })).status, 409, 'one at a time')
+  await eventually(async () => (await b.get(`${DAEGU}/references/job`)).body.state !== 'running', 120_000, 200)
+  const done = (await b.get(`${DAEGU}/references/job`)).body
+  t.equal(done.state, 'done', JSON.stringify(done))
+  const online = (await gw.app.history.cameras('대구')).filter(c => c.status === 'online').map(c => Number(c.cctv_id))
+  t.equal(done.total, online.length, 'the monitor\'s online cameras')
+  for (const id of online) t.equal((await b.get(refs(id))).body.references.length, 1, `camera ${id} has one`)
+  t.equal((await b.post(`${DAEGU}/references`, { missing_only: 'yes' })).status, 400)
+})
