@@ -121,7 +121,7 @@ export class ReferenceNotFoundError extends ApiError {
 }
 
 export class ReferenceLimitError extends ApiError {
-  constructor (max: number) { super(409, 'REFERENCE_LIMIT', `the camera has ${max} reference views already (day and night): delete one first`) }
+  constructor () { super(409, 'REFERENCE_LIMIT', 'the camera has two reference views already (day and night): delete one first') }
 }
 
 export class ReferenceJobRunningError extends ApiError {

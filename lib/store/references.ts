@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Database } from './db.js'
 import { ReferenceLimitError } from '../errors.js'
 
-/** A camera keeps at most this many reference views (day and night). */
+/** A camera keeps at most this many reference views (day and night; ReferenceLimitError says two). */
 export const MAX_REFERENCES = 2
 
 export interface ReferenceRow { id: number, cctv_id: string, taken_at: number, taken_by: string }
@@ -25,7 +25,7 @@ export class ReferenceStore {
       else await tx.deleteFrom('view_references').where('id', '=', -1).execute()
       const n = await tx.selectFrom('view_references').select(eb => eb.fn.countAll<number>().as('n'))
         .where('region', '=', r.region).where('cctv_id', '=', r.cctvId).executeTakeFirstOrThrow()
-      if (Number(n.n) >= MAX_REFERENCES) throw new ReferenceLimitError(MAX_REFERENCES)
+      if (Number(n.n) >= MAX_REFERENCES) throw new ReferenceLimitError()
       const { id } = await tx.insertInto('view_references').values({ region: r.region, cctv_id: r.cctvId, taken_at: r.takenAt, taken_by: r.takenBy, jpeg: r.jpeg })
         .returning('id').executeTakeFirstOrThrow()
       return { id: Number(id), cctv_id: r.cctvId, taken_at: r.takenAt, taken_by: r.takenBy }
