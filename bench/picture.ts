@@ -6,7 +6,7 @@
  * per-camera time of a picture check (probe_ms of online cameras, which then includes it) and
  * whether cameras 7-9 came out black/frozen/frozen.
  *
- * BENCH_PICTURE_CAMERAS (200), PICTURE_WATCH_SECONDS (4), HEALTH_CONCURRENCY (4).
+ * BENCH_PICTURE_CAMERAS (200), PICTURE_WATCH_SECONDS (3, the default), HEALTH_CONCURRENCY (4).
  */
 import os from 'node:os'
 import { kstDay } from '../lib/clock.js'
@@ -14,7 +14,7 @@ import { startSimRegion } from '../sim/region.js'
 import { GatewayProcess, Session, f1, f2, machine, pct } from './lib.js'
 
 const CAMERAS = Number(process.env.BENCH_PICTURE_CAMERAS ?? 200)
-const WATCH = process.env.PICTURE_WATCH_SECONDS ?? '4'
+const WATCH = process.env.PICTURE_WATCH_SECONDS ?? '3'
 
 console.log(`# picture checks: a sweep without and with "picture": true — ${machine()}`)
 const region = await startSimRegion({ name: 'bench', servers: 3, cameras: CAMERAS, rtsp: true, logs: [kstDay()], maxSessions: 100, liveShare: 0.9, picture: true })

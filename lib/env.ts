@@ -64,7 +64,7 @@ export const EnvSchema = Type.Object({
   SNAPSHOT_MAX_WIDTH: Type.Integer({ minimum: 64, maximum: 3840, default: 640 }),
   SNAPSHOT_TIMEOUT_SECONDS: Type.Integer({ minimum: 2, maximum: 30, default: 10 }),
   SNAPSHOT_MAX_BYTES: Type.Integer({ minimum: 16_384, maximum: 16 * 1024 * 1024, default: 2 * 1024 * 1024 }),
-  PICTURE_WATCH_SECONDS: Type.Number({ minimum: 1, maximum: 30, default: 4 }),
+  PICTURE_WATCH_SECONDS: Type.Number({ minimum: 1, maximum: 30, default: 3 }),
   PICTURE_BLACK_PIXEL: Type.Number({ minimum: 0, maximum: 1, default: 0.10 }),
   PICTURE_BLACK_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 0.98 }),
   PICTURE_FREEZE_NOISE_DB: Type.Number({ minimum: -120, maximum: 0, default: -60 }),

@@ -9,7 +9,7 @@ export const MonitorSchema = Type.Object({
   id: Type.String({ minLength: 1 }),
   password_file: Type.Optional(Type.String({ minLength: 1 })),
   password_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
-  picture: Type.Optional(Type.Boolean({ description: 'also watch each online camera\'s picture (black, frozen); adds PICTURE_WATCH_SECONDS per camera' }))
+  picture: Type.Optional(Type.Boolean({ description: 'look at each camera instead of probing it (black, frozen, moved, blurred): PICTURE_WATCH_SECONDS per camera instead of a 2-s probe' }))
 }, { additionalProperties: false })
 
 /** The region's background sweeps: when, and the service identity they log in as. */
