@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
 import type net from 'node:net'
 import path from 'node:path'
@@ -36,7 +36,6 @@ export class LiveEncoder {
 
   /** Resolves once the playlist lists `segments` segments (ffmpeg is up and producing). */
   async ready (segments = 2, timeoutMs = 60_000): Promise<void> {
-    const { readFileSync } = await import('node:fs')
     const until = Date.now() + timeoutMs
     while (Date.now() < until) {
       const f = path.join(this.dir, 'index.m3u8')
@@ -78,16 +77,21 @@ export class HlsOrigin {
     const notFound = (): void => { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('404 page not found\n') }
     if (m === null || !this.live(Number(m[1])) || m[2].startsWith('.')) { notFound(); return }
     const file = path.join(this.streamDir, m[2])
-    let size: number
-    try { size = statSync(file).size } catch { notFound(); return }
     const ext = path.extname(file)
+    // The playlist changes every segment, while it is read too: read once, its length from what
+    // was read (a stat before the read gave a length the body then outgrew). A segment never changes.
+    let playlist: Buffer | undefined
+    let size: number
+    try {
+      if (ext === '.m3u8') { playlist = readFileSync(file); size = playlist.length } else size = statSync(file).size
+    } catch { notFound(); return }
     res.writeHead(200, {
       'content-type': TYPES[ext] ?? 'application/octet-stream',
       'content-length': size,
-      // The playlist changes every segment; a segment never does.
       'cache-control': ext === '.m3u8' ? 'no-cache' : 'max-age=3600'
     })
     if (req.method === 'HEAD') { res.end(); return }
+    if (playlist !== undefined) { res.end(playlist); return }
     createReadStream(file).on('error', () => res.destroy()).pipe(res)
   }
 

@@ -1,4 +1,4 @@
-import { CameraNotFoundError } from '../errors.js'
+import { CameraNotFoundError, ReferenceLimitError } from '../errors.js'
 import { maskSecrets } from '../mask.js'
 import { MAX_REFERENCES, type ReferenceRow, type ReferenceStore } from '../store/references.js'
 import type { SiteSession } from '../site/session.js'
@@ -82,6 +82,8 @@ export class ReferenceViews {
 
   /** Takes the camera's current frame as a new reference. */
   async take (site: SiteSession, cctvId: number, takenBy: string, at: number, opts: TakeOptions): Promise<ReferenceRow> {
+    // Full before the look, not only after it (the store checks again, under its lock).
+    if ((await this.store.list(site.region.name, String(cctvId))).length >= MAX_REFERENCES) throw new ReferenceLimitError()
     const jpeg = await referenceFrame(site, cctvId, opts)
     return await this.store.add({ region: site.region.name, cctvId: String(cctvId), jpeg, takenAt: at, takenBy })
   }
