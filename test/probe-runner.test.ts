@@ -102,8 +102,11 @@ t.test('the cancel script kills a runner\'s whole tree, `timeout`s in their own 
   const runner = spawn('/bin/sh', ['-c', 'while :; do (r=$(timeout 60 sleep 60); echo "$r") & sleep 0.05; done'], { stdio: 'ignore' })
   const bystander = spawn('sleep', ['60'], { stdio: 'ignore' })
   t.teardown(() => { runner.kill('SIGKILL'); bystander.kill('SIGKILL') })
-  await eventually(() => spawnSync('pgrep', ['-f', '^timeout 60 sleep 60$']).stdout.toString().trim().split('\n').length >= 5, 5000)
-  const sleeps = pidsOf(spawnSync('pgrep', ['-f', '^sleep 60$']).stdout.toString()).filter(p => !before.has(p) && p !== bystander.pid)
+  // Wait for the sleeps themselves, not their `timeout`s: on a busy machine a `timeout` is there
+  // a moment before the `sleep` it forks has been exec'd (5 timeouts once meant 4 sleeps).
+  const newSleeps = (): number[] => pidsOf(spawnSync('pgrep', ['-f', '^sleep 60$']).stdout.toString()).filter(p => !before.has(p) && p !== bystander.pid)
+  await eventually(() => newSleeps().length >= 5, 5000)
+  const sleeps = newSleeps()
   const r = spawnSync('/bin/sh', ['-c', CANCEL_SCRIPT, 'fwmaint-cancel', String(runner.pid)])
   t.equal(r.status, 0)
   t.equal(r.stderr.toString(), '', 'nothing on stderr (processes vanishing during the walk are not errors)')
