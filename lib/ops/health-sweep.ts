@@ -202,7 +202,7 @@ export class HealthSweep extends EventEmitter {
         if (list === undefined) byServer.set(t.server, [t])
         else list.push(t)
       }
-      await Promise.all([...byServer].map(async ([server, list]) => { await this.sweepServer(server, list) }))
+      await Promise.all([...byServer].map(async ([server, list]) => { await this.probeServer(server, list) }))
       if (this.state === 'running') this.state = 'done'
     } catch (err) {
       if (this.state === 'running') { this.state = 'failed'; this.failure = maskSecrets((err as Error).message) }
@@ -231,10 +231,6 @@ export class HealthSweep extends EventEmitter {
       (f.l2 === undefined || c.cctv_address.L2 === f.l2) &&
       (f.l3 === undefined || c.cctv_address.L3 === f.l3) &&
       (f.servers === undefined || (server !== null && f.servers.includes(server.n))))
-  }
-
-  private async sweepServer (server: ServerConfig | null, targets: Target[]): Promise<void> {
-    await this.probeServer(server, targets)
   }
 
   /** The references of the cameras a picture sweep looks at, read once per sweep. */
