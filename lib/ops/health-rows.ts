@@ -40,7 +40,14 @@ export interface CameraHealth {
   last_reconnect: string | null
 }
 
-export interface SweepFilter { servers?: number[], l2?: string, l3?: string, ids?: Array<number | string> }
+export interface SweepFilter {
+  servers?: number[]
+  l2?: string
+  l3?: string
+  ids?: Array<number | string>
+  /** Look at each picture too: black, frozen, and (against its reference views) moved or blurred. */
+  picture?: boolean
+}
 
 function rank (r: CameraHealth): number {
   return r.status === 'online' ? (r.flapping ? 1 : 2) : 0

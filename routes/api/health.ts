@@ -45,7 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         l2: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
         l3: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
         ids: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,9}$' })]), { minItems: 1, maxItems: 100_000 })),
-        picture: Type.Optional(Type.Boolean({ description: 'also watch each online camera for a few seconds: black and frozen pictures are statuses of their own' }))
+        picture: Type.Optional(Type.Boolean({ description: 'also watch each online camera for a few seconds (one look instead of the probe): black and frozen pictures, and against the camera\'s reference views moved and blurred ones, are statuses of their own' }))
       }, { additionalProperties: false }),
       response: { 202: Type.Object({ message: Type.String(), state: Type.String() }), ...errors(400, 409) }
     }

@@ -43,6 +43,8 @@ const BY_CODE: Record<ErrorCode, string | null> = {
   REFERENCE_NOT_FOUND: '그 카메라에 그런 기준 화면이 없습니다.',
   REFERENCE_LIMIT: '기준 화면은 카메라당 두 장(낮·밤)까지입니다. 하나를 지운 뒤 다시 만드세요.',
   REFERENCES_RUNNING: '이 지역의 기준 화면을 이미 만들고 있습니다.',
+  FRAME_LINK_INVALID: '화면 링크가 올바르지 않습니다 (바뀌었거나 잘림). 콘솔에서 카메라를 여세요.',
+  FRAME_LINK_EXPIRED: '화면 링크의 유효 기간이 지났습니다. 콘솔에서 카메라를 여세요.',
   TUNNEL_NOT_FOUND: '실시간 영상 연결(HLS 터널)이 없습니다. 다시 연결하세요.',
   NOT_IN_STREAM: null,
   HOST_KEY_MISMATCH: null,
