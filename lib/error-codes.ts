@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   REFERENCE_NOT_FOUND: 'no such reference view for that camera',
   REFERENCE_LIMIT: 'the camera keeps two reference views at most (day and night): delete one first',
   REFERENCES_RUNNING: 'reference views are being made for this region already (its progress: GET …/references/job)',
+  FRAME_LINK_INVALID: 'this link to a frame is not valid (changed or cut short): open the camera in the console',
+  FRAME_LINK_EXPIRED: 'this link to a frame has expired: open the camera in the console',
   TUNNEL_NOT_FOUND: 'the live view\'s HLS tunnel is gone (open it again)',
   NOT_IN_STREAM: 'the path is not part of this camera\'s HLS stream',
   HOST_KEY_MISMATCH: 'the site server\'s host key is not the one known or pinned: refused',

@@ -131,3 +131,11 @@ export class ReferenceJobRunningError extends ApiError {
 export class ThumbnailNotFoundError extends ApiError {
   constructor () { super(404, 'THUMBNAIL_NOT_FOUND', 'no frame was kept with that change') }
 }
+
+export class FrameLinkError extends ApiError {
+  constructor () { super(403, 'FRAME_LINK_INVALID', 'this link to a frame is not valid (changed or cut short): open the camera in the console') }
+}
+
+export class FrameLinkExpiredError extends ApiError {
+  constructor () { super(410, 'FRAME_LINK_EXPIRED', 'this link to a frame has expired: open the camera in the console') }
+}

@@ -1,6 +1,11 @@
 import t from 'tap'
 import { eventually, startGateway, type Browser } from './helpers/app.js'
 import { expectedStatus } from './helpers/health.js'
+import { httpReceiver, smtpReceiver } from './helpers/receivers.js'
+import { frameLink } from '../lib/notify/frame-links.js'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 // Issue 24: the view a camera must keep, against its reference views. Real ffmpeg inside the simulated FireWatcher
 // containers on a real RTSP view camera (sim/rtsp-camera.py: the hillside, a ball moving in it),
@@ -9,12 +14,28 @@ import { expectedStatus } from './helpers/health.js'
 // ends when the looks do, not at a socket timeout (the other statuses are picture.test's).
 
 process.env.FWMAINT_TEST_VIEW_PW = 'demo'
+process.env.FWMAINT_TEST_VIEW_SMTP_PW = 'view-smtp-password'
+const hook = await httpReceiver(t)
+const smtp = await smtpReceiver(t, 'alerts', 'view-smtp-password')
+const hookSecret = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwviews-')), 'hook.secret')
+writeFileSync(hookSecret, 'view-hook-secret')
+chmodSync(hookSecret, 0o600)
+const PUBLIC = 'https://fwmaint.example.kr'
 const TOKEN = 'view-test-token-view-test-token-0123'
 const gw = await startGateway(t, {
   regions: [{ name: '대구', servers: 2, cameras: 5, rtsp: true }],
   // A 2-s look (the default is 4): the view cameras' ball never stops, and the file stays short.
-  env: { HEALTH_PROBE_TIMEOUT_SECONDS: '8', MONITOR_TOKEN: TOKEN, PICTURE_WATCH_SECONDS: '2' },
-  patch: doc => { doc.regions['대구'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_VIEW_PW', picture: true } }
+  env: { HEALTH_PROBE_TIMEOUT_SECONDS: '8', MONITOR_TOKEN: TOKEN, PICTURE_WATCH_SECONDS: '2', PUBLIC_BASE_URL: PUBLIC, NOTIFY_RETRY_BASE_MS: '200' },
+  patch: doc => {
+    doc.regions['대구'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_VIEW_PW', picture: true }
+    // Alerts at the first sweep down, to a webhook, Slack (both on a real HTTP receiver) and email (a real SMTP server).
+    doc.alerts = { down_sweeps: 1 }
+    doc.notify = [
+      { type: 'webhook', name: 'hook', url: hook.url('/hook'), secret_file: hookSecret },
+      { type: 'slack', name: 'slack', url: hook.url('/slack/T000/B000/XXXX') },
+      { type: 'email', name: 'mail', host: '127.0.0.1', port: smtp.port, user: 'alerts', password_env: 'FWMAINT_TEST_VIEW_SMTP_PW', ca_file: smtp.ca, from: 'fwmaint@example.kr', to: ['oncall@example.kr'] }
+    ]
+  }
 })
 const region = gw.regions[0]
 const cams = region.cameras!
@@ -119,6 +140,55 @@ t.test('the monitor keeps moved and blurred as down, with the frame that showed 
   t.equal((await b.get(change.thumbnail_url)).status, 200)
   const fleet = await gw.app.fleet.overview({ all: true })
   t.same([fleet.regions[0].by_status.moved, fleet.regions[0].by_status.blurred], [1, 1])
+})
+
+t.test('alerts show it: the email carries the kept frame and the reference inline; the webhook and Slack link them, signed and expiring', async t => {
+  const monitor = gw.app.monitors.get('대구')!
+  // The tick above told camera 1 moved (in the "monitoring started" summary); back to normal, then half covered again.
+  await monitor.tick()
+  await cams.setView(1, { cover: 0.5 })
+  t.teardown(async () => { await cams.setView(1, {}) })
+  hook.got.length = 0
+  smtp.mails.length = 0
+  await monitor.tick()
+  gw.app.outbox.kick()
+  const isDown = (c: any): boolean => c.kind === 'down' && c.cctv_id === '1'
+  const slackOf = (): string | undefined => hook.got.map(r => r.path.startsWith('/slack') ? r.json.blocks?.[1]?.text?.text as string : '').find(x => x.includes('/api/frames/'))
+  t.ok(await eventually(() => hook.got.some(r => r.path === '/hook' && r.json.changes.some(isDown)) && slackOf() !== undefined &&
+    smtp.mails.some(m => m.html !== undefined), 30_000, 100), 'the alert reached the webhook, Slack and the mailbox')
+  const change = hook.got.find(r => r.path === '/hook' && r.json.changes.some(isDown))!.json.changes.find(isDown)
+  t.equal(change.status, 'moved')
+  t.match(change.frame_url, new RegExp(`^${PUBLIC}/api/frames/%EB%8C%80%EA%B5%AC/1/f\\d+\\?exp=\\d+&sig=[\\w-]{43}$`), 'the webhook: the kept frame\'s link')
+  t.equal(change.reference_urls.length, (await b.get(refs(1))).body.references.length, 'and one link per reference view')
+  const slack = slackOf()!
+  t.ok(slack.includes(`<${change.frame_url as string}|그때 화면>`) && slack.includes(`<${change.reference_urls[0] as string}|기준 화면`), 'Slack: the same links, in its markup')
+
+  const mail = smtp.mails.find(m => m.html !== undefined)!
+  t.ok(mail.html?.includes('<img src="cid:c1-then@fwmaint"'), 'the email\'s HTML shows the kept frame inline…')
+  t.ok(mail.html?.includes('<img src="cid:c1-ref1@fwmaint"'), '…beside the reference')
+  const inline = new Map(mail.inline.map(a => [a.cid, a]))
+  t.same([inline.get('c1-then@fwmaint')?.contentType, inline.get('c1-ref1@fwmaint')?.contentType], ['image/jpeg', 'image/jpeg'])
+  t.match(mail.text, /그때 화면: https:\/\/fwmaint\.example\.kr\/api\/frames\//, 'the text part links them')
+
+  // The links open without a session: the very frame the email carries; a changed or expired one opens nothing.
+  const stranger = gw.browser()
+  const local = (u: string): string => u.slice(PUBLIC.length)
+  const frame = await stranger.get(local(change.frame_url))
+  t.equal(frame.status, 200)
+  t.match(frame.headers['content-type'], /^image\/jpeg/)
+  t.ok(frame.raw.equals(inline.get('c1-then@fwmaint')!.content), 'the linked frame is the emailed one')
+  const ref = await stranger.get(local(change.reference_urls[0]))
+  t.ok(ref.raw.equals(inline.get('c1-ref1@fwmaint')!.content), 'and the reference')
+  const url = new URL(change.frame_url)
+  const exp = Number(url.searchParams.get('exp'))
+  t.ok(exp * 1000 > Date.now() + 6 * 86_400_000 && exp * 1000 <= Date.now() + 7 * 86_400_000, 'valid for seven days')
+  const longer = local(change.frame_url).replace(`exp=${exp}`, `exp=${exp + 86_400}`)
+  t.match([(await stranger.get(longer)).status, (await stranger.get(longer)).body.code], [403, 'FRAME_LINK_INVALID'], 'an expiry pushed back by hand: refused')
+  const other = local(change.frame_url).replace('/1/f', '/2/f')
+  t.equal((await stranger.get(other)).status, 403, 'another camera with the same signature: refused')
+  const expired = frameLink('', gw.app.frameLinkKey, '대구', '1', { kind: 'frame', at: Number(/\/f(\d+)\?/.exec(change.frame_url)![1]) }, Math.floor(Date.now() / 1000) - 1)
+  t.match([(await stranger.get(expired)).status, (await stranger.get(expired)).body.code], [410, 'FRAME_LINK_EXPIRED'], 'an expired link: 410')
+  t.equal((await stranger.get(local(change.frame_url).replace(/sig=[\w-]+/, 'sig=x'))).status, 400, 'a malformed one: 400')
 })
 
 t.test('access: another browser without a session is 401; the monitor token reads and takes (as "monitor")', async t => {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import nodemailer from 'nodemailer'
 import type { ChannelConfig } from '../config/channels.js'
 import type { AlertBody } from '../store/history.js'
-import { changesUrl, lines, title } from './messages.js'
+import type { ChangeFrames, FrameLinks } from './frames.js'
+import { changesUrl, frameWords, lines, title, type Lang } from './messages.js'
 
 const SEND_TIMEOUT_MS = 10_000
 
@@ -12,8 +13,23 @@ export class SendError extends Error {}
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+/** The pictures of an alert's picture changes, by change index (lib/notify/frames.ts). */
+export interface Pictures { frames: ReadonlyMap<number, ChangeFrames>, links: ReadonlyMap<number, FrameLinks> }
+const NO_PICTURES: Pictures = { frames: new Map(), links: new Map() }
+
+/** A change's frame links in a channel's markup: `(url, words) => text`; '' when it has none. */
+function linkSuffix (pics: Pictures, lang: Lang, markup: (url: string, words: string) => string): (i: number) => string {
+  const w = frameWords(lang)
+  return i => {
+    const l = pics.links.get(i)
+    if (l === undefined) return ''
+    const parts = [...(l.frame === undefined ? [] : [markup(l.frame, w.frame)]), ...l.references.map((u, j) => markup(u, l.references.length > 1 ? `${w.reference} ${j + 1}` : w.reference))]
+    return parts.length === 0 ? '' : ` — ${parts.join(' · ')}`
+  }
+}
+
 /** What a webhook receives: every change, for machines. */
-export function webhookBody (body: AlertBody, channel: string): Record<string, unknown> {
+export function webhookBody (body: AlertBody, channel: string, pics: Pictures = NO_PICTURES): Record<string, unknown> {
   return {
     source: 'fwmaint',
     channel,
@@ -23,7 +39,11 @@ export function webhookBody (body: AlertBody, channel: string): Record<string, u
     sweep: body.sweep === null ? null : { id: body.sweep.id, started_at: iso(body.sweep.started_at), finished_at: iso(body.sweep.finished_at) },
     summary: title(body, 'en'),
     ...(body.started === undefined ? {} : { started: body.started }),
-    changes: body.changes.map(c => ({ kind: c.kind, cctv_id: c.cctv_id, name: c.name, server: c.server, status: c.status, since: iso(c.since), error: c.error }))
+    changes: body.changes.map((c, i) => {
+      const l = pics.links.get(i)
+      return { kind: c.kind, cctv_id: c.cctv_id, name: c.name, server: c.server, status: c.status, since: iso(c.since), error: c.error,
+        ...(l === undefined ? {} : { ...(l.frame === undefined ? {} : { frame_url: l.frame }), reference_urls: l.references }) }
+    })
   }
 }
 
@@ -33,15 +53,15 @@ export function signature (secret: string, raw: string): string {
 }
 
 /** Slack's incoming-webhook message: `text` (notifications, fallback) and one mrkdwn section. */
-export function slackBody (body: AlertBody, lang: 'ko' | 'en', channel: string, publicBase: string): Record<string, unknown> {
+export function slackBody (body: AlertBody, lang: 'ko' | 'en', channel: string, publicBase: string, pics: Pictures = NO_PICTURES): Record<string, unknown> {
   const head = title(body, lang, channel)
-  const text = lines(body, lang, changesUrl(publicBase, body)).join('\n')
+  const text = lines(body, lang, changesUrl(publicBase, body), linkSuffix(pics, lang, (url, words) => `<${url}|${words}>`)).join('\n')
   // A section's text is at most 3,000 characters.
   return { text: head, blocks: [{ type: 'header', text: { type: 'plain_text', text: head.slice(0, 150) } }, { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }] }
 }
 
 /** A Teams workflow / incoming webhook message: one Adaptive Card. */
-export function teamsBody (body: AlertBody, lang: 'ko' | 'en', channel: string, publicBase: string): Record<string, unknown> {
+export function teamsBody (body: AlertBody, lang: 'ko' | 'en', channel: string, publicBase: string, pics: Pictures = NO_PICTURES): Record<string, unknown> {
   return {
     type: 'message',
     attachments: [{
@@ -53,7 +73,7 @@ export function teamsBody (body: AlertBody, lang: 'ko' | 'en', channel: string, 
         version: '1.4',
         body: [
           { type: 'TextBlock', text: title(body, lang, channel), weight: 'Bolder', size: 'Medium', wrap: true },
-          ...lines(body, lang, changesUrl(publicBase, body)).map(text => ({ type: 'TextBlock', text, wrap: true, spacing: 'None' }))
+          ...lines(body, lang, changesUrl(publicBase, body), linkSuffix(pics, lang, (url, words) => `[${words}](${url})`)).map(text => ({ type: 'TextBlock', text, wrap: true, spacing: 'None' }))
         ]
       }
     }]
@@ -75,15 +95,49 @@ async function post (channel: ChannelConfig & { url: string }, raw: string, head
   return `HTTP ${res.status}`
 }
 
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, ch => `&#${ch.charCodeAt(0)};`)
+
+/**
+ * An email: the text lines (with the frames' links when there are), and an HTML part that shows
+ * each picture change's kept frame beside its reference view(s), inline (cid attachments).
+ */
+interface Inline { filename: string, content: Buffer, cid: string, contentType: string }
+
+export interface Email { subject: string, text: string, html?: string, attachments: Inline[] }
+
+export function emailBody (body: AlertBody, lang: Lang, channel: string, publicBase: string, pics: Pictures = NO_PICTURES): Email {
+  const subject = title(body, lang, channel)
+  const consoleUrl = changesUrl(publicBase, body)
+  const text = lines(body, lang, consoleUrl, linkSuffix(pics, lang, (url, words) => `${words}: ${url}`)).join('\n') + '\n'
+  if (pics.frames.size === 0) return { subject, text, attachments: [] }
+  const w = frameWords(lang)
+  const attachments: Inline[] = []
+  const img = (jpeg: Buffer, name: string, caption: string): string => {
+    const cid = `${name}@fwmaint`
+    attachments.push({ filename: `${name}.jpg`, content: jpeg, cid, contentType: 'image/jpeg' })
+    return `<td style="padding:4px;vertical-align:top"><img src="cid:${cid}" width="320" alt="${escapeHtml(caption)}" style="display:block;max-width:100%"><div style="font-size:12px;color:#555">${escapeHtml(caption)}</div></td>`
+  }
+  const plain = lines(body, lang, consoleUrl)
+  const html = plain.map((l, i) => {
+    const f = pics.frames.get(i)
+    const cctv = body.changes[i]?.cctv_id ?? ''
+    const cells = f === undefined
+      ? ''
+      : [...(f.frame === undefined ? [] : [img(f.frame.jpeg, `c${cctv}-then`, w.frame)]), ...f.references.map((r, j) => img(r.jpeg, `c${cctv}-ref${j + 1}`, f.references.length > 1 ? `${w.reference} ${j + 1}` : w.reference))].join('')
+    return `<p style="margin:8px 0 2px">${escapeHtml(l)}</p>${cells === '' ? '' : `<table role="presentation"><tr>${cells}</tr></table>`}`
+  }).join('\n')
+  return { subject, text, html: `<!doctype html><html><body style="font-family:sans-serif">\n<h3>${escapeHtml(subject)}</h3>\n${html}\n</body></html>`, attachments }
+}
+
 /** Sends one alert on one channel; resolves with what the receiver said, rejects with SendError. */
-export async function send (channel: ChannelConfig, body: AlertBody, publicBase: string): Promise<string> {
+export async function send (channel: ChannelConfig, body: AlertBody, publicBase: string, pics: Pictures = NO_PICTURES): Promise<string> {
   switch (channel.type) {
     case 'webhook': {
-      const raw = JSON.stringify(webhookBody(body, channel.name))
+      const raw = JSON.stringify(webhookBody(body, channel.name, pics))
       return await post(channel, raw, { 'x-fwmaint-signature': signature(channel.secret, raw) })
     }
-    case 'slack': return await post(channel, JSON.stringify(slackBody(body, channel.lang, channel.name, publicBase)), {})
-    case 'teams': return await post(channel, JSON.stringify(teamsBody(body, channel.lang, channel.name, publicBase)), {})
+    case 'slack': return await post(channel, JSON.stringify(slackBody(body, channel.lang, channel.name, publicBase, pics)), {})
+    case 'teams': return await post(channel, JSON.stringify(teamsBody(body, channel.lang, channel.name, publicBase, pics)), {})
     case 'email': {
       const transport = nodemailer.createTransport({
         host: channel.host,
@@ -97,12 +151,8 @@ export async function send (channel: ChannelConfig, body: AlertBody, publicBase:
         tls: channel.caFile === undefined ? undefined : { ca: readFileSync(channel.caFile) }
       })
       try {
-        const info = await transport.sendMail({
-          from: channel.from,
-          to: channel.to,
-          subject: title(body, channel.lang, channel.name),
-          text: lines(body, channel.lang, changesUrl(publicBase, body)).join('\n') + '\n'
-        })
+        const mail = emailBody(body, channel.lang, channel.name, publicBase, pics)
+        const info = await transport.sendMail({ from: channel.from, to: channel.to, ...mail })
         return `SMTP ${String(info.response ?? 'accepted').slice(0, 120)}`
       } catch (err) {
         const msg = (err as Error).message

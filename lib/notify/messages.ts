@@ -71,8 +71,11 @@ export function title (body: AlertBody, lang: Lang, channel?: string): string {
   return `[fwmaint] ${body.region}: ${parts.join(', ')}`
 }
 
-/** The lines a person reads: at most LIST_MAX, then how many more and where to see them. */
-export function lines (body: AlertBody, lang: Lang, consoleUrl: string | null): string[] {
+/**
+ * The lines a person reads: at most LIST_MAX, then how many more and where to see them.
+ * `suffix` adds to a change's line (by its index: links to its frames, in the channel's markup).
+ */
+export function lines (body: AlertBody, lang: Lang, consoleUrl: string | null, suffix?: (i: number) => string): string[] {
   if (body.test === true) return [lang === 'ko' ? '이 채널로 알림이 전달됩니다.' : 'Alerts reach this channel.']
   if (body.started !== undefined) {
     // Counts, not a line per camera: cameras already down when monitoring began are not news.
@@ -81,11 +84,16 @@ export function lines (body: AlertBody, lang: Lang, consoleUrl: string | null): 
     if (consoleUrl !== null) out.push(consoleUrl)
     return out
   }
-  const out = body.changes.slice(0, LIST_MAX).map(c => line(c, body.at, lang))
+  const out = body.changes.slice(0, LIST_MAX).map((c, i) => line(c, body.at, lang) + (suffix?.(i) ?? ''))
   const rest = body.changes.length - LIST_MAX
   if (rest > 0) out.push(lang === 'ko' ? `외 ${rest}건${consoleUrl === null ? '' : ` — ${consoleUrl}`}` : `and ${rest} more${consoleUrl === null ? '' : ` — ${consoleUrl}`}`)
   else if (consoleUrl !== null) out.push(consoleUrl)
   return out
+}
+
+/** The words of a frame link: the frame kept with the change, and the reference view(s). */
+export function frameWords (lang: Lang): { frame: string, reference: string } {
+  return lang === 'ko' ? { frame: '그때 화면', reference: '기준 화면' } : { frame: 'picture then', reference: 'reference view' }
 }
 
 /** The console's changes view for this alert (null when PUBLIC_BASE_URL is not set). */

@@ -1,9 +1,10 @@
 import type { ChannelConfig } from '../config/channels.js'
 import type { AlertStore } from '../store/alerts.js'
+import type { AlertBody } from '../store/history.js'
 import type { Leases } from '../store/leases.js'
 import { systemClock, type Clock } from '../clock.js'
 import { maskSecrets } from '../mask.js'
-import { SendError, send } from './channels.js'
+import { SendError, send, type Pictures } from './channels.js'
 
 export interface OutboxOptions {
   alerts: AlertStore
@@ -21,6 +22,12 @@ export interface OutboxOptions {
   /** A database error while sending (logged, never swallowed: the next pass tries again). */
   error?: (err: Error) => void
   log: (entry: { channel: string, delivery: number, ok: boolean, detail: string, attempts: number }) => void
+  /**
+   * The pictures of an alert's picture changes (kept frames, reference views, their links), read
+   * when it is sent. It should not throw (plugins/app/alerts.ts logs a failure and answers none):
+   * a throw fails the attempt, retried as a failed send.
+   */
+  pictures?: (body: AlertBody) => Promise<Pictures>
 }
 
 const LEASE_MS = 60_000
@@ -90,7 +97,8 @@ export class Outbox {
         // Taken over meanwhile (this gateway was paused past the lease): the holder sends it.
         if (!await leases.renew(key, token, now() + LEASE_MS)) return
         try {
-          const detail = await send(channel, d.alert.body, this.o.publicBase)
+          const pics = await this.o.pictures?.(d.alert.body)
+          const detail = await send(channel, d.alert.body, this.o.publicBase, pics)
           await this.o.alerts.sent(d.id, now(), detail)
           this.o.log({ channel: channel.name, delivery: d.id, ok: true, detail, attempts: d.attempts + 1 })
         } catch (err) {

@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Test } from 'tap'
 import { SMTPServer } from 'smtp-server'
+import { simpleParser } from 'mailparser'
 
 /** What a receiver got: one entry per request (or mail). */
 export interface Received { path: string, headers: http.IncomingHttpHeaders, raw: string, json: any, at: number }
@@ -65,10 +66,20 @@ export function loopbackCert (): { key: string, cert: string } {
 }
 
 /** A real SMTP server (smtp-server) on loopback: STARTTLS required, AUTH PLAIN/LOGIN with one user. */
-export async function smtpReceiver (t: Test, user: string, password: string): Promise<{ port: number, ca: string, mails: Array<{ from: string, to: string[], raw: string,
-  subject: string, text: string }> }> {
+export interface Mail {
+  from: string
+  to: string[]
+  raw: string
+  subject: string
+  text: string
+  /** A multipart mail's HTML part and inline images (parsed by mailparser). */
+  html?: string
+  inline: Array<{ cid: string, contentType: string, content: Buffer }>
+}
+
+export async function smtpReceiver (t: Test, user: string, password: string): Promise<{ port: number, ca: string, mails: Mail[] }> {
   const tls = loopbackCert()
-  const mails: Array<{ from: string, to: string[], raw: string, subject: string, text: string }> = []
+  const mails: Mail[] = []
   const server = new SMTPServer({
     secure: false,
     key: readFileSync(tls.key),
@@ -89,8 +100,18 @@ export async function smtpReceiver (t: Test, user: string, password: string): Pr
         const subject = decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(head)?.[1] ?? '')
         const te = /^Content-Transfer-Encoding: (\S+)/mi.exec(head)?.[1]?.toLowerCase()
         const body = rest.join('\n\n')
+        const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address
+        const to = session.envelope.rcptTo.map(r => r.address)
+        if (/^Content-Type: multipart\//mi.test(head)) {
+          simpleParser(raw, { keepCidLinks: true }).then(m => {
+            mails.push({ from, to, raw, subject, text: m.text ?? '', html: m.html === false ? undefined : m.html,
+              inline: m.attachments.filter(a => a.cid !== undefined).map(a => ({ cid: a.cid!, contentType: a.contentType, content: a.content })) })
+            cb()
+          }, (err: Error) => { cb(err) })
+          return
+        }
         const text = te === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : te === 'quoted-printable' ? decodeQp(body) : body
-        mails.push({ from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address, to: session.envelope.rcptTo.map(r => r.address), raw, subject, text })
+        mails.push({ from, to, raw, subject, text, inline: [] })
         cb()
       })
     }
