@@ -17,7 +17,7 @@ export interface DemoSite {
 export interface DemoModule {
   DEMO_USER: { username: string, password: string }
   startSimRegion: (opts: { name: string, host?: string, port?: number, portFallback?: boolean, pageUrl?: string, root?: string, authFailDelayMs?: number,
-    servers?: number, cameras?: number, logs?: boolean, rtsp?: boolean, hls?: boolean, picture?: boolean, churn?: { everyMs: number, downMs: [number, number] }
+    servers?: number, cameras?: number, logs?: boolean, rtsp?: boolean, hls?: boolean, picture?: boolean, views?: number, churn?: { everyMs: number, downMs: [number, number] }
   }) => Promise<DemoSite>
 }
 const DEMO_MODULE = './sim/region.js'
@@ -62,7 +62,10 @@ try {
       hls: true,
       // Cameras 7-9: a black and two frozen pictures, for the picture checks and the grid.
       picture: true,
-      // Now and then a streaming camera goes down for a while: the monitor's history is not flat.
+      // Cameras 11-14, 16, 17: a hillside each (view checks: take references with 기준 화면 만들기).
+      views: 6,
+      // Now and then a streaming camera goes down, or a view camera is turned, covered or blurred,
+      // for a while: the monitor's history is not flat.
       churn: { everyMs: 10 * 60_000, downMs: [15 * 60_000, 45 * 60_000] as [number, number] }
     }
     try {

@@ -49,6 +49,18 @@ export function pictureBehaviourOf (id: number): PictureBehaviour | undefined {
 }
 
 /**
+ * In an inventory made with `views: n` (n ≤ 15), the first n cameras from 11 on without a known
+ * behaviour (11, 12, 13, 14, 16, …) watch view cameras 1…n (sim/rtsp-camera.py: the hillside,
+ * a ball moving in it; turned, covered or blurred on demand). Their view index, or undefined.
+ */
+export function viewOf (id: number, views: number): number | undefined {
+  if (views <= 0 || id < 11 || behaviourOf(id) !== undefined) return undefined
+  let k = 0
+  for (let i = 11; i <= id; i++) if (behaviourOf(i) === undefined) k++
+  return k <= views ? k : undefined
+}
+
+/**
  * Camera `id`'s known behaviour: cameras 1-6 have one each, then every 5th camera (10, 15, …)
  * goes round them, so a region of n cameras has about n/30 of each, spread over its servers and
  * GPUs (a health sweep shows every status more than once); the others are refused addresses.
@@ -68,7 +80,7 @@ export function behaviourOf (id: number): Behaviour | undefined {
  * are on loopback (nothing a demo click can send off the machine).
  */
 export function makeInventory (opts: { region: string, count: number, pipelines: string[], endpoints: CameraEndpoints, seed?: number, liveShare?: number,
-  picture?: boolean }): SimCamera[] {
+  picture?: boolean, views?: number }): SimCamera[] {
   const r = rng(opts.seed ?? 7)
   const e = opts.endpoints
   const hp = (x: { host: string, port: number } | undefined, fallbackPort: number): string => x === undefined ? `127.0.0.1:${fallbackPort}` : `${x.host}:${x.port}`
@@ -94,6 +106,9 @@ export function makeInventory (opts: { region: string, count: number, pipelines:
     } else if (picture !== undefined) {
       name = { black: '검은 화면 카메라', frozen: '멈춘 화면 카메라', frozen_noisy: '멈춘 화면 카메라 (잡음)' }[picture]
       url = `rtsp://${hp(e.open, 1)}/${picture.replace('_', '-')}`
+    } else if (viewOf(i, opts.views ?? 0) !== undefined) {
+      name = `${pick(r, PLACES)} 전망 ${i}`
+      url = `rtsp://${hp(e.open, 1)}/view/${viewOf(i, opts.views ?? 0)!}`
     } else {
       name = `${pick(r, PLACES)} ${i}`
       const a = 20 + Math.floor(r() * 10)

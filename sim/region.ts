@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { SimSite, type SimContainer, type SimUser } from './site.js'
-import { makeInventory, type SimCamera } from './inventory.js'
-import { startCameras, type SimCameras } from './cameras.js'
+import { makeInventory, viewOf, type SimCamera } from './inventory.js'
+import { startCameras, type SimCameras, type ViewChange } from './cameras.js'
 import { startMongo, type SimMongo } from './mongo.js'
 import { simDays, writeLogs } from './logs.js'
 import { HlsOrigin, LiveEncoder } from './hls-origin.js'
@@ -49,6 +49,8 @@ export interface SimRegionOptions {
   liveShare?: number
   /** Cameras 7, 8, 9 stream a black, a frozen and a noisy frozen picture (sim/rtsp-camera.py). */
   picture?: boolean
+  /** This many cameras from 11 on watch view cameras (sim/inventory.ts viewOf); the churn changes their views too. */
+  views?: number
 }
 
 /** Server n's own address in a region started with publishOn 'own-address' (never dialled: the simulator maps it). */
@@ -94,7 +96,8 @@ export async function startServices (opts: SimRegionOptions, root: string, host:
   const cameras = opts.rtsp === true ? await startCameras(host) : undefined
   if (cameras !== undefined) started.push(cameras)
   const pipelines = Array.from({ length: serverCount }, (_, i) => GPUS.map(g => `svr${i + 1}${g}`)).flat()
-  const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {}, liveShare: opts.liveShare, picture: opts.picture })
+  const inventory = makeInventory({ region: opts.name, count: opts.cameras ?? 0, pipelines, endpoints: cameras?.endpoints ?? {}, liveShare: opts.liveShare,
+    picture: opts.picture, views: opts.views })
   const mongo = (opts.cameras ?? 0) > 0
     ? await startMongo({ host, database: 'firewatcher_v2', collection: 'cctvinfos', cameras: inventory })
     : undefined
@@ -217,7 +220,10 @@ export async function startSimRegion (opts: SimRegionOptions): Promise<SimRegion
     const bringBack = async (id: number): Promise<void> => { await setUrl(id, original(id)) }
     let churn: Churn | undefined
     if (opts.churn !== undefined && mongo !== undefined) {
-      churn = startChurn({ inventory, takeDown, bringBack }, opts.churn)
+      const viewIds = cameras === undefined ? [] : inventory.map(c => c.cctv_ID).filter(id => viewOf(id, opts.views ?? 0) !== undefined)
+      const setView = async (id: number, change: ViewChange): Promise<void> => { await cameras!.setView(viewOf(id, opts.views ?? 0)!, change) }
+      const views = viewIds.length === 0 ? undefined : { ids: viewIds, set: setView }
+      churn = startChurn({ inventory, takeDown, bringBack, views }, opts.churn)
       const c = churn
       // Stopped before the services it changes go away.
       started.push({ close: async () => { await c.stop() } })

@@ -132,6 +132,7 @@ t.test('a site that changes over time: streaming cameras go down (refused URL in
     const out = new Map<number, 'down' | 'up'>()
     for (const id of new Set(churn.events.map(e => e.id))) {
       const last = churn.events.filter(e => e.id === id).at(-1)!.kind
+      if (last !== 'down' && last !== 'up') continue
       if (listed.has(id) === (last === 'down')) out.set(id, last)
     }
     return out
@@ -147,4 +148,25 @@ t.test('a site that changes over time: streaming cameras go down (refused URL in
   await churn.stop()
   const after = await urls()
   t.ok(region.inventory.every(c => after.get(c.cctv_ID) === c.url), 'stopped: every camera at its own URL again')
+})
+
+t.test('with view cameras, the churn also turns, covers or blurs a view for a while (real RTSP view cameras), and stop restores them', async t => {
+  const { startSimRegion } = await import('../sim/region.js')
+  const { VIEW_CHANGES } = await import('../sim/churn.js')
+  const { eventually } = await import('./helpers/app.js')
+  const region = await startSimRegion({ name: '대구', cameras: 14, rtsp: true, views: 2, churn: { everyMs: 100, downMs: [300, 500], maxDown: 3, seed: 5 } })
+  t.teardown(region.close)
+  t.same(region.inventory.filter(c => /\/view\/\d+$/.test(c.url)).map(c => [c.cctv_ID, c.url.replace(/^.*\/view\//, 'view ')]), [[11, 'view 1'], [12, 'view 2']],
+    'cameras 11 and 12 watch view cameras 1 and 2')
+  const churn = region.churn!
+  t.ok(await eventually(() => churn.events.some(e => e.kind === 'view') && churn.events.some(e => e.kind === 'view_back'), 10_000), 'a view changed, and one came back')
+  const views = churn.events.filter(e => e.kind === 'view')
+  t.ok(views.every(e => [11, 12].includes(e.id) && VIEW_CHANGES.some(c => JSON.stringify(c) === JSON.stringify(e.change))), 'only view cameras, with one of the changes')
+  t.ok(churn.events.some(e => e.kind === 'down'), 'cameras still go down too')
+  await churn.stop()
+  t.same(churn.changed(), [], 'stopped: no view left changed')
+  for (const id of [11, 12]) {
+    const last = churn.events.filter(e => e.id === id && (e.kind === 'view' || e.kind === 'view_back')).at(-1)
+    t.ok(last === undefined || last.kind === 'view_back', `camera ${id}: its view restored last`)
+  }
 })

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events'
+import { EventEmitter, setMaxListeners } from 'node:events'
 import { kstDay } from '../clock.js'
 import type { Env } from '../env.js'
 import pLimit from 'p-limit'
@@ -141,6 +141,9 @@ export class HealthSweep extends EventEmitter {
     super()
     this.picture = opts.picture !== undefined
     this.setMaxListeners(100)
+    // Each running remote command listens on the sweep's signal (lib/ssh/connection.ts): a
+    // picture sweep runs more than Node's default ten at once, each removed when it ends.
+    setMaxListeners(100, this.abort.signal)
   }
 
   get done (): number { return this.results.length }
