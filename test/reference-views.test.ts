@@ -216,4 +216,15 @@ t.test('POST …/references {"missing_only": true}: 202, then every online camer
   t.equal(done.total, online.length, 'the monitor\'s online cameras')
   for (const id of online) t.equal((await b.get(refs(id))).body.references.length, 1, `camera ${id} has one`)
   t.equal((await b.post(`${DAEGU}/references`, { missing_only: 'yes' })).status, 400)
+
+  // Again, missing_only: true — nothing to take; then false — one more each, up to two.
+  const again = async (missing: boolean): Promise<any> => {
+    t.equal((await b.post(`${DAEGU}/references`, { missing_only: missing })).status, 202)
+    await eventually(async () => (await b.get(`${DAEGU}/references/job`)).body.state !== 'running', 120_000, 200)
+    return (await b.get(`${DAEGU}/references/job`)).body
+  }
+  t.match(await again(true), { state: 'done', taken: 0, skipped: online.length }, 'missing_only: each has one, none taken')
+  t.match(await again(false), { state: 'done', taken: online.length, skipped: 0 }, 'missing_only: false: a second each (night)')
+  t.match(await again(false), { state: 'done', taken: 0, skipped: online.length }, 'then none: two is the most')
+  for (const id of online) t.equal((await b.get(refs(id))).body.references.length, 2, `camera ${id} has two`)
 })

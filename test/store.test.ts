@@ -8,6 +8,8 @@ import { HistoryStore, type CameraResult, type SweepRecord } from '../lib/store/
 import type { HealthStatus } from '../lib/status.js'
 import { kstDay } from '../lib/clock.js'
 import { startPostgres } from './helpers/postgres.js'
+import { ReferenceStore } from '../lib/store/references.js'
+import { ReferenceLimitError } from '../lib/errors.js'
 
 // Issue 15, 4: the history store. The same suite runs on SQLite (a file in a temp folder) and
 // on a real PostgreSQL (Debian's, a cluster of this test's own): one t.test per rule, twice.
@@ -270,5 +272,31 @@ for (const [engine, open] of engines) {
       t.teardown(b.close)
       t.same((await new HistoryStore(b).counts()).sweeps, 1)
     }
+  })
+}
+
+for (const [engine, open] of engines) {
+  t.test(`${engine}: reference views: two per camera at most, even when taken at once; listed, counted, served and deleted per camera`, async t => {
+    const db = await open()
+    t.teardown(db.close)
+    const refs = new ReferenceStore(db)
+    const jpeg = (n: number): Buffer => Buffer.from([0xff, 0xd8, n, 0xff, 0xd9])
+    // Five operators click "이 화면을 기준으로" on camera 1 at once: two are kept, three refused.
+    const at = await Promise.allSettled([1, 2, 3, 4, 5].map(async n => await refs.add({ region: '대구', cctvId: '1', jpeg: jpeg(n), takenAt: T0 + n, takenBy: `op${n}` })))
+    t.equal(at.filter(r => r.status === 'fulfilled').length, 2)
+    t.ok(at.filter(r => r.status === 'rejected').every(r => (r as PromiseRejectedResult).reason instanceof ReferenceLimitError), 'the others: REFERENCE_LIMIT')
+    const other = await refs.add({ region: '대구', cctvId: '7', jpeg: jpeg(7), takenAt: T0, takenBy: 'monitor' })
+    await refs.add({ region: '부산', cctvId: '1', jpeg: jpeg(9), takenAt: T0, takenBy: 'demo' })
+    const mine = await refs.list('대구', '1')
+    t.equal(mine.length, 2)
+    t.ok(mine[0].taken_at <= mine[1].taken_at, 'oldest first')
+    t.same([...(await refs.counts('대구'))].sort(), [['1', 2], ['7', 1]], 'counts per camera, this region only, in one query')
+    t.same(await refs.jpeg('대구', '7', other.id), jpeg(7))
+    t.equal(await refs.jpeg('대구', '1', other.id), undefined, 'another camera\'s id is not this camera\'s')
+    t.equal(await refs.remove('대구', '1', other.id), false)
+    t.equal(await refs.remove('대구', '1', mine[0].id), true)
+    t.equal(await refs.remove('대구', '1', mine[0].id), false, 'gone')
+    t.same([...(await refs.counts('대구'))].sort(), [['1', 1], ['7', 1]])
+    t.same([...(await refs.ofRegion('대구')).keys()].sort(), ['1', '7'], 'a picture sweep\'s read: every camera of the region with its frames')
   })
 }

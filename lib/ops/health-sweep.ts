@@ -5,7 +5,7 @@ import pLimit from 'p-limit'
 import { findContainer } from '../site/containers.js'
 import { probe, type ProbeResult } from './ffprobe.js'
 import { RunnerUnavailableError, probeBatch } from './probe-runner.js'
-import { lookAt, pictureSlot, type PictureResult, type PictureThresholds } from './picture.js'
+import { lookAt, pictureShare, pictureSlot, type PictureResult, type PictureThresholds } from './picture.js'
 import { compareViews, lumaOfJpeg, viewFeatures, viewVerdict, type ViewFeatures, type ViewThresholds } from './view-compare.js'
 import { STATUSES, classify, type CameraHealth, type HealthStatus, type SweepFilter } from './health-rows.js'
 import { parseInferenceId } from '../site/inference-id.js'
@@ -197,6 +197,14 @@ export class HealthSweep extends EventEmitter {
   async run (): Promise<void> {
     try {
       await this.prepare()
+      if (this.picture && this.opts.references !== undefined) {
+        // Without them every turned camera would pass as online: the sweep fails and says why instead.
+        try {
+          this.references = await this.opts.references()
+        } catch (err) {
+          throw new Error(`the cameras' reference views could not be read: ${(err as Error).message}`, { cause: err })
+        }
+      }
       const cameras = this.targets ?? []
       this.emit('progress')
       const byServer = new Map<ServerConfig | null, Target[]>()
@@ -237,7 +245,8 @@ export class HealthSweep extends EventEmitter {
   }
 
   /** The references of the cameras a picture sweep looks at, read once per sweep. */
-  private references: Promise<ReadonlyMap<string, readonly ViewFeatures[]>> | undefined
+  /** The cameras' reference views (picture sweeps), read once before the first look. */
+  private references: ReadonlyMap<string, readonly ViewFeatures[]> = new Map()
 
   private async probeServer (server: ServerConfig | null, targets: Target[]): Promise<void> {
     const cameras = targets.map(t => t.camera)
@@ -289,15 +298,13 @@ export class HealthSweep extends EventEmitter {
       // One look per camera (issue 24, 3): ffmpeg opens each stream once, no probe first; as
       // many at once per server as the picture checks always had (the exec limit).
       const slot = pictureSlot(this.site, server, this.opts.execConcurrency ?? this.opts.concurrency)
-      const references = this.references ??= (this.opts.references?.() ?? Promise.resolve(new Map<string, readonly ViewFeatures[]>()))
-        .catch(() => new Map<string, readonly ViewFeatures[]>())
       await Promise.all(todo.map(async c => await slot(async () => {
         if (signal.aborted) return
         const started = Date.now()
         try {
           const pic = await this.site.onServer(server, async () => await lookAt(this.site, server, container, c.url!, th, { limitSec: this.opts.probeTimeoutSec, signal }))
           if (signal.aborted) return
-          this.looked(c, server, pic, (await references).get(String(c.cctv_ID)), Date.now() - started, extra(c))
+          this.looked(c, server, pic, this.references.get(String(c.cctv_ID)), Date.now() - started, extra(c))
         } catch (err) {
           if (signal.aborted) return
           this.record(c, server, { status: 'error', error: maskSecrets((err as Error).message), probe_ms: Date.now() - started, ...extra(c) })
@@ -353,7 +360,7 @@ export class HealthSweep extends EventEmitter {
   private looked (c: Camera, server: ServerConfig, pic: PictureResult, refs: readonly ViewFeatures[] | undefined, ms: number,
     extra: Pick<CameraHealth, 'reconnects_today' | 'last_reconnect'>): void {
     let status = pic.status
-    let error = pic.status === 'online' ? null : pic.error ?? `${pic.status} for ${Math.round((pic.status === 'black' ? pic.blackShare : pic.frozenShare) * 100)}% of ${pic.watchedSec.toFixed(1)} s`
+    let error = pic.status === 'online' ? null : pic.error ?? pictureShare(pic)
     if (status === 'online' && refs !== undefined && refs.length > 0) {
       if (pic.frame === null) {
         status = 'error'

@@ -81,6 +81,11 @@ export interface PictureResult {
   timedOut: boolean
 }
 
+/** A black or frozen look in words: "black for 100% of 3.0 s" (the share of the watch it was so). */
+export function pictureShare (pic: Pick<PictureResult, 'status' | 'blackShare' | 'frozenShare' | 'watchedSec'>): string {
+  return `${pic.status} for ${Math.round((pic.status === 'black' ? pic.blackShare : pic.frozenShare) * 100)}% of ${pic.watchedSec.toFixed(1)} s`
+}
+
 /** How wide the frame a look keeps is (kept with a change, compared with references). */
 export const FRAME_WIDTH = 320
 

@@ -5,7 +5,7 @@ import type { SiteSession } from '../site/session.js'
 import { findContainer, type ContainerInfo } from '../site/containers.js'
 import { parseInferenceId } from '../site/inference-id.js'
 import { findCamera, readInventory, type Camera } from './inventory.js'
-import { SnapshotFailedError, lookAt, pictureSlot, type PictureThresholds } from './picture.js'
+import { SnapshotFailedError, lookAt, pictureShare, pictureSlot, type PictureThresholds } from './picture.js'
 import { lumaOfJpeg, viewFeatures, type ViewFeatures } from './view-compare.js'
 
 export interface TakeOptions {
@@ -41,7 +41,7 @@ async function frameOf (site: SiteSession, camera: Camera, opts: TakeOptions, co
   }))
   if (pic.status !== 'online') {
     const why = pic.status === 'black' || pic.status === 'frozen'
-      ? `the picture is ${pic.status} (${Math.round((pic.status === 'black' ? pic.blackShare : pic.frozenShare) * 100)}% of ${pic.watchedSec.toFixed(1)} s): not a view to keep`
+      ? `the picture is ${pictureShare(pic)}: not a view to keep`
       : pic.error ?? pic.status
     throw new SnapshotFailedError(why, pic.status)
   }
@@ -160,9 +160,7 @@ export class ReferenceJob {
     try {
       const inventory = await readInventory(this.site, { commandTimeoutSec: this.opts.commandTimeoutSec, timeoutMs: this.opts.mongoTimeoutMs, maxCameras: this.opts.maxCameras })
       const region = this.site.region.name
-      const have = await this.views.store.camerasWith(region)
-      const counts = new Map<string, number>()
-      if (!this.opts.missingOnly) for (const id of have) counts.set(id, (await this.views.store.list(region, id)).length)
+      const counts = await this.views.store.counts(region)
       const todo = inventory.filter(c => c.cctv_ID !== null && c.url !== null && c.url !== '' &&
         (this.opts.online === undefined || this.opts.online.has(String(c.cctv_ID))))
       p.total = todo.length
@@ -170,7 +168,7 @@ export class ReferenceJob {
       await Promise.all(todo.map(async c => {
         const id = String(c.cctv_ID)
         if (signal.aborted) return
-        if (this.opts.missingOnly ? have.has(id) : (counts.get(id) ?? 0) >= MAX_REFERENCES) { p.skipped++; p.done++; return }
+        if ((counts.get(id) ?? 0) >= (this.opts.missingOnly ? 1 : MAX_REFERENCES)) { p.skipped++; p.done++; return }
         try {
           const jpeg = await frameOf(this.site, c, { ...this.opts, signal }, containers)
           if (signal.aborted) return
