@@ -300,3 +300,21 @@ for (const [engine, open] of engines) {
     t.same([...(await refs.ofRegion('대구')).keys()].sort(), ['1', '7'], 'a picture sweep\'s read: every camera of the region with its frames')
   })
 }
+
+for (const [engine, open] of engines) {
+  t.test(`${engine}: a skip kept while a sweep is being kept does not undo what the sweep wrote (the monitor's start is told once)`, async t => {
+    const { h, db } = await store(t, open)
+    // Twenty regions, each: its first counted sweep and a skip (a tick that came while it ran) kept at once.
+    const regions = Array.from({ length: 20 }, (_, i) => `권역${i}`)
+    await Promise.all(regions.map(async region => await Promise.all([
+      h.recordSweep(sweep(T0, [cam(1, 'offline')], { region })),
+      h.recordSweep(sweep(T0 + 1, [], { region, state: 'skipped', failure: 'the previous sweep was still running', total: 0 }))
+    ])))
+    const rows = await db.db.selectFrom('region_alert').select(['region', 'started_at']).execute()
+    t.same(rows.filter(r => r.started_at === null).map(r => r.region), [], 'every region\'s start is kept')
+    // So the next sweep is not a "first" again.
+    for (const region of regions) await h.recordSweep(sweep(T0 + MIN, [cam(1, 'offline')], { region }))
+    const after = await db.db.selectFrom('region_alert').select(['region', 'started_at']).execute()
+    t.ok(after.every(r => Number(r.started_at) === T0), 'started at the first sweep, not later')
+  })
+}

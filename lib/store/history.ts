@@ -123,7 +123,12 @@ export class HistoryStore {
     const at = s.finishedAt
     const online = s.results.filter(r => r.status === 'online').length
     return await this.db.transaction().execute(async tx => {
-      // The first statement writes: on SQLite the transaction holds the one writer from here on.
+      // One keep per region at a time: each reads the region's record, rules on it and writes it
+      // back, so two at once (a skip kept while a sweep is, or two gateways) would each write what
+      // it read and undo the other (a monitor's start written back to "not started" was told
+      // twice). On SQLite the first statement writes, and the transaction holds the one writer
+      // from there on; PostgreSQL takes a lock per region for the transaction.
+      if (this.database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`fwmaint keep ${s.region}`}))`.execute(tx)
       const { id } = await tx.insertInto('sweeps').values({
         region: s.region,
         trigger: s.trigger,
