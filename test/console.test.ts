@@ -528,7 +528,7 @@ t.test('picture health: the grid shows what each camera sees (lazy, a few at a t
   await shot(page, '24-story-black')
 })
 
-t.test('view checks (issue 24): references from the Health screen and a story, a turned and a blurred camera in Health and the grid beside their reference, at 1366×768 and 390×844', async t => {
+t.test('view checks (issue 24): references from a story and the Health screen, a turned and a blurred camera in Health and the grid beside their reference, at 1366×768 and 390×844', async t => {
   const site = gw.regions[0]
   const cams = site.cameras!
   const open = cams.endpoints.open!
@@ -540,24 +540,24 @@ t.test('view checks (issue 24): references from the Health screen and a story, a
     for (const [id, url] of before) await site.mongo!.setUrl(id, url)
     for (const k of [1, 2]) await cams.setView(k, {})
   })
-  // The record says they are online: the region-wide action takes the monitor's online cameras.
-  await gw.app.monitors.get('데모')!.tick()
-  const online = (await gw.app.history.cameras('데모')).filter(c => c.status === 'online').map(c => c.cctv_id)
-  t.ok(online.includes('11') && online.includes('12'), 'cameras 11 and 12 online in the record')
+  const refsOf = async (id: number): Promise<number> => (await gw.app.references.store.list('데모', String(id))).length
 
-  const { page } = await loggedIn(t, 1366, 768)
+  const { page, context } = await loggedIn(t, 1366, 768)
+  // 기준 화면 만들기 on the Health screen: every camera the monitor last found online without a reference gets one, in the background.
+  const online = (await gw.app.history.cameras('데모')).filter(c => c.status === 'online').map(c => c.cctv_id)
   await page.locator('[data-test=nav-health]').click()
   await page.waitForURL(origin + '/health')
   await page.locator('[data-test=ref-job-start]').click()
   await page.locator('[data-test=ref-job][data-state=done]').waitFor({ timeout: 60_000 })
   const counted = await page.locator('[data-test=ref-job-count]').textContent()
   t.match(counted, new RegExp(`^${online.length} / ${online.length} — 새로 \\d+`), `기준 화면 만들기: every online camera looked at (${counted ?? ''})`)
-  const refsOf = async (id: number): Promise<Array<{ id: string }>> => (await gw.app.references.store.list('데모', String(id))).map(r => ({ id: String(r.id) }))
-  t.same([(await refsOf(11)).length, (await refsOf(12)).length], [1, 1], 'cameras 11 and 12: one reference each, in the store')
+  t.ok((await Promise.all(online.map(async id => await refsOf(Number(id))))).every(n => n === 1), 'each of them has its reference, in the store')
 
-  // The story: the reference beside the current frame; a second taken (night), then deleted.
+  // The story: none yet; "이 화면을 기준으로" twice (day and night), then one deleted.
   await page.goto(origin + '/camera/11')
-  await page.locator('[data-test=references][data-count="1"] [data-test=reference-img]').waitFor()
+  await page.locator('[data-test=references-none]').waitFor()
+  await page.locator('[data-test=reference-take]').click()
+  await page.locator('[data-test=references][data-count="1"] [data-test=reference-img]').waitFor({ timeout: 30_000 })
   t.ok(await page.locator('[data-test=reference-img]').evaluate(img => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth === 320), 'the reference: a 320-px frame')
   await page.locator('[data-test=reference-take]').click()
   await page.locator('[data-test=references][data-count="2"]').waitFor({ timeout: 30_000 })
@@ -566,7 +566,8 @@ t.test('view checks (issue 24): references from the Health screen and a story, a
   await shot(page, '25-story-references')
   await page.locator('[data-test=reference-delete]').last().click()
   await page.locator('[data-test=references][data-count="1"]').waitFor()
-  t.equal((await refsOf(11)).length, 1, 'deleted: one left in the store')
+  t.equal(await refsOf(11), 1, 'deleted: one left in the store')
+  t.equal((await context.request.post(`${origin}/api/monitor/${encodeURIComponent('데모')}/cameras/12/references`)).status(), 201, 'camera 12\'s, by the API')
 
   // Turned 10 % and blurred: a Health sweep with pictures says so, and moves the record (the grid's badges).
   await cams.setView(1, { pan: 0.1 })
@@ -586,21 +587,21 @@ t.test('view checks (issue 24): references from the Health screen and a story, a
   await row(11).scrollIntoViewIfNeeded()
   await shot(page, '26-health-moved')
 
-  await page.locator('[data-test=nav-grid]').click()
-  await page.waitForURL(origin + '/grid')
+  // The grid, searched by the view cameras' URLs: each card shows the reference beside what it sees now.
+  await page.goto(origin + '/grid?q=%2Fview%2F')
   const card = page.locator('[data-test=grid] li[data-cctv="11"]')
   await card.locator('[data-test=reference-img]').waitFor({ timeout: 30_000 })
+  t.same(await page.locator('[data-test=grid] li').evaluateAll(lis => lis.map(li => li.getAttribute('data-cctv'))), ['11', '12'])
   t.equal(await card.locator('[data-test=grid-status]').textContent(), '화면 틀어짐·가림', 'the grid: the monitor\'s word on the card')
   t.equal(await page.locator('[data-test=grid] li[data-cctv="12"] [data-test=grid-status]').textContent(), '흐린 화면')
-  await card.locator('[data-test=snapshot-img]').waitFor({ timeout: 30_000 })
-  await card.scrollIntoViewIfNeeded()
+  for (const id of [11, 12]) await page.locator(`[data-test=grid] li[data-cctv="${id}"] [data-test=snapshot-img]`).waitFor({ timeout: 30_000 })
   await shot(page, '27-grid-moved')
 
   // A phone: the story and the grid stack the two frames and fit the width.
   const phone = await loggedIn(t, 390, 844)
-  for (const [path, ready, name] of [['/camera/11', '[data-test=reference-img]', 'story-references'], ['/grid?q=11', 'li[data-cctv="11"] [data-test=reference-img]', 'grid-moved']] as const) {
+  for (const [path, name] of [['/camera/11', 'story-references'], ['/grid?q=%2Fview%2F', 'grid-moved']] as const) {
     await phone.page.goto(origin + path)
-    await phone.page.locator(ready).first().waitFor({ timeout: 30_000 })
+    await phone.page.locator('[data-test=reference-img]').first().waitFor({ timeout: 30_000 })
     await phone.page.locator('[data-test=snapshot-img]').first().waitFor({ timeout: 30_000 })
     t.equal(await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, `${path} at 390×844: no horizontal page scroll`)
     await shot(phone.page, `28-${name}-390`)
