@@ -25,7 +25,8 @@ const gw = await startGateway(t, {
   regions: [{ name: '데모', cameras: 60, logs: true, rtsp: true, hls: true, picture: true }],
   // One analysis server holds all 60 cameras: 8 probes at once instead of 4 halves each sweep
   // (three monitor ticks and a Health sweep), which waits mostly on the silent cameras' timeouts.
-  env: { HEALTH_CONCURRENCY: '8' },
+  // A 2-s look (the default is 3): the simulated pictures are black, frozen or moving from the start.
+  env: { HEALTH_CONCURRENCY: '8', PICTURE_WATCH_SECONDS: '2' },
   patch: doc => {
     doc.notify = [{ type: 'webhook', name: 'ops-hook', url: receiver.url('/hook'), secret_file: hookSecret }]
     // Monitored, ticked by hand by the fleet test below.
