@@ -29,7 +29,8 @@ t.test('a link opens its frame until it expires, and then no more', async t => {
 t.test('any change to what a link names (region, camera, frame, expiry, signature) is refused', async t => {
   const now = 1_800_000_000_000
   fc.assert(fc.property(
-    fc.string({ minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 999_999_999 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.boolean(),
+    // A region named "." or ".." is a dot segment to every URL parser (as for every /api/monitor/:region path): not a name to link.
+    fc.string({ minLength: 1, maxLength: 8 }).filter(r => r !== '.' && r !== '..'), fc.integer({ min: 1, max: 999_999_999 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.boolean(),
     fc.constantFrom('region', 'id', 'segment', 'exp', 'sig'), fc.nat(),
     (region, id, n, isFrame, field, at) => {
       const p = parts(frameLink('http://h', key, region, String(id), isFrame ? { kind: 'frame', at: n } : { kind: 'reference', id: n }, now / 1000 + 3600))
@@ -44,8 +45,8 @@ t.test('any change to what a link names (region, camera, frame, expiry, signatur
       }
       return checkFrameLink(key, changed.region, changed.id, changed.segment, changed.exp, changed.sig, now) === 'bad' &&
         checkFrameLink(key, p.region, p.id, p.segment, p.exp, p.sig, now) === 'ok'
-    }), { numRuns: 500 })
-  t.pass('500 links, each changed at one place: all refused, all originals open')
+    }), { numRuns: 2000 })
+  t.pass('2,000 links, each changed at one place: all refused, all originals open')
 })
 
 t.test('a frame segment names one frame: f<at> or r<id>, nothing else', async t => {

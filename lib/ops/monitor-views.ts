@@ -90,3 +90,19 @@ export interface CameraStory {
   changes: ChangeView[]
   daily: DayView[]
 }
+
+/** The region-wide "make references" action (issue 24) as the API answers it and the console reads it. */
+export interface ReferenceJobView {
+  state: 'running' | 'done' | 'cancelled' | 'failed'
+  missing_only: boolean
+  started_by: string
+  started_at: string
+  finished_at: string | null
+  /** Cameras to look at; of them, done so far: taken, skipped (had one, or not online), failed (with why). */
+  total: number
+  done: number
+  taken: number
+  skipped: number
+  failed: Array<{ cctv_id: string, reason: string }>
+  failure: string | null
+}

@@ -7,6 +7,7 @@ import { parseInferenceId } from '../site/inference-id.js'
 import { findCamera, readInventory, type Camera } from './inventory.js'
 import { SnapshotFailedError, lookAt, pictureShare, pictureSlot, type PictureThresholds } from './picture.js'
 import { lumaOfJpeg, viewFeatures, type ViewFeatures } from './view-compare.js'
+import type { ReferenceJobView } from './monitor-views.js'
 
 export interface TakeOptions {
   thresholds: PictureThresholds
@@ -109,20 +110,8 @@ export class ReferenceViews {
   }
 }
 
-export interface JobProgress {
-  state: 'running' | 'done' | 'cancelled' | 'failed'
-  missing_only: boolean
-  started_by: string
-  started_at: number
-  finished_at: number | null
-  /** Cameras to look at; of them, done so far: taken, skipped (had one, or not online), failed (with why). */
-  total: number
-  done: number
-  taken: number
-  skipped: number
-  failed: Array<{ cctv_id: string, reason: string }>
-  failure: string | null
-}
+/** The job's progress as it runs (times in ms; the API answers them as ISO strings). */
+export type JobProgress = Omit<ReferenceJobView, 'started_at' | 'finished_at'> & { started_at: number, finished_at: number | null }
 
 export interface JobOptions extends TakeOptions {
   missingOnly: boolean

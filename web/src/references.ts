@@ -1,23 +1,11 @@
 import { reactive } from 'vue'
 import { api, ApiFailure, errorText, FFPROBE_TIMEOUT_MS } from './api'
+import type { ReferenceJobView } from '../../lib/ops/monitor-views'
+
+export type { ReferenceJobView }
 
 /** A camera's reference view as the gateway lists it (routes/api/references.ts). */
 export interface Reference { id: string, taken_at: string, taken_by: string, url: string }
-
-/** The region-wide "make references" action's progress (GET …/references/job). */
-export interface ReferenceJobView {
-  state: 'running' | 'done' | 'cancelled' | 'failed'
-  missing_only: boolean
-  started_by: string
-  started_at: string
-  finished_at: string | null
-  total: number
-  done: number
-  taken: number
-  skipped: number
-  failed: Array<{ cctv_id: string, reason: string }>
-  failure: string | null
-}
 
 const base = (region: string, id: string): string => `/api/monitor/${encodeURIComponent(region)}/cameras/${encodeURIComponent(id)}/references`
 
