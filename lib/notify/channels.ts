@@ -17,13 +17,19 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 export interface Pictures { frames: ReadonlyMap<number, ChangeFrames>, links: ReadonlyMap<number, FrameLinks> }
 const NO_PICTURES: Pictures = { frames: new Map(), links: new Map() }
 
+/** Reference view `j` of `n` in words: numbered only when there are two (day and night). */
+function referenceWords (lang: Lang, j: number, n: number): string {
+  const w = frameWords(lang).reference
+  return n > 1 ? `${w} ${j + 1}` : w
+}
+
 /** A change's frame links in a channel's markup: `(url, words) => text`; '' when it has none. */
 function linkSuffix (pics: Pictures, lang: Lang, markup: (url: string, words: string) => string): (i: number) => string {
   const w = frameWords(lang)
   return i => {
     const l = pics.links.get(i)
     if (l === undefined) return ''
-    const parts = [...(l.frame === undefined ? [] : [markup(l.frame, w.frame)]), ...l.references.map((u, j) => markup(u, l.references.length > 1 ? `${w.reference} ${j + 1}` : w.reference))]
+    const parts = [...(l.frame === undefined ? [] : [markup(l.frame, w.frame)]), ...l.references.map((u, j) => markup(u, referenceWords(lang, j, l.references.length)))]
     return parts.length === 0 ? '' : ` — ${parts.join(' · ')}`
   }
 }
@@ -97,14 +103,14 @@ async function post (channel: ChannelConfig & { url: string }, raw: string, head
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, ch => `&#${ch.charCodeAt(0)};`)
 
-/**
- * An email: the text lines (with the frames' links when there are), and an HTML part that shows
- * each picture change's kept frame beside its reference view(s), inline (cid attachments).
- */
 interface Inline { filename: string, content: Buffer, cid: string, contentType: string }
 
 export interface Email { subject: string, text: string, html?: string, attachments: Inline[] }
 
+/**
+ * An email: the text lines (with the frames' links when there are), and an HTML part that shows
+ * each picture change's kept frame beside its reference view(s), inline (cid attachments).
+ */
 export function emailBody (body: AlertBody, lang: Lang, channel: string, publicBase: string, pics: Pictures = NO_PICTURES): Email {
   const subject = title(body, lang, channel)
   const consoleUrl = changesUrl(publicBase, body)
@@ -123,7 +129,7 @@ export function emailBody (body: AlertBody, lang: Lang, channel: string, publicB
     const cctv = body.changes[i]?.cctv_id ?? ''
     const cells = f === undefined
       ? ''
-      : [...(f.frame === undefined ? [] : [img(f.frame.jpeg, `c${cctv}-then`, w.frame)]), ...f.references.map((r, j) => img(r.jpeg, `c${cctv}-ref${j + 1}`, f.references.length > 1 ? `${w.reference} ${j + 1}` : w.reference))].join('')
+      : [...(f.frame === undefined ? [] : [img(f.frame.jpeg, `c${cctv}-then`, w.frame)]), ...f.references.map((r, j) => img(r.jpeg, `c${cctv}-ref${j + 1}`, referenceWords(lang, j, f.references.length)))].join('')
     return `<p style="margin:8px 0 2px">${escapeHtml(l)}</p>${cells === '' ? '' : `<table role="presentation"><tr>${cells}</tr></table>`}`
   }).join('\n')
   return { subject, text, html: `<!doctype html><html><body style="font-family:sans-serif">\n<h3>${escapeHtml(subject)}</h3>\n${html}\n</body></html>`, attachments }
