@@ -62,12 +62,18 @@ export async function startCluster (t: Pick<Test, 'teardown'>, opts: { fsync?: b
   const port = await closedPort()
   // Seven files with a few pools each share it: room for all of them.
   const [cmd, args] = as(path.join(bin, 'postgres'), ['-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port), ...(opts.fsync === true ? [] : ['-F', '-c', 'fsync=off']), '-c', 'max_connections=300'])
-  const server = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  // A group of its own, signalled as one: as root the child is runuser, which ignores SIGINT (as
+  // su does) — a SIGINT to it alone left postgres running on a removed folder for a minute.
+  const server = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
   let log = ''
   server.stderr.on('data', (d: Buffer) => { log += d.toString() })
   t.teardown(async () => {
-    server.kill('SIGINT')
-    await new Promise(resolve => { server.once('exit', resolve); setTimeout(resolve, 5000) })
+    const group = (sig: NodeJS.Signals): void => { try { process.kill(-server.pid!, sig) } catch {} }
+    const exited = (ms: number): Promise<boolean> => server.exitCode !== null || server.signalCode !== null
+      ? Promise.resolve(true)
+      : new Promise(resolve => { const tm = setTimeout(() => resolve(false), ms); server.once('exit', () => { clearTimeout(tm); resolve(true) }) })
+    group('SIGINT') // postgres's fast shutdown
+    if (!await exited(10_000)) { group('SIGKILL'); await exited(2000) }
     rmSync(dir, { recursive: true, force: true })
   })
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`
