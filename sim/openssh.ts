@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { packageRoot } from './paths.js'
@@ -25,6 +25,28 @@ function run (cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
 }
 
+/**
+ * The machine's files are shared by every test process (two suites may run at once, CI's Node 20
+ * and 24): each is written whole beside its place, then renamed over it, so a `sudo` or an `sh`
+ * reading it meanwhile never sees it half written. (A name with a dot: sudo skips such files in
+ * sudoers.d.)
+ */
+function replaceFile (dest: string, write: (tmp: string) => void): void {
+  const tmp = `${dest}.${process.pid}.new`
+  write(tmp)
+  renameSync(tmp, dest)
+}
+
+/** useradd, usermod and chpasswd lock /etc/passwd and /etc/shadow: another process's turn is waited out. */
+function runLocked (cmd: string, args: string[], input?: string): string {
+  for (let i = 0; ; i++) {
+    try { return run(cmd, args, input) } catch (err) {
+      if (i >= 50 || !/lock/i.test(String((err as { stderr?: unknown }).stderr ?? ''))) throw err
+      execFileSync('sleep', ['0.1'])
+    }
+  }
+}
+
 let prepared = false
 
 /** Users, sudoers rule and tools, once per process (idempotent across processes). */
@@ -34,24 +56,30 @@ export function prepareOpenSsh (users: SimUser[] = [OPENSSH_USER, OPENSSH_HOP_US
   for (const bin of ['/usr/sbin/sshd', '/usr/bin/sudo']) if (!existsSync(bin)) throw new Error(`${bin} is missing: the test pre-step installs openssh-server and sudo`)
   mkdirSync(TOOLS_DIR, { recursive: true, mode: 0o755 })
   for (const [src, dst] of [['sim/openssh/fwsim-exec', 'fwsim-exec'], ['sim/openssh/docker', 'docker'], ['sim/bin/docker', 'docker-sh'], ['sim/tools/docker.mjs', 'docker.mjs']]) {
-    copyFileSync(path.join(packageRoot(), src), path.join(TOOLS_DIR, dst))
-    chmodSync(path.join(TOOLS_DIR, dst), 0o755)
+    replaceFile(path.join(TOOLS_DIR, dst), tmp => { copyFileSync(path.join(packageRoot(), src), tmp); chmodSync(tmp, 0o755) })
   }
   for (const u of users) {
-    try { run('id', [u.username]) } catch { run('useradd', ['--no-create-home', '--home-dir', '/', '--shell', '/bin/sh', u.username]) }
-    run('usermod', ['--home', '/', u.username])
-    run('chpasswd', [], `${u.username}:${u.password}\n`)
+    try { run('id', [u.username]) } catch {
+      try { runLocked('useradd', ['--no-create-home', '--home-dir', '/', '--shell', '/bin/sh', u.username]) } catch (err) {
+        // another process made it meanwhile
+        if (!/already exists/.test(String((err as { stderr?: unknown }).stderr ?? ''))) throw err
+      }
+    }
+    runLocked('usermod', ['--home', '/', u.username])
+    runLocked('chpasswd', [], `${u.username}:${u.password}\n`)
   }
   const names = users.map(u => u.username).join(', ')
-  writeFileSync(SUDOERS, [
-    `# fwmaint test sites: docker only, only with the user's password.`,
-    `Defaults:${names} secure_path="${TOOLS_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"`,
-    `Defaults:${names} env_keep += "SIM_ROOT SIM_DOCKER_NEEDS_SUDO"`,
-    `Defaults:${names} !lecture, passwd_tries=1`,
-    ...users.map(u => `${u.username} ALL=(root) ${TOOLS_DIR}/docker`),
-    ''
-  ].join('\n'), { mode: 0o440 })
-  run('visudo', ['-cf', SUDOERS])
+  replaceFile(SUDOERS, tmp => {
+    writeFileSync(tmp, [
+      `# fwmaint test sites: docker only, only with the user's password.`,
+      `Defaults:${names} secure_path="${TOOLS_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"`,
+      `Defaults:${names} env_keep += "SIM_ROOT SIM_DOCKER_NEEDS_SUDO"`,
+      `Defaults:${names} !lecture, passwd_tries=1`,
+      ...users.map(u => `${u.username} ALL=(root) ${TOOLS_DIR}/docker`),
+      ''
+    ].join('\n'), { mode: 0o440 })
+    run('visudo', ['-cf', tmp])
+  })
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 })
   prepared = true
 }
