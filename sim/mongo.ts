@@ -28,7 +28,11 @@ export async function startMongo (opts: { host?: string, database: string, colle
   const port = await freePort(host)
   const server = new mod.CongoServer({ host, port })
   await server.start()
-  const client = new MongoClient(`mongodb://${host}:${port}/?directConnection=true`, { serverSelectionTimeoutMS: 5000 })
+  // Polled, not streamed, as the gateway's own client (lib/ops/inventory.ts): CongoServer ends a
+  // streaming monitor's exhaust reply early on a busy machine ("Server ended moreToCome
+  // unexpectedly"), which clears the pool under the churn's writes.
+  const clientOptions = { serverSelectionTimeoutMS: 5000, serverMonitoringMode: 'poll' } as const
+  const client = new MongoClient(`mongodb://${host}:${port}/?directConnection=true`, clientOptions)
   try {
     await client.connect()
     const docs = opts.cameras.map(c => ({
@@ -43,7 +47,7 @@ export async function startMongo (opts: { host?: string, database: string, colle
     await client.close()
   }
   const setUrl = async (cctvId: number, url: string): Promise<void> => {
-    const c = new MongoClient(`mongodb://${host}:${port}/?directConnection=true`, { serverSelectionTimeoutMS: 5000 })
+    const c = new MongoClient(`mongodb://${host}:${port}/?directConnection=true`, clientOptions)
     try {
       await c.connect()
       // IDs are stored as int32, int64 or double: match each spelling.

@@ -168,7 +168,7 @@ export class Browser {
  * bounds are "it never happened" limits, not timings (no test asserts speed), and a machine
  * busy with a second suite or a browser takes several times as long (FWMAINT_TEST_PATIENCE).
  */
-const PATIENCE = Math.max(1, Number(process.env.FWMAINT_TEST_PATIENCE ?? 3) || 3)
+export const PATIENCE = Math.max(1, Number(process.env.FWMAINT_TEST_PATIENCE ?? 3) || 3)
 
 /** Polls `check` until it returns true or `ms` × PATIENCE pass. */
 export async function eventually (check: () => boolean | Promise<boolean>, ms = 5000, every = 25): Promise<boolean> {

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { chromium, type Browser } from 'playwright-core'
+import { PATIENCE } from './app.js'
 
 /**
  * Debian's chromium-headless-shell: the same Blink as /usr/bin/chromium without the desktop
@@ -27,6 +28,15 @@ export async function launchChromium (t: Test): Promise<Browser> {
       '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required']
   })
   t.teardown(async () => { await browser.close() })
+  // Playwright gives up on a wait, a click or a navigation after 30 s: a limit, not a timing, so
+  // stretched like the tests' own (`eventually`). A machine running two suites at once reached
+  // it once in the log screen's search. Every context the tests open gets it.
+  const newContext = browser.newContext.bind(browser)
+  browser.newContext = async (...args: Parameters<Browser['newContext']>) => {
+    const context = await newContext(...args)
+    context.setDefaultTimeout(30_000 * PATIENCE)
+    return context
+  }
   return browser
 }
 
