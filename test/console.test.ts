@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import type { Page, BrowserContext } from 'playwright-core'
-import { startGateway } from './helpers/app.js'
+import { patient, startGateway } from './helpers/app.js'
 import { artifactPath, launchChromium } from './helpers/browser.js'
 import { expectedStatus } from './helpers/health.js'
 import { httpReceiver } from './helpers/receivers.js'
@@ -65,6 +65,12 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 const a11y = new Map<string, string[]>()
 
 async function shot (page: Page, name: string): Promise<void> {
+  // The pictures on the screen loaded (or failed) first: a busy machine once shot a camera's
+  // frame as an empty black box, its image still on its way.
+  await page.waitForFunction(() => Array.from(document.images).filter(i => {
+    const r = i.getBoundingClientRect()
+    return i.currentSrc !== '' && r.width > 0 && r.bottom > 0 && r.top < window.innerHeight
+  }).every(i => i.complete))
   await page.screenshot({ path: artifactPath(`console-${name}.png`) })
   // page.evaluate runs outside the page's CSP (which allows no injected script): the CSP stays as shipped.
   if (await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'undefined')) await page.evaluate(axeSource)
@@ -207,7 +213,7 @@ t.test('ffprobe: a live camera shows codec/resolution/fps; a dead one the reason
   await page.goto(origin + '/ffprobe?cctv=1')
   await page.locator('[data-test=run]').click()
   const summary = page.locator('[data-test=summary]')
-  await summary.waitFor({ timeout: 30_000 })
+  await summary.waitFor({ timeout: patient(30_000) })
   t.match(await summary.textContent(), /h264/, 'codec badge')
   t.match(await summary.textContent(), /\d+×\d+/, 'resolution badge')
   await shot(page, '6-ffprobe-live')
@@ -215,7 +221,7 @@ t.test('ffprobe: a live camera shows codec/resolution/fps; a dead one the reason
   await pickCamera(page, '5')
   await page.locator('[data-test=run]').click()
   const down = page.locator('[data-test=down]')
-  await down.waitFor({ timeout: 30_000 })
+  await down.waitFor({ timeout: patient(30_000) })
   t.match(await down.textContent(), /refused/i, 'why the camera is down')
   t.equal(await page.locator('[data-test=probe-status]').textContent(), '꺼짐', 'the sweep\'s word for it')
   await shot(page, '7-ffprobe-dead')
@@ -228,7 +234,7 @@ t.test('rough edge 5: the ffprobe dialog tells a 401 and a 404 from a dead camer
     await pickCamera(page, id)
     await page.locator('[data-test=run]').click()
     const down = page.locator(`[data-test=down][data-cctv-probed="${id}"]`)
-    await down.waitFor({ timeout: 40_000 })
+    await down.waitFor({ timeout: patient(40_000) })
     return {
       status: (await down.getAttribute('data-status'))!,
       badge: (await page.locator('[data-test=probe-status]').textContent())!,
@@ -258,7 +264,7 @@ t.test('rough edge 5: the ffprobe dialog tells a 401 and a 404 from a dead camer
 t.test('live: video plays; switching camera; reload and leaving leave no tunnel open', async t => {
   const { page, context } = await loggedIn(t)
   await page.locator('tr[data-cctv="1"] [data-test=to-live]').click()
-  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1.5, undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1.5, undefined, { timeout: patient(30_000) })
   const t1 = await page.evaluate(() => (document.querySelector('[data-test=video]') as HTMLVideoElement).currentTime)
   await page.waitForTimeout(1500)
   const t2 = await page.evaluate(() => (document.querySelector('[data-test=video]') as HTMLVideoElement).currentTime)
@@ -279,7 +285,7 @@ t.test('live: video plays; switching camera; reload and leaving leave no tunnel 
   t.ok(box !== null && deadBox !== null && Math.abs(box.height - deadBox.height) < 2, 'it fills the player\'s place')
   await page.locator('[data-test=live-probe]').click()
   const probed = page.locator('[data-test=live-probe-result]')
-  await probed.waitFor({ timeout: 40_000 })
+  await probed.waitFor({ timeout: patient(40_000) })
   t.equal(await probed.getAttribute('data-status'), 'offline', '"probe it": camera 5 refuses, said with the sweep\'s word')
   t.match(await probed.textContent(), /꺼짐/)
   t.match(await probed.textContent(), /Connection refused/, 'and ffprobe\'s own line')
@@ -293,9 +299,9 @@ t.test('live: video plays; switching camera; reload and leaving leave no tunnel 
 
   // Reload: the old tunnel is stopped on pagehide; only the reloaded page's own remains.
   await pickCamera(page, '1')
-  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: patient(30_000) })
   await page.reload()
-  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: patient(30_000) })
   t.equal((await sshStatus(context)).hls_server, true, 'the reloaded page plays again (one tunnel: a new one replaces any other)')
   // A reload that lands elsewhere (the live view is not reopened): nothing may stay open.
   await page.evaluate(() => { history.replaceState(history.state, '', '/cameras') })
@@ -303,7 +309,7 @@ t.test('live: video plays; switching camera; reload and leaving leave no tunnel 
   await page.locator('[data-test=camera-table]').waitFor()
   t.equal((await sshStatus(context)).hls_server, false, 'reload: the tunnel was stopped on pagehide, not left to HLS_IDLE_SECONDS')
   await page.goto(origin + '/live?cctv=1')
-  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => ((document.querySelector('[data-test=video]') as HTMLVideoElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: patient(30_000) })
   await page.goto('about:blank')
   let status: Record<string, unknown> = {}
   for (let i = 0; i < 40; i++) {
@@ -322,9 +328,9 @@ t.test('health: a sweep streams progress to the total, down cameras first, statu
   await page.locator('[data-test=health-start]').click()
   // Three silent cameras take 5 s each: the sweep is still running here.
   await page.locator('[data-test=health-stop]').waitFor()
-  await page.waitForFunction(() => Number((document.querySelector('[data-test=health-progress]') as HTMLProgressElement | null)?.value) >= 30, undefined, { timeout: 60_000 })
+  await page.waitForFunction(() => Number((document.querySelector('[data-test=health-progress]') as HTMLProgressElement | null)?.value) >= 30, undefined, { timeout: patient(60_000) })
   await shot(page, '11-health-running')
-  await page.waitForFunction(() => document.querySelector('[data-test=health-state]')?.textContent?.includes('완료') === true, undefined, { timeout: 60_000 })
+  await page.waitForFunction(() => document.querySelector('[data-test=health-state]')?.textContent?.includes('완료') === true, undefined, { timeout: patient(60_000) })
   t.equal(await page.locator('[data-test=health-count]').textContent(), '60 / 60 (100%)', 'progress reaches the total')
   t.equal(await page.locator('[data-test=health-progress]').evaluate(p => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max].join('/')), '60/60')
 
@@ -339,10 +345,10 @@ t.test('health: a sweep streams progress to the total, down cameras first, statu
   await page.locator('.chip[data-view=timeout]').click()
   t.same(await page.locator('[data-test=health-table] tbody tr[data-cctv]').evaluateAll(trs => trs.map(tr => Number(tr.getAttribute('data-cctv')))), timeouts, 'the "no answer" filter shows exactly the silent cameras')
 
-  const reprobed = page.waitForResponse(r => r.url().endsWith('/api/cctv_health/reprobe'), { timeout: 30_000 })
+  const reprobed = page.waitForResponse(r => r.url().endsWith('/api/cctv_health/reprobe'), { timeout: patient(30_000) })
   await page.locator('tr[data-cctv="6"] [data-test=reprobe]').click()
   t.equal((await reprobed).status(), 200, 're-probe answered')
-  await page.waitForFunction(() => document.querySelector('tr[data-cctv="6"] [data-test=reprobe]:not([disabled])') !== null, undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => document.querySelector('tr[data-cctv="6"] [data-test=reprobe]:not([disabled])') !== null, undefined, { timeout: patient(30_000) })
   t.equal(await page.locator('tr[data-cctv="6"]').getAttribute('data-status'), 'timeout', 'camera 6 probed again: still silent')
 
   await page.locator('.chip[data-view=all]').click()
@@ -356,7 +362,7 @@ t.test('health: a sweep streams progress to the total, down cameras first, statu
 
   // Rough edge 8: a reload shows the finished sweep at once (one answer, not a replay), with when it was swept.
   await page.reload()
-  await page.locator('[data-test=health-table] tbody tr[data-cctv]').first().waitFor({ timeout: 3000 })
+  await page.locator('[data-test=health-table] tbody tr[data-cctv]').first().waitFor({ timeout: patient(3000) })
   t.equal(await page.locator('[data-test=health-table] tbody tr[data-cctv]').count(), 60, 'after a reload: every row')
   t.match(await page.locator('[data-test=health-swept-at]').textContent(), /^\d\d-\d\d \d\d:\d\d 점검$/, '"swept at" is shown')
 
@@ -377,7 +383,7 @@ t.test('alerts: a test message to a channel shows as sent; a maintenance window 
   await page.locator('[data-test=test-ops-hook]').click()
   await page.locator('[data-test=alerts-notice]').waitFor()
   t.match(await page.locator('[data-test=alerts-notice]').textContent(), /테스트 메시지를 보냈습니다 \(ops-hook\)/)
-  await page.waitForFunction(() => document.querySelector('[data-test=delivery]')?.textContent?.includes('전달됨') === true, undefined, { timeout: 15_000 })
+  await page.waitForFunction(() => document.querySelector('[data-test=delivery]')?.textContent?.includes('전달됨') === true, undefined, { timeout: patient(15_000) })
   t.ok(receiver.got.some(r => r.path === '/hook' && r.json?.test === true), 'the receiver got it')
   t.match(await page.locator('[data-test=alert-row]').first().textContent(), /테스트 메시지/)
 
@@ -508,14 +514,14 @@ t.test('picture health: the grid shows what each camera sees (lazy, a few at a t
   page.on('request', r => { if (r.url().includes('/api/cctv_snapshot')) snaps.push(r.url()) })
   await page.locator('[data-test=nav-grid]').click()
   await page.waitForURL(origin + '/grid')
-  await page.locator('[data-test=grid] li[data-cctv="1"] [data-test=snapshot-img]').waitFor({ timeout: 30_000 })
+  await page.locator('[data-test=grid] li[data-cctv="1"] [data-test=snapshot-img]').waitFor({ timeout: patient(30_000) })
   t.ok(await page.locator('[data-test=grid] li[data-cctv="1"] img').evaluate(img => (img as HTMLImageElement).naturalWidth === 320), 'camera 1: a 320-px frame')
-  await page.locator('[data-test=grid] li[data-cctv="5"] [data-test=snapshot-error]').waitFor({ timeout: 30_000 })
+  await page.locator('[data-test=grid] li[data-cctv="5"] [data-test=snapshot-error]').waitFor({ timeout: patient(30_000) })
   t.match(await page.locator('[data-test=grid] li[data-cctv="5"] [data-test=snapshot-error]').textContent(), /Connection refused|연결/, 'a dead camera: its reason in its card')
   t.equal(await page.locator('[data-test=grid] li[data-cctv="7"] [data-test=grid-status]').textContent(), '검은 화면', 'the monitor\'s status on the black camera\'s card')
   await page.waitForTimeout(500)
   t.ok(snaps.length < 60, `lazy: ${snaps.length} of 60 frames asked for, those in view`)
-  await page.locator('[data-test=grid] li[data-cctv="7"] [data-test=snapshot-img]').waitFor({ timeout: 30_000 })
+  await page.locator('[data-test=grid] li[data-cctv="7"] [data-test=snapshot-img]').waitFor({ timeout: patient(30_000) })
   await shot(page, '23-grid')
   await page.locator('[data-test=grid-search]').fill('화면')
   await page.waitForURL(/q=/)
@@ -525,7 +531,7 @@ t.test('picture health: the grid shows what each camera sees (lazy, a few at a t
   await page.locator('[data-test=story-kept]').first().waitFor()
   t.ok(await page.locator('[data-test=story-kept]').first().evaluate(img => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the frame kept with the change to black')
   t.ok(await page.locator('[data-test=story-changes] li[data-to=black]').count() >= 1)
-  await page.locator('[data-test=story-snapshot] [data-test=snapshot-img]').waitFor({ timeout: 30_000 })
+  await page.locator('[data-test=story-snapshot] [data-test=snapshot-img]').waitFor({ timeout: patient(30_000) })
   await shot(page, '24-story-black')
 })
 
@@ -549,21 +555,25 @@ t.test('view checks (issue 24): references from a story and the Health screen, a
   await page.locator('[data-test=nav-health]').click()
   await page.waitForURL(origin + '/health')
   await page.locator('[data-test=ref-job-start]').click()
-  await page.locator('[data-test=ref-job][data-state=done]').waitFor({ timeout: 60_000 })
+  await page.locator('[data-test=ref-job][data-state=done]').waitFor({ timeout: patient(60_000) })
   const counted = await page.locator('[data-test=ref-job-count]').textContent()
   t.match(counted, new RegExp(`^${online.length} / ${online.length} — 새로 \\d+`), `기준 화면 만들기: every online camera looked at (${counted ?? ''})`)
-  t.ok((await Promise.all(online.map(async id => await refsOf(Number(id))))).every(n => n === 1), 'each of them has its reference, in the store')
+  // (Failed once in about six runs of this file this session, with the count above right: the
+  // diagnostics say which cameras and what the job reported, for whoever sees it next.)
+  const refCounts = await Promise.all(online.map(async id => [id, await refsOf(Number(id))] as const))
+  const jobFailed = await page.locator('[data-test=ref-job-failed]').count() > 0 ? await page.locator('[data-test=ref-job-failed]').textContent() : null
+  t.ok(refCounts.every(([, n]) => n === 1), 'each of them has its reference, in the store', { notOne: refCounts.filter(([, n]) => n !== 1), jobFailed })
 
   // The story: none yet; "이 화면을 기준으로" twice (day and night), then one deleted.
   await page.goto(origin + '/camera/11')
   await page.locator('[data-test=references-none]').waitFor()
   await page.locator('[data-test=reference-take]').click()
-  await page.locator('[data-test=references][data-count="1"] [data-test=reference-img]').waitFor({ timeout: 30_000 })
+  await page.locator('[data-test=references][data-count="1"] [data-test=reference-img]').waitFor({ timeout: patient(30_000) })
   t.ok(await page.locator('[data-test=reference-img]').evaluate(img => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth === 320), 'the reference: a 320-px frame')
   await page.locator('[data-test=reference-take]').click()
-  await page.locator('[data-test=references][data-count="2"]').waitFor({ timeout: 30_000 })
+  await page.locator('[data-test=references][data-count="2"]').waitFor({ timeout: patient(30_000) })
   t.equal(await page.locator('[data-test=reference-take]').count(), 0, 'two references (day and night): no third to take')
-  await page.locator('[data-test=story-snapshot] [data-test=snapshot-img]').waitFor({ timeout: 30_000 })
+  await page.locator('[data-test=story-snapshot] [data-test=snapshot-img]').waitFor({ timeout: patient(30_000) })
   await shot(page, '25-story-references')
   await page.locator('[data-test=reference-delete]').last().click()
   await page.locator('[data-test=references][data-count="1"]').waitFor()
@@ -577,12 +587,12 @@ t.test('view checks (issue 24): references from a story and the Health screen, a
   await page.waitForURL(origin + '/health')
   await page.locator('[data-test=health-picture]').check()
   await page.locator('[data-test=health-start]').click()
-  await page.locator('[data-test=health-state]', { hasText: '완료' }).waitFor({ timeout: 120_000 })
+  await page.locator('[data-test=health-state]', { hasText: '완료' }).waitFor({ timeout: patient(120_000) })
   const row = (id: number): ReturnType<Page['locator']> => page.locator(`[data-test=health-table] tr[data-cctv="${id}"]`)
   t.same([await row(11).getAttribute('data-status'), await row(12).getAttribute('data-status')], ['moved', 'blurred'], 'turned: moved; blurred: blurred')
   t.equal(await row(11).locator('[data-test=status]').textContent(), '화면 틀어짐·가림')
   await row(11).locator('[data-test=row-snapshot]').click()
-  await row(11).locator('.row-picture.pair [data-test=snapshot-img]').waitFor({ timeout: 30_000 })
+  await row(11).locator('.row-picture.pair [data-test=snapshot-img]').waitFor({ timeout: patient(30_000) })
   await row(11).locator('.row-picture.pair [data-test=reference-img]').waitFor()
   t.pass('Health: the moved camera\'s frame beside its reference')
   await row(11).scrollIntoViewIfNeeded()
@@ -591,19 +601,19 @@ t.test('view checks (issue 24): references from a story and the Health screen, a
   // The grid, searched by the view cameras' URLs: each card shows the reference beside what it sees now.
   await page.goto(origin + '/grid?q=%2Fview%2F')
   const card = page.locator('[data-test=grid] li[data-cctv="11"]')
-  await card.locator('[data-test=reference-img]').waitFor({ timeout: 30_000 })
+  await card.locator('[data-test=reference-img]').waitFor({ timeout: patient(30_000) })
   t.same(await page.locator('[data-test=grid] li').evaluateAll(lis => lis.map(li => li.getAttribute('data-cctv'))), ['11', '12'])
   t.equal(await card.locator('[data-test=grid-status]').textContent(), '화면 틀어짐·가림', 'the grid: the monitor\'s word on the card')
   t.equal(await page.locator('[data-test=grid] li[data-cctv="12"] [data-test=grid-status]').textContent(), '흐린 화면')
-  for (const id of [11, 12]) await page.locator(`[data-test=grid] li[data-cctv="${id}"] [data-test=snapshot-img]`).waitFor({ timeout: 30_000 })
+  for (const id of [11, 12]) await page.locator(`[data-test=grid] li[data-cctv="${id}"] [data-test=snapshot-img]`).waitFor({ timeout: patient(30_000) })
   await shot(page, '27-grid-moved')
 
   // A phone: the story and the grid stack the two frames and fit the width.
   const phone = await loggedIn(t, 390, 844)
   for (const [path, name] of [['/camera/11', 'story-references'], ['/grid?q=%2Fview%2F', 'grid-moved']] as const) {
     await phone.page.goto(origin + path)
-    await phone.page.locator('[data-test=reference-img]').first().waitFor({ timeout: 30_000 })
-    await phone.page.locator('[data-test=snapshot-img]').first().waitFor({ timeout: 30_000 })
+    await phone.page.locator('[data-test=reference-img]').first().waitFor({ timeout: patient(30_000) })
+    await phone.page.locator('[data-test=snapshot-img]').first().waitFor({ timeout: patient(30_000) })
     t.equal(await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, `${path} at 390×844: no horizontal page scroll`)
     await shot(phone.page, `28-${name}-390`)
   }
@@ -754,7 +764,7 @@ t.test('an expired SSH session sends the operator back to the regions with a mes
   await page.locator('[data-test=login] input[name=password]').press('Enter')
   await page.waitForURL(base + '/cameras')
   t.ok(await page.locator('[data-test=time-left].warn').count() === 1, 'under 30 minutes left: the header warns')
-  await page.waitForURL(base + '/?next=/cameras', { timeout: 15_000 })
+  await page.waitForURL(base + '/?next=/cameras', { timeout: patient(15_000) })
   t.equal(await page.locator('[data-test=notice]').textContent(), 'SSH 세션이 끝났습니다. 다시 로그인하세요.')
   await shot(page, '10-expired')
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { startGateway } from './helpers/app.js'
+import { patient, startGateway } from './helpers/app.js'
 import { launchChromium } from './helpers/browser.js'
 
 // "A browser test: headless Chromium loads a page with hls.js pointed at the returned URL
@@ -47,7 +47,7 @@ t.test('hls.js in headless Chromium plays the returned URL: currentTime advances
   const { host, port } = gw.regions[0].entry.ssh as { host: string, port: number }
   const url = await page.evaluate(async ([r, h, p]) => await (window as unknown as { play: (...a: unknown[]) => Promise<string> }).play(r, h, p), ['대구', host, port] as const)
   t.match(url, new RegExp(`^${address}/hls/[A-Za-z0-9_-]{32}/cctv1/index\\.m3u8$`), 'an absolute URL on the page\'s own origin')
-  await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 2 || (window as unknown as { fatal?: string }).fatal !== undefined, undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 2 || (window as unknown as { fatal?: string }).fatal !== undefined, undefined, { timeout: patient(30_000) })
   const state = await page.evaluate(() => ({ time: (document.getElementById('v') as HTMLVideoElement).currentTime, fatal: (window as unknown as { fatal?: string }).fatal }))
   t.equal(state.fatal, undefined, 'no fatal hls.js error')
   t.ok(state.time > 2, `currentTime advanced to ${state.time.toFixed(2)} s`)

@@ -170,6 +170,9 @@ export class Browser {
  */
 export const PATIENCE = Math.max(1, Number(process.env.FWMAINT_TEST_PATIENCE ?? 3) || 3)
 
+/** A give-up limit stretched for a busy machine (Playwright's `{ timeout }` in the browser tests). */
+export function patient (ms: number): number { return ms * PATIENCE }
+
 /** Polls `check` until it returns true or `ms` × PATIENCE pass. */
 export async function eventually (check: () => boolean | Promise<boolean>, ms = 5000, every = 25): Promise<boolean> {
   const until = Date.now() + ms * PATIENCE

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { chromium, type Browser } from 'playwright-core'
-import { PATIENCE } from './app.js'
+import { patient } from './app.js'
 
 /**
  * Debian's chromium-headless-shell: the same Blink as /usr/bin/chromium without the desktop
@@ -34,7 +34,7 @@ export async function launchChromium (t: Test): Promise<Browser> {
   const newContext = browser.newContext.bind(browser)
   browser.newContext = async (...args: Parameters<Browser['newContext']>) => {
     const context = await newContext(...args)
-    context.setDefaultTimeout(30_000 * PATIENCE)
+    context.setDefaultTimeout(patient(30_000))
     return context
   }
   return browser
