@@ -106,9 +106,7 @@ export function shared (fell: number, wereUp: number, rules: IncidentRules): boo
 
 export function applyIncidents (input: IncidentInput): IncidentOutcome {
   const { at, rules } = input
-  const live = new Map<Incident, Incident>()
-  for (const i of input.incidents) live.set(i, cloneIncident(i))
-  const all = [...live.values()]
+  const all = input.incidents.map(cloneIncident)
   const changed = new Set<Incident>()
   const events: IncidentEvent[] = []
   const active = (i: Incident): boolean => i.state !== 'resolved'
@@ -116,17 +114,32 @@ export function applyIncidents (input: IncidentInput): IncidentOutcome {
     changed.add(incident)
     events.push({ kind, incident, cctv_ids: ids })
   }
+  /** The most recently resolved incident within the reopening window that `match` accepts. */
+  const recentlyResolved = (match: (i: Incident) => boolean): Incident | undefined => all
+    .filter(i => i.state === 'resolved' && i.resolvedAt !== null && at - i.resolvedAt <= rules.reopenWithinMs && match(i))
+    .sort((a, b) => b.resolvedAt! - a.resolvedAt!)[0]
+  const holder = new Map<string, Incident>()
+  /** Puts cameras that went down now in `i` (its holder from now on). */
+  const take = (i: Incident, cams: readonly SweepCamera[]): void => {
+    for (const c of cams) {
+      i.cameras.set(c.cctv_id, { status: c.status, downAt: at, backAt: null })
+      holder.set(c.cctv_id, i)
+    }
+  }
+  const reopen = (i: Incident, cams: readonly SweepCamera[]): void => {
+    i.state = 'open'
+    i.resolvedAt = null
+    take(i, cams)
+    event('reopened', i, cams.map(c => c.cctv_id))
+  }
 
   // The region: a failed sweep opens (or reopens) its incident; the next sweep that reaches the site resolves it.
   const region = all.find(i => i.cause === 'region' && active(i))
   if (input.regionFailed) {
     if (region === undefined) {
-      const recent = all.find(i => i.cause === 'region' && i.resolvedAt !== null && at - i.resolvedAt <= rules.reopenWithinMs)
-      if (recent !== undefined) {
-        recent.state = 'open'
-        recent.resolvedAt = null
-        event('reopened', recent, [])
-      } else {
+      const recent = recentlyResolved(i => i.cause === 'region')
+      if (recent !== undefined) reopen(recent, [])
+      else {
         const i: Incident = { id: null, cause: 'region', key: null, state: 'open', openedAt: at, resolvedAt: null, cameras: new Map() }
         all.push(i)
         event('opened', i, [])
@@ -141,7 +154,6 @@ export function applyIncidents (input: IncidentInput): IncidentOutcome {
   }
 
   // Cameras back, and down ones whose down status changed (offline → black): in their incidents.
-  const holder = new Map<string, Incident>()
   for (const i of all) if (active(i)) for (const [id, c] of i.cameras) if (c.backAt === null) holder.set(id, i)
   const back = new Map<Incident, string[]>()
   for (const c of input.cameras) {
@@ -172,47 +184,24 @@ export function applyIncidents (input: IncidentInput): IncidentOutcome {
   if (fell.length === 0) return { changed: [...changed], events }
 
   const place = (cause: IncidentCause, key: string | null, cams: readonly SweepCamera[]): void => {
-    const ids = cams.map(c => c.cctv_id)
-    const add = (i: Incident): void => {
-      for (const c of cams) i.cameras.set(c.cctv_id, { status: c.status, downAt: at, backAt: null })
-      for (const id of ids) holder.set(id, i)
-    }
     const open = all.find(i => i.cause === cause && i.key === key && active(i))
-    if (open !== undefined) { add(open); event('grew', open, ids); return }
-    const recent = all
-      .filter(i => i.cause === cause && i.key === key && i.resolvedAt !== null && at - i.resolvedAt <= rules.reopenWithinMs)
-      .sort((a, b) => b.resolvedAt! - a.resolvedAt!)[0]
-    if (recent !== undefined) {
-      recent.state = 'open'
-      recent.resolvedAt = null
-      add(recent)
-      event('reopened', recent, ids)
-      return
-    }
+    if (open !== undefined) { take(open, cams); event('grew', open, cams.map(c => c.cctv_id)); return }
+    const recent = recentlyResolved(i => i.cause === cause && i.key === key)
+    if (recent !== undefined) { reopen(recent, cams); return }
     const i: Incident = { id: null, cause, key, state: 'open', openedAt: at, resolvedAt: null, cameras: new Map() }
-    add(i)
+    take(i, cams)
     all.push(i)
-    event('opened', i, ids)
+    event('opened', i, cams.map(c => c.cctv_id))
   }
 
   // A camera that falls again soon after its incident resolved reopens that incident (a whole
   // server falling again reopens the server's), whatever else falls with it.
   const again = new Map<Incident, SweepCamera[]>()
   for (const c of fell) {
-    const recent = all
-      .filter(i => i.state === 'resolved' && i.resolvedAt !== null && at - i.resolvedAt <= rules.reopenWithinMs && i.cameras.has(c.cctv_id))
-      .sort((a, b) => b.resolvedAt! - a.resolvedAt!)[0]
+    const recent = recentlyResolved(i => i.cameras.has(c.cctv_id))
     if (recent !== undefined) again.set(recent, [...(again.get(recent) ?? []), c])
   }
-  for (const [i, cams] of again) {
-    i.state = 'open'
-    i.resolvedAt = null
-    for (const c of cams) {
-      i.cameras.set(c.cctv_id, { status: c.status, downAt: at, backAt: null })
-      holder.set(c.cctv_id, i)
-    }
-    event('reopened', i, cams.map(c => c.cctv_id))
-  }
+  for (const [i, cams] of again) reopen(i, cams)
 
   // Shared causes, the widest first: a server, then a district, then each camera alone. An open
   // incident of the camera's server (district) takes it even when it falls alone.
