@@ -33,11 +33,16 @@ export async function httpReceiver (t: Test): Promise<{ url: (p: string) => stri
     })
   }
   let server = http.createServer(handler)
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  // An address of its own in 127.0.0.0/8: `down('closed')` gives the port up and the receiver
+  // takes it again later, and on 127.0.0.1 a client's connection (which the kernel gives a port
+  // from the same ephemeral range, from 127.0.0.1) took it meanwhile once (EADDRINUSE in
+  // monitor-restart.test, three files at a time). Connections to 127.a.b.c come from 127.0.0.1.
+  const host = loopbackAddress()
+  await new Promise<void>(resolve => server.listen(0, host, resolve))
   const port = (server.address() as { port: number }).port
   t.teardown(async () => { await new Promise(resolve => server.close(resolve)) })
   return {
-    url: p => `http://127.0.0.1:${port}${p}`,
+    url: p => `http://${host}:${port}${p}`,
     got,
     get failures () { return state.failures },
     down: async how => {
@@ -45,10 +50,16 @@ export async function httpReceiver (t: Test): Promise<{ url: (p: string) => stri
       failing = how
       if (!server.listening) {
         server = http.createServer(handler)
-        await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+        await new Promise<void>(resolve => server.listen(port, host, resolve))
       }
     }
   }
+}
+
+/** A random address in 127.0.0.0/8 other than 127.0.0.1 (loopback: every Linux answers on all of it). */
+function loopbackAddress (): string {
+  const b = (): number => 1 + Math.floor(Math.random() * 254)
+  return `127.${b()}.${b()}.${b()}`
 }
 
 let made: { key: string, cert: string } | undefined
