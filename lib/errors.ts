@@ -128,6 +128,18 @@ export class ReferenceJobRunningError extends ApiError {
   constructor (done: number, total: number) { super(409, 'REFERENCES_RUNNING', 'reference views are being made for this region already', { done, total }) }
 }
 
+export class IncidentNotFoundError extends ApiError {
+  constructor () { super(404, 'INCIDENT_NOT_FOUND', 'incident not found') }
+}
+
+export class IncidentResolvedError extends ApiError {
+  constructor () { super(409, 'INCIDENT_RESOLVED', 'the incident is resolved') }
+}
+
+export class IncidentAcknowledgedError extends ApiError {
+  constructor (by: string, at: number) { super(409, 'INCIDENT_ACKNOWLEDGED', `the incident was acknowledged already, by ${by}`, { acknowledged_by: by, acknowledged_at: new Date(at).toISOString() }) }
+}
+
 export class ThumbnailNotFoundError extends ApiError {
   constructor () { super(404, 'THUMBNAIL_NOT_FOUND', 'no frame was kept with that change') }
 }

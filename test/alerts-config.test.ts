@@ -24,6 +24,16 @@ t.test('rules: defaults, global, and a region\'s override', async t => {
   t.throws(() => parseRegions(doc({ alerts: { repeat_every: 'often' } })), /field "alerts\.repeat_every"/)
 })
 
+t.test('incident rules (issue 25): defaults, global, and a region\'s override', async t => {
+  t.same(parseRegions(doc({})).get('대구')!.incidents, { allAtLeast: 2, most: 0.8, handful: 5, reopenWithinMs: 30 * 60_000 }, 'the documented defaults')
+  const r = parseRegions(doc({ incidents: { handful: 3, reopen_within: '10m' } }, { incidents: { most: 0.9, all_at_least: 4 } }))
+  t.same(r.get('대구')!.incidents, { allAtLeast: 4, most: 0.9, handful: 3, reopenWithinMs: 10 * 60_000 })
+  t.same(r.get('부산')!.incidents, { allAtLeast: 2, most: 0.8, handful: 3, reopenWithinMs: 10 * 60_000 })
+  t.throws(() => parseRegions(doc({ incidents: { most: 0.2 } })), /field "incidents\.most"/, 'a "most" under half is no majority')
+  t.throws(() => parseRegions(doc({}, { incidents: { reopen_within: 'soon' } })), /field "regions\.대구\.incidents\.reopen_within"|incidents\.reopen_within/)
+  t.throws(() => parseRegions(doc({ incidents: { together: 3 } })), /incidents/, 'an unknown field')
+})
+
 t.test('channels: each type\'s fields; secrets from a private file or the environment; unknown regions refused', async t => {
   process.env.FWMAINT_TEST_CFG_PW = 'smtp-pw'
   const d = doc({

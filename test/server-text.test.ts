@@ -84,7 +84,8 @@ t.test('every named API error (lib/errors.ts) has a Korean form', async t => {
     TooManyLoginsError: [waitInWords(90_000)],
     OtherRegionError: ['대구'],
     RemoteError: ['Timeout'],
-    BadRequestError: ['give server or cctv_ids, not both']
+    BadRequestError: ['give server or cctv_ids, not both'],
+    IncidentAcknowledgedError: ['kim', Date.parse('2026-12-04T03:00:00Z')]
   }
   let n = 0
   for (const [name, Cls] of Object.entries(errors)) {

@@ -3,6 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { AlertRulesSchema, DEFAULT_ALERT_RULES, alertRules, type AlertRules } from './alert-rules.js'
+import { IncidentRulesSchema, DEFAULT_INCIDENT_RULES, incidentRules, type IncidentRules } from './incident-rules.js'
 import { ChannelSchema, parseChannels, type ChannelConfig } from './channels.js'
 import { MonitorSchema, monitorConfig, type MonitorConfig } from './monitor.js'
 import { ConfigProblem, RegionsFileError } from './problem.js'
@@ -70,12 +71,14 @@ export const RegionSchema = Type.Object({
   hls: Type.Optional(HlsSchema),
   monitor: Type.Optional(MonitorSchema),
   alerts: Type.Optional(AlertRulesSchema),
+  incidents: Type.Optional(IncidentRulesSchema),
   maintenance: Type.Optional(Type.Array(MaintenanceSchema, { maxItems: 1000 }))
 }, { additionalProperties: false })
 
 export const RegionsFileSchema = Type.Object({
   regions: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), RegionSchema),
   alerts: Type.Optional(AlertRulesSchema),
+  incidents: Type.Optional(IncidentRulesSchema),
   notify: Type.Optional(Type.Array(ChannelSchema, { maxItems: 100 }))
 }, { additionalProperties: false })
 
@@ -105,6 +108,8 @@ export interface RegionConfig {
   name: string
   /** Resolved alert rules (issue 16). */
   alerts: AlertRules
+  /** Resolved incident rules (issue 25). */
+  incidents: IncidentRules
   /** Maintenance windows from the regions file (more come through the API). */
   maintenance: WindowConfig[]
   /** Undefined: the region is not swept in the background. */
@@ -151,7 +156,8 @@ function check<T extends TSchema> (schema: T, value: unknown, source: string): a
   }
 }
 
-function normalizeRegion (name: string, raw: RawRegion, source: string, globalRules: AlertRules = DEFAULT_ALERT_RULES): RegionConfig {
+function normalizeRegion (name: string, raw: RawRegion, source: string, globalRules: AlertRules = DEFAULT_ALERT_RULES,
+  globalIncidents: IncidentRules = DEFAULT_INCIDENT_RULES): RegionConfig {
   const fail = (field: string, message: string): never => {
     throw new RegionsFileError(`${source}: region "${name}": field "${field}": ${message}`)
   }
@@ -210,6 +216,7 @@ function normalizeRegion (name: string, raw: RawRegion, source: string, globalRu
   return {
     name,
     alerts: alertRules(raw.alerts, globalRules),
+    incidents: incidentRules(raw.incidents, globalIncidents),
     maintenance: (raw.maintenance ?? []).map((w, i) => within(`maintenance.${i}`, () => checkWindow(w, { servers: new Set(servers.keys()) }))),
     monitor: raw.monitor === undefined ? undefined : within('monitor', () => monitorConfig(raw.monitor!)),
     ssh: { host: raw.ssh.host, port: raw.ssh.port, fingerprint: raw.ssh.fingerprint },
@@ -229,8 +236,9 @@ function normalizeRegion (name: string, raw: RawRegion, source: string, globalRu
 export function parseRegions (doc: unknown, source = 'regions file'): Map<string, RegionConfig> {
   check(RegionsFileSchema, doc, source)
   const globalRules = alertRules(doc.alerts, DEFAULT_ALERT_RULES)
+  const globalIncidents = incidentRules(doc.incidents, DEFAULT_INCIDENT_RULES)
   const regions = new Map<string, RegionConfig>()
-  for (const [name, raw] of Object.entries(doc.regions)) regions.set(name, normalizeRegion(name, raw, source, globalRules))
+  for (const [name, raw] of Object.entries(doc.regions)) regions.set(name, normalizeRegion(name, raw, source, globalRules, globalIncidents))
   if (regions.size === 0) throw new RegionsFileError(`${source}: field "regions": no region is defined`)
   return regions
 }

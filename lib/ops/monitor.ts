@@ -135,7 +135,8 @@ export class RegionMonitor {
 
   private async keep (s: { startedAt: number, finishedAt: number, state: SweepState, failure: string | null, total: number, results: HealthSweep['results'], thumbnails?: ReadonlyMap<string, Buffer>, picture?: boolean }, lease?: { key: string, token: string }): Promise<void> {
     const m = this.region.monitor!
-    const kept = await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, gateway: this.deps.gateway, alerting: this.deps.alerting?.(), monitorPicture: m.picture, lease, ...s })
+    const kept = await this.deps.store.recordSweep({ region: this.region.name, trigger: 'scheduled', startedBy: null, gateway: this.deps.gateway, alerting: this.deps.alerting?.(),
+      monitorPicture: m.picture, incidentRules: this.region.incidents, lease, ...s })
     this.deps.kept?.()
     const failure = kept.state === 'lost_lease' && s.state !== 'lost_lease' ? 'another gateway held the region\'s lease when the sweep was recorded' : s.failure
     this.deps.log({ region: this.region.name, state: kept.state, done: s.results.length, total: s.total, ms: s.finishedAt - s.startedAt, ...(failure === null ? {} : { failure }) })

@@ -48,7 +48,8 @@ export class RecordingSweepHistory extends InMemorySweepHistory {
       results: sweep.results,
       thumbnails: sweep.frames,
       picture: sweep.picture,
-      monitorPicture: this.site.region.monitor?.picture === true
+      monitorPicture: this.site.region.monitor?.picture === true,
+      incidentRules: this.site.region.incidents
     }).catch(this.onError)
   }
 }

@@ -20,6 +20,9 @@ export interface CameraResult {
   error: string | null
   probe_ms: number
   reconnects_today: number
+  /** Its district (address L2, L3): what incidents group by besides the server. */
+  L2?: string | null
+  L3?: string | null
 }
 
 export type { AlertRules }

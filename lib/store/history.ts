@@ -7,6 +7,8 @@ import { PICTURE_STATUSES, type ChangeKind, type HealthStatus, type SweepState, 
 import { evaluate, type AlertChange, type AlertRules, type CameraRecord, type CameraResult, type Evaluation, type RegionRecord } from './evaluate.js'
 import { Leases } from './leases.js'
 import { Aggregates } from './aggregates.js'
+import { IncidentStore, lockRegion } from './incidents.js'
+import { applyIncidents, DEFAULT_INCIDENT_RULES, type IncidentRules, type SweepCamera } from './incident-rules.js'
 
 export type { AlertChange, AlertRules, CameraResult } from './evaluate.js'
 
@@ -33,6 +35,8 @@ export interface SweepRecord {
   alerting?: Alerting
   /** Frames of black/frozen/moved/blurred cameras by cctv_ID: kept with the change when the camera changed to that status. */
   thumbnails?: ReadonlyMap<string, Buffer>
+  /** How changes group into incidents (DEFAULT_INCIDENT_RULES when not given). */
+  incidentRules?: IncidentRules
 }
 
 export interface Alerting {
@@ -107,9 +111,13 @@ export class HistoryStore {
   /** Uptime per camera per hour and day, per region per day: what the monitor's answers read. */
   readonly aggregates: Aggregates
 
+  /** Changes that share a cause (issue 25): written with the sweeps, acted on by people. */
+  readonly incidents: IncidentStore
+
   constructor (readonly database: Database) {
     this.leases = new Leases(database)
     this.aggregates = new Aggregates(database)
+    this.incidents = new IncidentStore(database)
   }
 
   private get db (): Database['db'] { return this.database.db }
@@ -128,7 +136,7 @@ export class HistoryStore {
       // it read and undo the other (a monitor's start written back to "not started" was told
       // twice). On SQLite the first statement writes, and the transaction holds the one writer
       // from there on; PostgreSQL takes a lock per region for the transaction.
-      if (this.database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`fwmaint keep ${s.region}`}))`.execute(tx)
+      await lockRegion(tx, this.database.dialect, s.region)
       const { id } = await tx.insertInto('sweeps').values({
         region: s.region,
         trigger: s.trigger,
@@ -156,19 +164,45 @@ export class HistoryStore {
 
       const alerting = s.trigger === 'scheduled' ? s.alerting : undefined
       const windows = alerting === undefined ? [] : [...alerting.windows, ...await this.windowsIn(tx, s.region, at)]
+      const before = await this.records(tx, s.region)
       const ev = evaluate({
         at,
         sweep: { trigger: s.trigger, state: s.state, picture: s.picture === true, failure: s.failure },
         monitorPicture: s.monitorPicture === true,
-        before: await this.records(tx, s.region),
+        before,
         region: await this.regionRecord(tx, s.region),
         results: s.results,
         alerting: alerting === undefined ? undefined : { rules: alerting.rules, windows }
       })
       await this.write(tx, s, sweepId, ev)
+      await this.keepIncidents(tx, s, sweepId, before, ev)
       if (alerting !== undefined) await this.enqueue(tx, s, sweepId, alerting, ev)
       return { id: sweepId, state: s.state }
     })
+  }
+
+  /**
+   * Incidents (lib/store/incident-rules.ts) follow the record: a scheduled sweep that could not
+   * reach the site opens the region's; a sweep that moved the record groups the cameras it saw
+   * fall and resolves those back. Other sweeps (cancelled, an operator's that moves nothing) leave them.
+   */
+  private async keepIncidents (tx: Tx, s: SweepRecord, sweepId: number, before: ReadonlyMap<string, CameraRecord>, ev: Evaluation): Promise<void> {
+    const regionFailed = s.trigger === 'scheduled' && s.state === 'failed'
+    if (!regionFailed && !ev.moves) return
+    const rules = s.incidentRules ?? DEFAULT_INCIDENT_RULES
+    const at = s.finishedAt
+    const incidents = await this.incidents.forRules(tx, s.region, at, rules.reopenWithinMs)
+    const cameras: SweepCamera[] = regionFailed
+      ? []
+      : s.results.map(r => ({
+        cctv_id: String(r.cctv_ID),
+        server: r.server,
+        district: district(r.L2, r.L3),
+        before: before.get(String(r.cctv_ID))?.status,
+        status: r.status
+      }))
+    const outcome = applyIncidents({ at, regionFailed, cameras, incidents, rules })
+    await this.incidents.write(tx, s.region, sweepId, at, incidents, outcome)
   }
 
   /** The region's camera records, as the rules read them. */
@@ -397,6 +431,12 @@ export class HistoryStore {
 }
 
 /** The database keeps words; these are the ones the record writes (lib/status.ts). */
+/** A camera's district as incidents group it: "L2/L3" of its address (null: no address). */
+export function district (l2: string | null | undefined, l3: string | null | undefined): string | null {
+  const parts = [l2, l3].filter((p): p is string => typeof p === 'string' && p !== '')
+  return parts.length === 0 ? null : parts.join('/')
+}
+
 function sweepRow (r: Selectable<SweepsTable>): SweepRow {
   const { region: _r, ...rest } = r
   return { ...rest, id: Number(r.id), trigger: r.trigger as SweepTrigger, state: r.state as SweepState, picture: r.picture === 1 }

@@ -1,4 +1,7 @@
 import type { HealthStatus } from '../status.js'
+import type { IncidentRules } from '../config/incident-rules.js'
+
+export { DEFAULT_INCIDENT_RULES, type IncidentRules } from '../config/incident-rules.js'
 
 /*
  * Incidents (issue 25) as one pure function, beside `evaluate` (evaluate.ts): what a sweep that
@@ -17,19 +20,6 @@ export const INCIDENT_CAUSES: readonly IncidentCause[] = ['region', 'server', 'd
 /** `acknowledged`: someone said they are on it (repeats stop); `resolved`: all back, or closed by hand. */
 export type IncidentState = 'open' | 'acknowledged' | 'resolved'
 
-export interface IncidentRules {
-  /** A server's (a district's) cameras going down together are one incident when they are all
-   *  of its cameras that were up, and at least this many. */
-  allAtLeast: number
-  /** …or at least this share of them (0–1)… */
-  most: number
-  /** …and at least this many (a handful). */
-  handful: number
-  /** A cause that fails again within this long after its incident resolved reopens it. */
-  reopenWithinMs: number
-}
-
-export const DEFAULT_INCIDENT_RULES: IncidentRules = { allAtLeast: 2, most: 0.8, handful: 5, reopenWithinMs: 30 * 60_000 }
 
 /** A camera in an incident: still down, or back (when). */
 export interface IncidentCamera {

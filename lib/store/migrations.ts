@@ -239,5 +239,55 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         .execute()
       await db.schema.createIndex('view_references_camera').on('view_references').columns(['region', 'cctv_id']).execute()
     }
+  },
+  {
+    // Incidents (issue 25): changes that share a cause, their cameras, their timeline (the
+    // monitor's events, the people's acknowledgements and notes); notes on cameras.
+    name: '008-incidents',
+    up: async (db, dialect) => {
+      const id = dialect === 'postgres' ? 'bigserial' : 'integer'
+      await db.schema.createTable('incidents')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cause', 'text', c => c.notNull())
+        .addColumn('key', 'text')
+        .addColumn('state', 'text', c => c.notNull())
+        .addColumn('opened_at', 'bigint', c => c.notNull())
+        .addColumn('acknowledged_at', 'bigint')
+        .addColumn('acknowledged_by', 'text')
+        .addColumn('resolved_at', 'bigint')
+        .addColumn('resolved_by', 'text')
+        .execute()
+      await db.schema.createIndex('incidents_region_state').on('incidents').columns(['region', 'state']).execute()
+      await db.schema.createIndex('incidents_region_opened').on('incidents').columns(['region', 'opened_at']).execute()
+      await db.schema.createTable('incident_cameras')
+        .addColumn('incident_id', 'bigint', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('status', 'text', c => c.notNull())
+        .addColumn('down_at', 'bigint', c => c.notNull())
+        .addColumn('back_at', 'bigint')
+        .addPrimaryKeyConstraint('incident_cameras_pk', ['incident_id', 'cctv_id'])
+        .execute()
+      await db.schema.createTable('incident_events')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('incident_id', 'bigint', c => c.notNull())
+        .addColumn('at', 'bigint', c => c.notNull())
+        .addColumn('kind', 'text', c => c.notNull())
+        .addColumn('by', 'text')
+        .addColumn('text', 'text')
+        .addColumn('cctv_ids', 'text')
+        .addColumn('sweep_id', 'bigint')
+        .execute()
+      await db.schema.createIndex('incident_events_incident').on('incident_events').columns(['incident_id', 'at']).execute()
+      await db.schema.createTable('camera_notes')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('cctv_id', 'text', c => c.notNull())
+        .addColumn('at', 'bigint', c => c.notNull())
+        .addColumn('by', 'text', c => c.notNull())
+        .addColumn('text', 'text', c => c.notNull())
+        .execute()
+      await db.schema.createIndex('camera_notes_camera').on('camera_notes').columns(['region', 'cctv_id', 'at']).execute()
+    }
   }
 ]

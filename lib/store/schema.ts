@@ -198,6 +198,59 @@ export interface ViewReferencesTable {
   jpeg: Buffer
 }
 
+/** Changes that share a cause (issue 25, lib/store/incident-rules.ts): one per region, server, district or camera. */
+export interface IncidentsTable {
+  id: Generated<number>
+  region: string
+  /** region | server | district | camera */
+  cause: string
+  /** The server's number, the district ("L2/L3"), the camera's id; null for the region. */
+  key: string | null
+  /** open | acknowledged | resolved */
+  state: string
+  opened_at: number
+  /** Who said they are on it, and when (cleared when it reopens: the timeline keeps it). */
+  acknowledged_at: number | null
+  acknowledged_by: string | null
+  resolved_at: number | null
+  /** Who closed it by hand; null when its cameras came back (or while open). */
+  resolved_by: string | null
+}
+
+/** An incident's cameras: the status each went down to, when, and when it came back. */
+export interface IncidentCamerasTable {
+  incident_id: number
+  cctv_id: string
+  status: string
+  down_at: number
+  back_at: number | null
+}
+
+/** What happened to an incident, in order: the monitor's events and the people's actions and notes. */
+export interface IncidentEventsTable {
+  id: Generated<number>
+  incident_id: number
+  at: number
+  /** opened | grew | reopened | resolved (the monitor) · acknowledged | note | closed (a person) */
+  kind: string
+  /** The person (SSH user); null for the monitor. */
+  by: string | null
+  text: string | null
+  /** JSON array of the cctv IDs the event is about (the monitor's), or null. */
+  cctv_ids: string | null
+  sweep_id: number | null
+}
+
+/** A note on a camera ("렌즈 청소 12-05 예정"), shown in its story. */
+export interface CameraNotesTable {
+  id: Generated<number>
+  region: string
+  cctv_id: string
+  at: number
+  by: string
+  text: string
+}
+
 export interface Schema {
   sweeps: SweepsTable
   camera_state: CameraStateTable
@@ -215,4 +268,8 @@ export interface Schema {
   maintenance: MaintenanceTable
   thumbnails: ThumbnailsTable
   view_references: ViewReferencesTable
+  incidents: IncidentsTable
+  incident_cameras: IncidentCamerasTable
+  incident_events: IncidentEventsTable
+  camera_notes: CameraNotesTable
 }

@@ -1,12 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { lastEvening, parseKstTime } from '../../lib/clock.js'
+import { lastEvening } from '../../lib/clock.js'
 import { CHANGE_KINDS, STATUSES, type ChangeKind, type HealthStatus, type SweepState, type SweepTrigger } from '../../lib/status.js'
 import { BadRequestError, CameraNotFoundError, ThumbnailNotFoundError } from '../../lib/errors.js'
-import { RegionName, errors } from './schemas.js'
+import { RegionName, Time, errors, queryTime as time } from './schemas.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
-const Time = Type.String({ maxLength: 40, description: 'ISO 8601; without an offset (or a bare date) it is Korean time' })
 
 const Camera = Type.Object({
   cctv_id: Type.String(),
@@ -54,13 +53,6 @@ const Day = Type.Object({ day: Type.String(), up: Type.Integer(), total: Type.In
 
 const Uptime = Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'share of the monitor\'s complete sweeps outside maintenance that found it online; null: none was judged' }))
 const Judged = Type.Integer({ minimum: 0, description: 'how many of the monitor\'s sweeps judged it (outside maintenance)' })
-
-function time (field: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const ms = parseKstTime(value)
-  if (ms === undefined) throw new BadRequestError(`querystring.${field} is not a time: use ISO 8601, e.g. 2026-11-29T18:00:00+09:00 (no offset: Korean time)`)
-  return ms
-}
 
 const DAY_MS = 86_400_000
 

@@ -1,4 +1,6 @@
 import { ERROR_CODES, type ErrorCode } from '../../lib/error-codes.js'
+import { parseKstTime } from '../../lib/clock.js'
+import { BadRequestError } from '../../lib/errors.js'
 import { Type } from '@sinclair/typebox'
 
 /** Shapes shared by several routes. Each route file declares its own request schema beside it. */
@@ -19,3 +21,14 @@ export const errors = (...codes: number[]): Record<number, typeof MessageReply> 
 
 /** Milliseconds since the epoch as the API writes times (ISO 8601, UTC); null stays null. */
 export const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
+
+/** A time in a query string: ISO 8601, Korean time without an offset. */
+export const Time = Type.String({ maxLength: 40, description: 'ISO 8601; without an offset (or a bare date) it is Korean time' })
+
+/** A query string's time (Time) in ms, `fallback` when absent; 400 naming the field when it is not one. */
+export function queryTime (field: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const ms = parseKstTime(value)
+  if (ms === undefined) throw new BadRequestError(`querystring.${field} is not a time: use ISO 8601, e.g. 2026-11-29T18:00:00+09:00 (no offset: Korean time)`)
+  return ms
+}

@@ -1,0 +1,249 @@
+import t from 'tap'
+import type { Test } from 'tap'
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { openDatabase, type Database } from '../lib/store/db.js'
+import { HistoryStore, type CameraResult, type SweepRecord } from '../lib/store/history.js'
+import type { HealthStatus } from '../lib/status.js'
+import { IncidentAcknowledgedError, IncidentNotFoundError, IncidentResolvedError } from '../lib/errors.js'
+import { startPostgres } from './helpers/postgres.js'
+import { startGateway } from './helpers/app.js'
+
+// Issue 25, 1: incidents as the store keeps them, written with the sweeps (the rules themselves:
+// test/incident-rules.test.ts) and acted on by people — on SQLite and a real PostgreSQL; then
+// the API on the simulated site: an analysis server's cameras taken down together are one
+// `server` incident, acknowledged, noted and back.
+
+const pgServer = await startPostgres(t)
+const engines: Array<[string, () => Promise<Database>]> = [
+  ['sqlite', async () => await openDatabase({ file: path.join(mkdtempSync(path.join(os.tmpdir(), 'fwinc-')), 'history.sqlite') })],
+  ['postgres', async () => await openDatabase({ url: await pgServer.newDatabase(), file: '' })]
+]
+
+const T0 = Date.parse('2026-12-01T00:00:00Z')
+const MIN = 60_000
+
+/** Cameras 1-5 on server 1 in 산격동, 6-10 on server 2 in 복현동 (district "북구/…"). */
+function cam (id: number, status: HealthStatus): CameraResult {
+  const server = id <= 5 ? 1 : 2
+  return { cctv_ID: id, cctv_name: `카메라 ${id}`, inference_id: `svr${server}0`, server, status, flapping: false, error: status === 'online' ? null : `${status} reason`,
+    probe_ms: 100, reconnects_today: 0, L2: '북구', L3: id <= 5 ? '산격동' : '복현동' }
+}
+
+const ids = Array.from({ length: 10 }, (_, i) => i + 1)
+/** Every camera online but those given. */
+function sweep (at: number, down: Partial<Record<number, HealthStatus>> = {}, extra: Partial<SweepRecord> = {}): SweepRecord {
+  const results = ids.map(id => cam(id, down[id] ?? 'online'))
+  return { region: '대구', trigger: 'scheduled', startedBy: null, startedAt: at - 30_000, finishedAt: at, state: 'done', failure: null, total: results.length, results, ...extra }
+}
+const downs = (list: number[], status: HealthStatus = 'offline'): Partial<Record<number, HealthStatus>> => Object.fromEntries(list.map(id => [id, status]))
+
+async function store (t: Test, open: () => Promise<Database>): Promise<HistoryStore> {
+  const db = await open()
+  t.teardown(db.close)
+  return new HistoryStore(db)
+}
+
+for (const [engine, open] of engines) {
+  t.test(`${engine}: a server's cameras falling together are one incident; a camera alone its own; a first sweep none`, async t => {
+    const h = await store(t, open)
+    await h.recordSweep(sweep(T0, downs([3])))
+    t.same(await h.incidents.list({ limit: 10 }), [], 'the first sweep: cameras first seen (down or not) are no outage')
+    await h.recordSweep(sweep(T0 + MIN, { ...downs([3]), ...downs([6, 7, 8, 9, 10]), 1: 'black' }))
+    const list = await h.incidents.list({ limit: 10 })
+    t.equal(list.length, 2, 'two incidents, not six lines')
+    const server = list.find(i => i.cause === 'server')!
+    t.match(server, { region: '대구', key: '2', state: 'open', opened_at: T0 + MIN, cameras: 5, down: 5, by_status: { offline: 5 } })
+    t.match(list.find(i => i.cause === 'camera'), { key: '1', cameras: 1, by_status: { black: 1 } }, 'camera 1 alone, with its status')
+    const d = (await h.incidents.get(server.id))!
+    t.same(d.camera_list.map(c => c.cctv_id), ['6', '7', '8', '9', '10'])
+    t.match(d.events, [{ kind: 'opened', by: null, cctv_ids: ['6', '7', '8', '9', '10'] }])
+  })
+
+  t.test(`${engine}: the region's rules decide what is shared: with a handful of 6, five cameras falling are five incidents`, async t => {
+    const h = await store(t, open)
+    const rules = { allAtLeast: 6, most: 0.8, handful: 6, reopenWithinMs: 30 * MIN }
+    await h.recordSweep(sweep(T0, {}, { incidentRules: rules }))
+    await h.recordSweep(sweep(T0 + MIN, downs([6, 7, 8, 9, 10]), { incidentRules: rules }))
+    t.same((await h.incidents.list({ limit: 10 })).map(i => i.cause), ['camera', 'camera', 'camera', 'camera', 'camera'])
+  })
+
+  t.test(`${engine}: acknowledged once (who, when, a note); a second acknowledgement is refused with who did; resolved when all are back`, async t => {
+    const h = await store(t, open)
+    await h.recordSweep(sweep(T0))
+    await h.recordSweep(sweep(T0 + MIN, downs([6, 7, 8, 9, 10])))
+    const [i] = await h.incidents.list({ limit: 10 })
+    await h.incidents.acknowledge(i.id, 'kim', T0 + 2 * MIN, '현장 출동')
+    const again = await h.incidents.acknowledge(i.id, 'lee', T0 + 3 * MIN, null).catch((e: unknown) => e)
+    t.ok(again instanceof IncidentAcknowledgedError, 'the second: 409')
+    t.match((again as IncidentAcknowledgedError).extra, { acknowledged_by: 'kim' })
+    await h.recordSweep(sweep(T0 + 4 * MIN, downs([7, 8, 9, 10])))
+    let d = (await h.incidents.get(i.id))!
+    t.match(d, { state: 'acknowledged', acknowledged_by: 'kim', acknowledged_at: T0 + 2 * MIN, cameras: 5, down: 4 }, 'a camera back: still acknowledged, one fewer down')
+    t.match(d.camera_list.find(c => c.cctv_id === '6'), { back_at: T0 + 4 * MIN })
+    await h.recordSweep(sweep(T0 + 5 * MIN))
+    d = (await h.incidents.get(i.id))!
+    t.match(d, { state: 'resolved', resolved_at: T0 + 5 * MIN, resolved_by: null, down: 0 }, 'all back: resolved by the monitor')
+    t.same(d.events.map(e => [e.kind, e.by, e.text]), [['opened', null, null], ['acknowledged', 'kim', '현장 출동'], ['resolved', null, null]], 'the timeline')
+    t.ok(await h.incidents.acknowledge(i.id, 'lee', T0 + 6 * MIN, null).catch((e: unknown) => e) instanceof IncidentResolvedError, 'a resolved one: nothing to acknowledge')
+  })
+
+  t.test(`${engine}: falling again within 30 minutes reopens the incident, no longer acknowledged; later, a new one`, async t => {
+    const h = await store(t, open)
+    await h.recordSweep(sweep(T0))
+    await h.recordSweep(sweep(T0 + MIN, downs([6, 7, 8, 9, 10])))
+    const [i] = await h.incidents.list({ limit: 10 })
+    await h.incidents.acknowledge(i.id, 'kim', T0 + 2 * MIN, null)
+    await h.recordSweep(sweep(T0 + 3 * MIN))
+    await h.recordSweep(sweep(T0 + 20 * MIN, downs([6, 7, 8, 9, 10])))
+    const list = await h.incidents.list({ limit: 10 })
+    t.equal(list.length, 1, 'the same incident')
+    t.match(list[0], { id: i.id, state: 'open', acknowledged_by: null, resolved_at: null, down: 5 })
+    t.same((await h.incidents.get(i.id))!.events.map(e => e.kind), ['opened', 'acknowledged', 'resolved', 'reopened'])
+    await h.recordSweep(sweep(T0 + 21 * MIN))
+    await h.recordSweep(sweep(T0 + 60 * MIN, downs([6, 7, 8, 9, 10])))
+    t.equal((await h.incidents.list({ limit: 10 })).length, 2, 'after 39 minutes back: a new incident')
+  })
+
+  t.test(`${engine}: closed by hand with a note (who); a closed one cannot be closed again; notes in any state`, async t => {
+    const h = await store(t, open)
+    await h.recordSweep(sweep(T0))
+    await h.recordSweep(sweep(T0 + MIN, downs([2])))
+    const [i] = await h.incidents.list({ limit: 10 })
+    t.match(i, { cause: 'camera', key: '2' })
+    await h.incidents.note(i.id, 'park', T0 + 2 * MIN, '교체 요청함')
+    await h.incidents.resolve(i.id, 'park', T0 + 3 * MIN, '카메라 철거 예정')
+    t.ok(await h.incidents.resolve(i.id, 'kim', T0 + 4 * MIN, 'x').catch((e: unknown) => e) instanceof IncidentResolvedError)
+    await h.incidents.note(i.id, 'kim', T0 + 5 * MIN, '철거 완료')
+    const d = (await h.incidents.get(i.id))!
+    t.match(d, { state: 'resolved', resolved_by: 'park', resolved_at: T0 + 3 * MIN, down: 1 }, 'its camera still down, in the record')
+    t.same(d.events.map(e => [e.kind, e.by, e.text]), [['opened', null, null], ['note', 'park', '교체 요청함'], ['closed', 'park', '카메라 철거 예정'], ['note', 'kim', '철거 완료']])
+    await h.recordSweep(sweep(T0 + 6 * MIN, downs([2])))
+    t.equal((await h.incidents.list({ limit: 10, state: 'active' })).length, 0, 'the camera still down opens nothing new')
+    t.ok(await h.incidents.note(99999, 'kim', T0, 'x').catch((e: unknown) => e) instanceof IncidentNotFoundError, 'no such incident: 404')
+  })
+
+  t.test(`${engine}: the site unreachable is one region incident, resolved by the next sweep that reaches it`, async t => {
+    const h = await store(t, open)
+    await h.recordSweep(sweep(T0))
+    await h.recordSweep({ ...sweep(T0 + MIN), state: 'failed', failure: 'connect ECONNREFUSED', total: 0, results: [] })
+    await h.recordSweep({ ...sweep(T0 + 2 * MIN), state: 'failed', failure: 'connect ECONNREFUSED', total: 0, results: [] })
+    let list = await h.incidents.list({ limit: 10 })
+    t.match(list, [{ cause: 'region', key: null, state: 'open', opened_at: T0 + MIN, cameras: 0 }], 'one, from the first failure')
+    await h.recordSweep({ ...sweep(T0 + 3 * MIN), trigger: 'manual', startedBy: 'kim', state: 'failed', failure: 'x', total: 0, results: [] })
+    await h.recordSweep(sweep(T0 + 4 * MIN))
+    list = await h.incidents.list({ limit: 10 })
+    t.match(list, [{ cause: 'region', state: 'resolved', resolved_at: T0 + 4 * MIN }])
+    t.equal((await h.incidents.list({ limit: 10, state: 'active' })).length, 0)
+  })
+
+  t.test(`${engine}: two people acknowledging at once — one of them is who did, the other hears it`, async t => {
+    const h = await store(t, open)
+    await h.recordSweep(sweep(T0))
+    await h.recordSweep(sweep(T0 + MIN, downs([4])))
+    const [i] = await h.incidents.list({ limit: 10 })
+    // Connections open beforehand (PostgreSQL's pool): otherwise the first finishes while the others still connect.
+    await Promise.all(Array.from({ length: 8 }, async () => await h.incidents.get(i.id)))
+    const tries = await Promise.allSettled(['a', 'b', 'c', 'd'].map(async who => { await h.incidents.acknowledge(i.id, who, T0 + 2 * MIN, null); return who }))
+    const won = tries.filter(r => r.status === 'fulfilled')
+    t.equal(won.length, 1, 'exactly one acknowledgement')
+    t.ok(tries.filter(r => r.status === 'rejected').every(r => (r as PromiseRejectedResult).reason instanceof IncidentAcknowledgedError), 'the others: 409')
+    const d = (await h.incidents.get(i.id))!
+    t.equal(d.acknowledged_by, (won[0] as PromiseFulfilledResult<string>).value)
+    t.equal(d.events.filter(e => e.kind === 'acknowledged').length, 1, 'one line in the timeline')
+  })
+
+  t.test(`${engine}: a sweep and an acknowledgement at once — neither undoes the other`, async t => {
+    const h = await store(t, open)
+    await h.recordSweep(sweep(T0))
+    await h.recordSweep(sweep(T0 + MIN, downs([6, 7, 8, 9, 10])))
+    const [i] = await h.incidents.list({ limit: 10 })
+    await Promise.all(Array.from({ length: 8 }, async () => await h.incidents.get(i.id)))
+    await Promise.all([h.recordSweep(sweep(T0 + 2 * MIN, downs([7, 8, 9, 10]))), h.incidents.acknowledge(i.id, 'kim', T0 + 2 * MIN, null)])
+    t.match(await h.incidents.get(i.id), { state: 'acknowledged', acknowledged_by: 'kim', down: 4 })
+  })
+
+  t.test(`${engine}: the list by state and since, newest first`, async t => {
+    const h = await store(t, open)
+    await h.recordSweep(sweep(T0))
+    await h.recordSweep(sweep(T0 + MIN, downs([1])))
+    await h.recordSweep(sweep(T0 + 2 * MIN, downs([1, 2])))
+    await h.recordSweep(sweep(T0 + 3 * MIN, downs([2])))
+    const all = await h.incidents.list({ limit: 10 })
+    t.same(all.map(i => [i.key, i.state]), [['2', 'open'], ['1', 'resolved']])
+    t.same((await h.incidents.list({ limit: 10, state: 'resolved' })).map(i => i.key), ['1'])
+    t.same((await h.incidents.list({ limit: 10, state: 'open' })).map(i => i.key), ['2'])
+    t.same((await h.incidents.list({ limit: 10, since: T0 + 3 * MIN + 1 })).map(i => i.key), ['2'], 'since: what was still active then, or opened after')
+    t.same((await h.incidents.list({ limit: 10, regions: ['부산'] })), [])
+    t.same((await h.incidents.list({ limit: 1 })).map(i => i.key), ['2'])
+  })
+}
+
+t.test('API on the simulated site: server 2\'s cameras taken down together are one incident; acknowledged, noted, closed by the right people; 400s and 404s', async t => {
+  const TOKEN = 'monitor-token-0123456789abcdef'
+  process.env.FWMAINT_TEST_INC_PW = 'demo'
+  const gw = await startGateway(t, {
+    // Cameras round four pipelines (svr10, svr11, svr20, svr21): server 2 has 3, 4, 7, 8, 11, 12; of
+    // them 7, 8, 11 and 12 stream (3 and 4 have a wrong password and a wrong path from the start).
+    regions: [{ name: '대구', cameras: 12, servers: 2, rtsp: true, liveShare: 1 }, { name: '부산', host: '127.0.0.2', cameras: 0 }],
+    patch: doc => { doc.regions['대구'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_INC_PW' } },
+    env: { MONITOR_TOKEN: TOKEN, HEALTH_PROBE_TIMEOUT_SECONDS: '6' }
+  })
+  const site = gw.regions[0]
+  const monitor = gw.app.monitors.get('대구')!
+  const bearer = { authorization: `Bearer ${TOKEN}` }
+  const server2 = site.inventory.filter(c => c.inference_id.startsWith('svr2')).map(c => c.cctv_ID)
+  await monitor.tick()
+  const up2 = (await gw.app.history.cameras('대구')).filter(c => c.server === 2 && c.status === 'online').map(c => Number(c.cctv_id))
+  t.ok(up2.length >= 2 && up2.every(id => server2.includes(id)), `server 2's cameras up: ${up2.join(', ')}`)
+  for (const id of up2) await site.takeDown(id)
+  await monitor.tick()
+
+  const b = gw.browser()
+  const list = await b.request({ method: 'GET', url: '/api/incidents', headers: bearer })
+  t.equal(list.status, 200)
+  t.match(list.body.incidents, [{ region: '대구', cause: 'server', key: '2', state: 'open', cameras: up2.length, down: up2.length }], 'one server incident, not a line per camera')
+  const id: string = list.body.incidents[0].id
+  const one = await b.request({ method: 'GET', url: `/api/incidents/${id}`, headers: bearer })
+  t.same(one.body.camera_list.map((c: any) => Number(c.cctv_id)), [...up2].sort((x, y) => x - y))
+  t.ok(one.body.camera_list.every((c: any) => typeof c.name === 'string' && c.status === 'offline' && c.back_at === null), 'each camera: its name, status, still down')
+
+  t.equal((await gw.browser().get(`/api/incidents/${id}`)).status, 401, 'no session, no token: 401')
+  t.equal((await b.request({ method: 'POST', url: `/api/incidents/${id}/ack`, headers: bearer, payload: {} })).status, 400, 'the token is nobody: acting needs a person\'s session')
+  const busan = gw.browser()
+  t.equal((await busan.connect(gw.regions[1])).status, 200)
+  t.equal((await busan.get(`/api/incidents/${id}`)).status, 403, 'another region\'s session: 403')
+  t.equal((await busan.post(`/api/incidents/${id}/ack`, {})).status, 403)
+  t.same((await busan.get('/api/incidents')).body.incidents, [], 'its own region\'s only')
+
+  const op = gw.browser()
+  t.equal((await op.connect(site)).status, 200)
+  const acked = await op.post(`/api/incidents/${id}/ack`, { note: ' 현장 확인 중 ' })
+  t.equal(acked.status, 200)
+  t.match(acked.body, { state: 'acknowledged', acknowledged_by: 'demo' })
+  t.match(acked.body.events.at(-1), { kind: 'acknowledged', by: 'demo', text: '현장 확인 중' }, 'the note, trimmed')
+  const twice = await op.post(`/api/incidents/${id}/ack`, {})
+  t.match([twice.status, twice.body.code, twice.body.acknowledged_by], [409, 'INCIDENT_ACKNOWLEDGED', 'demo'])
+  t.match((await op.post(`/api/incidents/${id}/notes`, { text: '   ' })), { status: 400 }, 'a blank note: 400')
+  t.match((await op.post(`/api/incidents/${id}/notes`, { text: 'x'.repeat(2001) })), { status: 400 }, 'a note too long: 400')
+  t.match((await op.post(`/api/incidents/${id}/notes`, { text: '스위치 재시작' })), { status: 201 })
+  t.match((await op.post(`/api/incidents/${id}/resolve`, {})), { status: 400, body: { code: 'INVALID_INPUT' } }, 'closing needs a note')
+  t.match((await op.get('/api/incidents/123456')), { status: 404, body: { code: 'INCIDENT_NOT_FOUND' } })
+  t.match((await op.get('/api/incidents/abc')), { status: 400 })
+  t.match((await op.get('/api/incidents?state=closed')), { status: 400 })
+  t.match((await op.get('/api/incidents?since=yesterday')), { status: 400, body: { message: /querystring\.since is not a time/ } })
+
+  for (const cctv of up2) await site.bringBack(cctv)
+  await monitor.tick()
+  const after = await op.get(`/api/incidents/${id}`)
+  t.match(after.body, { state: 'resolved', resolved_by: null, down: 0 }, 'all back: resolved')
+  t.same(after.body.events.map((e: any) => e.kind), ['opened', 'acknowledged', 'note', 'resolved'])
+  t.match(await op.post(`/api/incidents/${id}/resolve`, { note: 'x' }), { status: 409, body: { code: 'INCIDENT_RESOLVED' } })
+
+  // Notes on a camera, shown with who and when.
+  const note = await op.post(`/api/monitor/${encodeURIComponent('대구')}/cameras/7/notes`, { text: '렌즈 청소 12-05 예정' })
+  t.match(note, { status: 201, body: { by: 'demo', text: '렌즈 청소 12-05 예정' } })
+  t.match((await b.request({ method: 'GET', url: `/api/monitor/${encodeURIComponent('대구')}/cameras/7/notes`, headers: bearer })).body.notes, [{ by: 'demo', text: '렌즈 청소 12-05 예정' }])
+  t.equal((await busan.post(`/api/monitor/${encodeURIComponent('대구')}/cameras/7/notes`, { text: 'x' })).status, 403)
+})
