@@ -87,7 +87,7 @@ t.test('pictures go with camera alerts about the picture (black, frozen, moved, 
   const links = frameLinks(b, frames, 'https://fw.example.kr', key, sent)
   t.match(links.get(0), { frame: new RegExp(`/api/frames/%EB%8C%80%EA%B5%AC/1/f1000\\?exp=${sent / 1000 + 7 * 86_400}&sig=`), references: [/\/1\/r11\?/] }, 'seven days from the send')
   t.same(webhookBody(b, 'hook', { frames, links }).changes, b.changes.map((c, i) => ({
-    kind: c.kind, cctv_id: c.cctv_id, name: c.name, server: c.server, status: c.status, since: new Date(c.since).toISOString(), error: c.error,
+    kind: c.kind, cctv_id: c.cctv_id, name: c.name, server: c.server, status: c.status, since: new Date(c.since).toISOString(), error: c.error, incident: c.incident ?? null,
     ...(links.has(i) ? { ...(links.get(i)!.frame === undefined ? {} : { frame_url: links.get(i)!.frame }), reference_urls: links.get(i)!.references } : {})
   })), 'the webhook: frame_url and reference_urls on exactly those changes')
   const slack = JSON.stringify(slackBody(b, 'ko', 'slack', 'https://fw.example.kr', { frames, links }))

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import { mkdtempSync } from 'node:fs'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { openDatabase, type Database } from '../lib/store/db.js'
@@ -8,7 +8,12 @@ import { HistoryStore, type CameraResult, type SweepRecord } from '../lib/store/
 import type { HealthStatus } from '../lib/status.js'
 import { IncidentAcknowledgedError, IncidentNotFoundError, IncidentResolvedError } from '../lib/errors.js'
 import { startPostgres } from './helpers/postgres.js'
-import { startGateway } from './helpers/app.js'
+import { eventually, startGateway } from './helpers/app.js'
+import { httpReceiver } from './helpers/receivers.js'
+import { AlertStore } from '../lib/store/alerts.js'
+import { lines, title } from '../lib/notify/messages.js'
+import { kstMinutes } from '../lib/clock.js'
+import { emailBody, webhookBody } from '../lib/notify/channels.js'
 
 // Issue 25, 1: incidents as the store keeps them, written with the sweeps (the rules themselves:
 // test/incident-rules.test.ts) and acted on by people — on SQLite and a real PostgreSQL; then
@@ -22,6 +27,8 @@ const engines: Array<[string, () => Promise<Database>]> = [
 ]
 
 const T0 = Date.parse('2026-12-01T00:00:00Z')
+/** A time as alert lines write it (Korean time, to the minute). */
+const kstAt = (ms: number): string => kstMinutes(ms)
 const MIN = 60_000
 
 /** Cameras 1-5 on server 1 in 산격동, 6-10 on server 2 in 복현동 (district "북구/…"). */
@@ -59,6 +66,47 @@ for (const [engine, open] of engines) {
     const d = (await h.incidents.get(server.id))!
     t.same(d.camera_list.map(c => c.cctv_id), ['6', '7', '8', '9', '10'])
     t.match(d.events, [{ kind: 'opened', by: null, cctv_ids: ['6', '7', '8', '9', '10'] }])
+  })
+
+  t.test(`${engine}: an alert tells an incident's cameras in one line, every camera in the webhook body; repeats stop once it is acknowledged`, async t => {
+    const h = await store(t, open)
+    const alerts = new AlertStore(h.database)
+    const alerting = { rules: { downSweeps: 1, upSweeps: 1, flapping: false, repeatEveryMs: 10 * MIN }, channels: ['hook'], windows: [] }
+    const last = async (): Promise<any> => (await alerts.recent('all', 1))[0]
+    await h.recordSweep(sweep(T0, {}, { alerting }))
+    await h.recordSweep(sweep(T0 + MIN, { ...downs([6, 7, 8, 9, 10]), 1: 'black' }, { alerting }))
+    const list = await h.incidents.list({ limit: 10 })
+    const X = list.find(i => i.cause === 'server')!.id
+    const Y = list.find(i => i.cause === 'camera')!.id
+    let a = await last()
+    t.same(lines(a.body, 'ko', null), [`▼ 다운: 1 카메라 1 (svr1) — black, ${kstAt(T0 + MIN)}부터`, `▼ 장애 #${X} 서버 2 — 카메라 5대 다운 (꺼짐 5): 6, 7, 8, 9, 10`],
+      'two lines: camera 1, and server 2\'s five as one')
+    t.same(lines(a.body, 'en', null)[1], `▼ incident #${X} server 2 — 5 cameras down (offline 5): 6, 7, 8, 9, 10`)
+    const hook = webhookBody(a.body, 'hook')
+    t.same((hook.changes as any[]).map(c => [c.cctv_id, c.incident]), [['1', Y], ['6', X], ['7', X], ['8', X], ['9', X], ['10', X]], 'the webhook: every change, with its incident')
+    t.match(hook.incidents, [{ id: Y, cause: 'camera', key: '1' }, { id: X, cause: 'server', key: '2', state: 'open', cctv_ids: ['6', '7', '8', '9', '10'], down: 5 }])
+
+    await h.recordSweep(sweep(T0 + 12 * MIN, { ...downs([6, 7, 8, 9, 10]), 1: 'black' }, { alerting }))
+    a = await last()
+    t.equal(a.sweep_id !== null && a.body.changes.filter((c: any) => c.kind === 'still_down').length, 6, 'not acknowledged: repeated after repeat_every')
+    await h.incidents.acknowledge(X, 'kim', T0 + 13 * MIN, '현장 출동', ['hook'])
+    a = await last()
+    t.match(a, { kind: 'incident', sweep_id: null, at: T0 + 13 * MIN }, 'acknowledged: the channels hear it')
+    t.equal(title(a.body, 'ko'), `[fwmaint] 대구: 장애 #${X} 서버 2 확인 — kim`)
+    t.same(lines(a.body, 'ko', null), ['✔ kim 님이 확인했습니다: 현장 출동', '카메라 5대 (다운 5대): 6, 7, 8, 9, 10'])
+    t.equal(title(a.body, 'en'), `[fwmaint] 대구: incident #${X} server 2 acknowledged by kim`)
+    await h.recordSweep(sweep(T0 + 24 * MIN, { ...downs([6, 7, 8, 9, 10]), 1: 'black' }, { alerting }))
+    a = await last()
+    t.same(a.body.changes.map((c: any) => [c.kind, c.cctv_id]), [['still_down', '1']], 'acknowledged: its cameras are not repeated; camera 1 still is')
+    await h.recordSweep(sweep(T0 + 25 * MIN, {}, { alerting }))
+    a = await last()
+    t.same(lines(a.body, 'ko', null), [`▲ 복구: 1 카메라 1 (svr1)`, `▲ 장애 #${X} 서버 2 — 5대 복구 (해결): 6, 7, 8, 9, 10`], 'back: one line, resolved')
+    await h.recordSweep(sweep(T0 + 26 * MIN, downs([2]), { alerting }))
+    const Z = (await h.incidents.list({ limit: 1, state: 'open' }))[0].id
+    await h.incidents.resolve(Z, 'lee', T0 + 27 * MIN, '철거', ['hook'])
+    a = await last()
+    t.equal(title(a.body, 'ko'), `[fwmaint] 대구: 장애 #${Z} 카메라 2 수동 종료 — lee`)
+    t.same(lines(a.body, 'en', null), ['■ closed by lee: 철거', '1 camera (1 down): 2'])
   })
 
   t.test(`${engine}: the region's rules decide what is shared: with a handful of 6, five cameras falling are five incidents`, async t => {
@@ -180,14 +228,37 @@ for (const [engine, open] of engines) {
   })
 }
 
+t.test('an email tells an incident\'s black cameras in one line, each camera\'s frame under it', async t => {
+  const change = (id: string): any => ({ kind: 'down', cctv_id: id, name: `카메라 ${id}`, server: 2, status: 'black', since: T0, error: null, incident: 7 })
+  const body = { region: '대구', sweep: null, at: T0, changes: [change('6'), change('7'), { ...change('1'), server: 1, incident: 8 }],
+    incidents: [{ id: 7, cause: 'server' as const, key: '2', state: 'open' as const, cctv_ids: ['6', '7'], down: 2 }, { id: 8, cause: 'camera' as const, key: '1', state: 'open' as const, cctv_ids: ['1'], down: 1 }] }
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9])
+  const frames = new Map([0, 1, 2].map(i => [i, { frame: { at: T0, jpeg }, references: [] }]))
+  const mail = emailBody(body, 'ko', 'mail', '', { frames, links: new Map() })
+  t.same(mail.text.trim().split('\n'), ['▼ 장애 #7 서버 2 — 카메라 2대 다운 (검은 화면 2): 6, 7', `▼ 다운: 1 카메라 1 (svr1) — black, ${kstAt(T0)}부터`])
+  const paragraphs = mail.html!.split('<p ').slice(1)
+  t.equal(paragraphs.length, 2)
+  t.match(paragraphs[0], /장애 #7[\s\S]*cid:c6-then@fwmaint[\s\S]*cid:c7-then@fwmaint/, 'the incident\'s line, then both frames')
+  t.match(paragraphs[1], /cid:c1-then@fwmaint/)
+  t.equal(mail.attachments.length, 3)
+})
+
 t.test('API on the simulated site: server 2\'s cameras taken down together are one incident; acknowledged, noted, closed by the right people; 400s and 404s', async t => {
   const TOKEN = 'monitor-token-0123456789abcdef'
   process.env.FWMAINT_TEST_INC_PW = 'demo'
+  const hook = await httpReceiver(t)
+  const secret = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwinc-')), 'hook.secret')
+  writeFileSync(secret, 'incident-secret')
+  chmodSync(secret, 0o600)
   const gw = await startGateway(t, {
     // Cameras round four pipelines (svr10, svr11, svr20, svr21): server 2 has 3, 4, 7, 8, 11, 12; of
     // them 7, 8, 11 and 12 stream (3 and 4 have a wrong password and a wrong path from the start).
     regions: [{ name: '대구', cameras: 12, servers: 2, rtsp: true, liveShare: 1 }, { name: '부산', host: '127.0.0.2', cameras: 0 }],
-    patch: doc => { doc.regions['대구'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_INC_PW' } },
+    patch: doc => {
+      doc.regions['대구'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_INC_PW' }
+      doc.alerts = { down_sweeps: 1 }
+      doc.notify = [{ type: 'webhook', name: 'hook', url: hook.url('/hook'), secret_file: secret, regions: ['대구'] }]
+    },
     env: { MONITOR_TOKEN: TOKEN, HEALTH_PROBE_TIMEOUT_SECONDS: '6' }
   })
   const site = gw.regions[0]
@@ -199,6 +270,14 @@ t.test('API on the simulated site: server 2\'s cameras taken down together are o
   t.ok(up2.length >= 2 && up2.every(id => server2.includes(id)), `server 2's cameras up: ${up2.join(', ')}`)
   for (const id of up2) await site.takeDown(id)
   await monitor.tick()
+
+  // One message for the sweep (after the "monitoring started" one): server 2's cameras as one incident.
+  t.ok(await eventually(() => hook.got.length >= 2, 30_000), 'the channel heard the sweep')
+  const told = hook.got[1].json
+  t.equal(told.changes.length, up2.length, 'every camera\'s change in the webhook')
+  t.match(told.incidents, [{ cause: 'server', key: '2', state: 'open', down: up2.length }], 'in one incident')
+  t.same(told.incidents[0].cctv_ids.map(Number), [...up2].sort((x, y) => x - y), 'with all its cameras')
+  t.ok(told.changes.every((c: any) => c.incident === told.incidents[0].id))
 
   const b = gw.browser()
   const list = await b.request({ method: 'GET', url: '/api/incidents', headers: bearer })
@@ -223,6 +302,8 @@ t.test('API on the simulated site: server 2\'s cameras taken down together are o
   t.equal(acked.status, 200)
   t.match(acked.body, { state: 'acknowledged', acknowledged_by: 'demo' })
   t.match(acked.body.events.at(-1), { kind: 'acknowledged', by: 'demo', text: '현장 확인 중' }, 'the note, trimmed')
+  t.ok(await eventually(() => hook.got.length >= 3, 30_000), 'the channel heard who acknowledged it')
+  t.match(hook.got[2].json, { summary: new RegExp(`incident #${id} server 2 acknowledged by demo`), changes: [], incidents: [{ state: 'acknowledged' }] })
   const twice = await op.post(`/api/incidents/${id}/ack`, {})
   t.match([twice.status, twice.body.code, twice.body.acknowledged_by], [409, 'INCIDENT_ACKNOWLEDGED', 'demo'])
   t.match((await op.post(`/api/incidents/${id}/notes`, { text: '   ' })), { status: 400 }, 'a blank note: 400')
@@ -236,6 +317,9 @@ t.test('API on the simulated site: server 2\'s cameras taken down together are o
 
   for (const cctv of up2) await site.bringBack(cctv)
   await monitor.tick()
+  t.ok(await eventually(() => hook.got.length >= 4, 30_000), 'and heard them back')
+  t.match(hook.got[3].json.incidents, [{ id: Number(id), state: 'resolved', down: 0 }])
+  t.equal(hook.got.length, 4, 'four messages in all, not one per camera')
   const after = await op.get(`/api/incidents/${id}`)
   t.match(after.body, { state: 'resolved', resolved_by: null, down: 0 }, 'all back: resolved')
   t.same(after.body.events.map((e: any) => e.kind), ['opened', 'acknowledged', 'note', 'resolved'])

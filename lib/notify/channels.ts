@@ -4,7 +4,7 @@ import nodemailer from 'nodemailer'
 import type { ChannelConfig } from '../config/channels.js'
 import type { AlertBody } from '../store/history.js'
 import type { ChangeFrames, FrameLinks } from './frames.js'
-import { changesUrl, frameWords, lines, title, type Lang } from './messages.js'
+import { changesUrl, entries, frameWords, lines, title, type Lang } from './messages.js'
 
 const SEND_TIMEOUT_MS = 10_000
 
@@ -47,9 +47,11 @@ export function webhookBody (body: AlertBody, channel: string, pics: Pictures = 
     ...(body.started === undefined ? {} : { started: body.started }),
     changes: body.changes.map((c, i) => {
       const l = pics.links.get(i)
-      return { kind: c.kind, cctv_id: c.cctv_id, name: c.name, server: c.server, status: c.status, since: iso(c.since), error: c.error,
+      return { kind: c.kind, cctv_id: c.cctv_id, name: c.name, server: c.server, status: c.status, since: iso(c.since), error: c.error, incident: c.incident ?? null,
         ...(l === undefined ? {} : { ...(l.frame === undefined ? {} : { frame_url: l.frame }), reference_urls: l.references }) }
-    })
+    }),
+    // Each incident a change is in, with every camera in it (not only those that changed now).
+    incidents: body.incidents ?? []
   }
 }
 
@@ -123,14 +125,16 @@ export function emailBody (body: AlertBody, lang: Lang, channel: string, publicB
     attachments.push({ filename: `${name}.jpg`, content: jpeg, cid, contentType: 'image/jpeg' })
     return `<td style="padding:4px;vertical-align:top"><img src="cid:${cid}" width="320" alt="${escapeHtml(caption)}" style="display:block;max-width:100%"><div style="font-size:12px;color:#555">${escapeHtml(caption)}</div></td>`
   }
-  const plain = lines(body, lang, consoleUrl)
-  const html = plain.map((l, i) => {
-    const f = pics.frames.get(i)
-    const cctv = body.changes[i]?.cctv_id ?? ''
-    const cells = f === undefined
-      ? ''
-      : [...(f.frame === undefined ? [] : [img(f.frame.jpeg, `c${cctv}-then`, w.frame)]), ...f.references.map((r, j) => img(r.jpeg, `c${cctv}-ref${j + 1}`, referenceWords(lang, j, f.references.length)))].join('')
-    return `<p style="margin:8px 0 2px">${escapeHtml(l)}</p>${cells === '' ? '' : `<table role="presentation"><tr>${cells}</tr></table>`}`
+  // Each line with the frames of the changes it tells (an incident's line: each of its cameras').
+  const html = entries(body, lang, consoleUrl).map(e => {
+    const cells = e.changes.map(i => {
+      const f = pics.frames.get(i)
+      const cctv = body.changes[i]?.cctv_id ?? ''
+      return f === undefined
+        ? ''
+        : [...(f.frame === undefined ? [] : [img(f.frame.jpeg, `c${cctv}-then`, w.frame)]), ...f.references.map((r, j) => img(r.jpeg, `c${cctv}-ref${j + 1}`, referenceWords(lang, j, f.references.length)))].join('')
+    }).join('')
+    return `<p style="margin:8px 0 2px">${escapeHtml(e.text)}</p>${cells === '' ? '' : `<table role="presentation"><tr>${cells}</tr></table>`}`
   }).join('\n')
   return { subject, text, html: `<!doctype html><html><body style="font-family:sans-serif">\n<h3>${escapeHtml(subject)}</h3>\n${html}\n</body></html>`, attachments }
 }

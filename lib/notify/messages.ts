@@ -1,10 +1,11 @@
-import type { AlertBody, AlertChange } from '../store/history.js'
+import type { AlertBody, AlertChange, IncidentSummary } from '../store/history.js'
 import type { HealthStatus } from '../status.js'
 import { kstMinutes } from '../clock.js'
 
 /*
  * What an alert says, in Korean (the default) or English (`lang: en`). One message per region
- * per sweep: a title that counts, then one line per change. Chat and email list at most
+ * per sweep: a title that counts, then one line per change — or per incident, for its cameras
+ * that changed alike (lib/store/incident-rules.ts). Chat and email list at most
  * `LIST_MAX` lines, then the count of the rest and a link to the console's changes view;
  * a webhook carries every change (lib/notify/channels.ts).
  */
@@ -55,6 +56,12 @@ export function line (c: AlertChange, at: number, lang: Lang): string {
 export function title (body: AlertBody, lang: Lang, channel?: string): string {
   const ko = lang === 'ko'
   if (body.test === true) return ko ? `[fwmaint] 테스트 메시지 — ${body.region} (${channel ?? ''})` : `[fwmaint] test message — ${body.region} (${channel ?? ''})`
+  if (body.action !== undefined) {
+    const a = body.action
+    const what = incidentWords(body.incidents?.[0], a.incident, lang)
+    if (a.kind === 'acknowledged') return ko ? `[fwmaint] ${body.region}: ${what} 확인 — ${a.by}` : `[fwmaint] ${body.region}: ${what} acknowledged by ${a.by}`
+    return ko ? `[fwmaint] ${body.region}: ${what} 수동 종료 — ${a.by}` : `[fwmaint] ${body.region}: ${what} closed by ${a.by}`
+  }
   if (body.started !== undefined) {
     const down = body.started.cameras - (body.started.by_status.online ?? 0)
     return ko ? `[fwmaint] ${body.region}: 감시 시작 — 카메라 ${body.started.cameras}대, 다운 ${down}대` : `[fwmaint] ${body.region}: monitoring started — ${body.started.cameras} cameras, ${down} down`
@@ -71,24 +78,97 @@ export function title (body: AlertBody, lang: Lang, channel?: string): string {
   return `[fwmaint] ${body.region}: ${parts.join(', ')}`
 }
 
+/** A line of a message: its words, and the changes (indexes into `body.changes`) it tells. */
+export interface Entry { text: string, changes: number[] }
+
+/** Camera lines told per incident when two or more of one incident's cameras share the kind. */
+const BY_INCIDENT: ReadonlySet<AlertChange['kind']> = new Set(['down', 'still_down', 'up'])
+/** Camera IDs an incident's line lists before "and N more". */
+const IDS_MAX = 20
+
+function incidentWords (i: IncidentSummary | undefined, id: number, lang: Lang): string {
+  const ko = lang === 'ko'
+  const what = i === undefined
+    ? ''
+    : i.cause === 'server' ? (ko ? ` 서버 ${i.key ?? ''}` : ` server ${i.key ?? ''}`)
+      : i.cause === 'district' ? (ko ? ` ${i.key ?? ''} 지역` : ` district ${i.key ?? ''}`)
+        : i.cause === 'region' ? (ko ? ' 권역' : ' region') : (ko ? ` 카메라 ${i.key ?? ''}` : ` camera ${i.key ?? ''}`)
+  return ko ? `장애 #${id}${what}` : `incident #${id}${what}`
+}
+
+/** Several cameras of one incident, one line: how many, their statuses, their IDs. */
+function incidentLine (kind: AlertChange['kind'], id: number, cams: AlertChange[], body: AlertBody, lang: Lang): string {
+  const ko = lang === 'ko'
+  const i = body.incidents?.find(x => x.id === id)
+  const head = incidentWords(i, id, lang)
+  const n = cams.length
+  const counts = new Map<string, number>()
+  for (const c of cams) if (c.status !== null) counts.set(c.status, (counts.get(c.status) ?? 0) + 1)
+  const statuses = [...counts].map(([s, k]) => `${STATUS_WORDS[s as HealthStatus]?.[lang] ?? s} ${k}`).join(', ')
+  const ids = cams.slice(0, IDS_MAX).map(c => c.cctv_id ?? '').join(', ') + (n > IDS_MAX ? (ko ? ` 외 ${n - IDS_MAX}대` : ` and ${n - IDS_MAX} more`) : '')
+  switch (kind) {
+    case 'down': return ko ? `▼ ${head} — 카메라 ${n}대 다운 (${statuses}): ${ids}` : `▼ ${head} — ${n} cameras down (${statuses}): ${ids}`
+    case 'still_down': return ko ? `▼ ${head} — ${n}대 계속 다운 (${statuses}): ${ids}` : `▼ ${head} — ${n} still down (${statuses}): ${ids}`
+    default: {
+      const resolved = i?.state === 'resolved'
+      return ko ? `▲ ${head} — ${n}대 복구${resolved ? ' (해결)' : ''}: ${ids}` : `▲ ${head} — ${n} back${resolved ? ' (resolved)' : ''}: ${ids}`
+    }
+  }
+}
+
 /**
- * The lines a person reads: at most LIST_MAX, then how many more and where to see them.
- * `suffix` adds to a change's line (by its index: links to its frames, in the channel's markup).
+ * What a person reads, line by line: at most LIST_MAX, then how many more and where to see them.
+ * Two or more cameras of one incident that went down (stay down, came back) in the sweep are one
+ * line. `suffix` adds to a single change's line (by its index: links to its frames, in the
+ * channel's markup).
  */
-export function lines (body: AlertBody, lang: Lang, consoleUrl: string | null, suffix?: (i: number) => string): string[] {
-  if (body.test === true) return [lang === 'ko' ? '이 채널로 알림이 전달됩니다.' : 'Alerts reach this channel.']
+export function entries (body: AlertBody, lang: Lang, consoleUrl: string | null, suffix?: (i: number) => string): Entry[] {
+  if (body.test === true) return [{ text: lang === 'ko' ? '이 채널로 알림이 전달됩니다.' : 'Alerts reach this channel.', changes: [] }]
+  if (body.action !== undefined) {
+    // Who, their note, and what the incident holds now (repeats of its cameras stop once acknowledged).
+    const a = body.action
+    const i = body.incidents?.[0]
+    const ko = lang === 'ko'
+    const out: Entry[] = [{ text: a.kind === 'acknowledged'
+      ? (ko ? `✔ ${a.by} 님이 확인했습니다${a.note === null ? '' : `: ${a.note}`}` : `✔ ${a.by} is on it${a.note === null ? '' : `: ${a.note}`}`)
+      : (ko ? `■ ${a.by} 님이 종료했습니다: ${a.note ?? ''}` : `■ closed by ${a.by}: ${a.note ?? ''}`), changes: [] }]
+    if (i !== undefined) {
+      const ids = i.cctv_ids.slice(0, IDS_MAX).join(', ') + (i.cctv_ids.length > IDS_MAX ? (ko ? ` 외 ${i.cctv_ids.length - IDS_MAX}대` : ` and ${i.cctv_ids.length - IDS_MAX} more`) : '')
+      out.push({ text: ko ? `카메라 ${i.cctv_ids.length}대 (다운 ${i.down}대): ${ids}` : `${i.cctv_ids.length} camera${i.cctv_ids.length === 1 ? '' : 's'} (${i.down} down): ${ids}`, changes: [] })
+    }
+    if (consoleUrl !== null) out.push({ text: consoleUrl, changes: [] })
+    return out
+  }
   if (body.started !== undefined) {
     // Counts, not a line per camera: cameras already down when monitoring began are not news.
     const counts = Object.entries(body.started.by_status).map(([s, n]) => `${STATUS_WORDS[s as HealthStatus]?.[lang] ?? s} ${n}`).join(', ')
-    const out = [lang === 'ko' ? `상태별: ${counts}` : `by status: ${counts}`, ...body.changes.map(c => line(c, body.at, lang))]
-    if (consoleUrl !== null) out.push(consoleUrl)
+    const out: Entry[] = [{ text: lang === 'ko' ? `상태별: ${counts}` : `by status: ${counts}`, changes: [] }, ...body.changes.map((c, i) => ({ text: line(c, body.at, lang), changes: [i] }))]
+    if (consoleUrl !== null) out.push({ text: consoleUrl, changes: [] })
     return out
   }
-  const out = body.changes.slice(0, LIST_MAX).map((c, i) => line(c, body.at, lang) + (suffix?.(i) ?? ''))
-  const rest = body.changes.length - LIST_MAX
-  if (rest > 0) out.push(lang === 'ko' ? `외 ${rest}건${consoleUrl === null ? '' : ` — ${consoleUrl}`}` : `and ${rest} more${consoleUrl === null ? '' : ` — ${consoleUrl}`}`)
-  else if (consoleUrl !== null) out.push(consoleUrl)
+  const groupOf = (c: AlertChange): string | undefined => c.incident !== undefined && BY_INCIDENT.has(c.kind) ? `${c.kind} ${c.incident}` : undefined
+  const groups = new Map<string, number[]>()
+  body.changes.forEach((c, i) => { const g = groupOf(c); if (g !== undefined) groups.set(g, [...(groups.get(g) ?? []), i]) })
+  const all: Entry[] = []
+  const told = new Set<string>()
+  body.changes.forEach((c, i) => {
+    const g = groupOf(c)
+    const members = g === undefined ? undefined : groups.get(g)!
+    if (g === undefined || members === undefined || members.length < 2) { all.push({ text: line(c, body.at, lang) + (suffix?.(i) ?? ''), changes: [i] }); return }
+    if (told.has(g)) return
+    told.add(g)
+    all.push({ text: incidentLine(c.kind, c.incident!, members.map(k => body.changes[k]), body, lang), changes: members })
+  })
+  const out = all.slice(0, LIST_MAX)
+  const rest = all.length - LIST_MAX
+  if (rest > 0) out.push({ text: lang === 'ko' ? `외 ${rest}건${consoleUrl === null ? '' : ` — ${consoleUrl}`}` : `and ${rest} more${consoleUrl === null ? '' : ` — ${consoleUrl}`}`, changes: [] })
+  else if (consoleUrl !== null) out.push({ text: consoleUrl, changes: [] })
   return out
+}
+
+/** The lines of `entries`, as text. */
+export function lines (body: AlertBody, lang: Lang, consoleUrl: string | null, suffix?: (i: number) => string): string[] {
+  return entries(body, lang, consoleUrl, suffix).map(e => e.text)
 }
 
 /** The words of a frame link: the frame kept with the change, and the reference view(s). */

@@ -1,5 +1,12 @@
-import type { Database } from './db.js'
+import type { Database, Tx } from './db.js'
 import type { AlertBody } from './history.js'
+
+/** An alert into the outbox, with one pending delivery per channel (in the caller's transaction). */
+export async function insertAlert (tx: Tx | Database['db'], region: string, sweepId: number | null, kind: string, body: AlertBody, channels: readonly string[], at: number): Promise<number> {
+  const { id } = await tx.insertInto('alerts').values({ region, sweep_id: sweepId, at, kind, body: JSON.stringify(body) }).returning('id').executeTakeFirstOrThrow()
+  if (channels.length > 0) await tx.insertInto('deliveries').values(channels.map(channel => ({ alert_id: Number(id), channel, state: 'pending', next_at: at, last_error: null, sent_at: null }))).execute()
+  return Number(id)
+}
 
 export interface DeliveryRow { id: number, alert_id: number, channel: string, state: string, attempts: number, next_at: number, last_error: string | null, sent_at: number | null }
 export interface AlertRow { id: number, region: string, sweep_id: number | null, at: number, kind: string, body: AlertBody }

@@ -37,6 +37,8 @@ export interface AlertChange {
   /** Since when it has been in this state (ms). */
   since: number
   error: string | null
+  /** The incident the camera is in (lib/store/incident-rules.ts): its line is told with the incident's others. */
+  incident?: number
 }
 
 /** What the record holds for a camera between sweeps. */

@@ -8,7 +8,8 @@ import { evaluate, type AlertChange, type AlertRules, type CameraRecord, type Ca
 import { Leases } from './leases.js'
 import { Aggregates } from './aggregates.js'
 import { IncidentStore, lockRegion } from './incidents.js'
-import { applyIncidents, DEFAULT_INCIDENT_RULES, type IncidentRules, type SweepCamera } from './incident-rules.js'
+import { insertAlert } from './alerts.js'
+import { applyIncidents, DEFAULT_INCIDENT_RULES, type Incident, type IncidentCause, type IncidentRules, type IncidentState, type SweepCamera } from './incident-rules.js'
 
 export type { AlertChange, AlertRules, CameraResult } from './evaluate.js'
 
@@ -55,6 +56,21 @@ export interface AlertBody {
   test?: boolean
   /** The monitor's first sweep of the region: cameras per status, instead of a line per camera. */
   started?: { cameras: number, by_status: Partial<Record<HealthStatus, number>> }
+  /** The incidents the changes' cameras are in (a change's `incident`), as they are after the sweep. */
+  incidents?: IncidentSummary[]
+  /** A person's action on an incident (then `changes` is empty and `incidents` holds that one). */
+  action?: { kind: 'acknowledged' | 'closed', incident: number, by: string, note: string | null }
+}
+
+/** An incident as an alert tells it: what it is, and every camera in it. */
+export interface IncidentSummary {
+  id: number
+  cause: IncidentCause
+  key: string | null
+  state: IncidentState
+  /** Every camera in it, and those of them still down. */
+  cctv_ids: string[]
+  down: number
 }
 
 export interface CameraState { cctv_id: string, name: string | null, inference_id: string | null, server: number | null, status: HealthStatus, flapping: boolean,
@@ -175,8 +191,8 @@ export class HistoryStore {
         alerting: alerting === undefined ? undefined : { rules: alerting.rules, windows }
       })
       await this.write(tx, s, sweepId, ev)
-      await this.keepIncidents(tx, s, sweepId, before, ev)
-      if (alerting !== undefined) await this.enqueue(tx, s, sweepId, alerting, ev)
+      const incidents = await this.keepIncidents(tx, s, sweepId, before, ev)
+      if (alerting !== undefined) await this.enqueue(tx, s, sweepId, alerting, ev, incidents)
       return { id: sweepId, state: s.state }
     })
   }
@@ -186,9 +202,9 @@ export class HistoryStore {
    * reach the site opens the region's; a sweep that moved the record groups the cameras it saw
    * fall and resolves those back. Other sweeps (cancelled, an operator's that moves nothing) leave them.
    */
-  private async keepIncidents (tx: Tx, s: SweepRecord, sweepId: number, before: ReadonlyMap<string, CameraRecord>, ev: Evaluation): Promise<void> {
+  private async keepIncidents (tx: Tx, s: SweepRecord, sweepId: number, before: ReadonlyMap<string, CameraRecord>, ev: Evaluation): Promise<Map<string, Incident>> {
     const regionFailed = s.trigger === 'scheduled' && s.state === 'failed'
-    if (!regionFailed && !ev.moves) return
+    if (!regionFailed && !ev.moves) return new Map()
     const rules = s.incidentRules ?? DEFAULT_INCIDENT_RULES
     const at = s.finishedAt
     const incidents = await this.incidents.forRules(tx, s.region, at, rules.reopenWithinMs)
@@ -203,6 +219,20 @@ export class HistoryStore {
       }))
     const outcome = applyIncidents({ at, regionFailed, cameras, incidents, rules })
     await this.incidents.write(tx, s.region, sweepId, at, incidents, outcome)
+    // Each camera's incident after the sweep: the active one it is down in, else an active one
+    // it came back in, else the one this sweep resolved.
+    const after = new Map(incidents.map(i => [i.id, i]))
+    for (const i of outcome.changed) after.set(i.id, i)
+    const rank = (i: Incident, id: string): number => i.state === 'resolved' ? 1 : i.cameras.get(id)!.backAt === null ? 3 : 2
+    const of = new Map<string, Incident>()
+    for (const i of after.values()) {
+      if (i.state === 'resolved' && i.resolvedAt !== at) continue
+      for (const id of i.cameras.keys()) {
+        const held = of.get(id)
+        if (held === undefined || rank(i, id) > rank(held, id)) of.set(id, i)
+      }
+    }
+    return of
   }
 
   /** The region's camera records, as the rules read them. */
@@ -283,27 +313,34 @@ export class HistoryStore {
   }
 
   /** One outbox message per region per sweep, with one delivery per channel (same transaction as the sweep). */
-  private async enqueue (tx: Tx, s: SweepRecord, sweepId: number, alerting: Alerting, ev: Evaluation): Promise<void> {
+  private async enqueue (tx: Tx, s: SweepRecord, sweepId: number, alerting: Alerting, ev: Evaluation, incidents: ReadonlyMap<string, Incident>): Promise<void> {
     const sweep = { id: sweepId, started_at: s.startedAt, finished_at: s.finishedAt }
     if (ev.started !== undefined) {
       const body: AlertBody = { region: s.region, sweep, at: s.finishedAt, changes: ev.events, started: { cameras: ev.started.cameras, by_status: ev.started.byStatus } }
-      await this.insertAlert(tx, s.region, sweepId, 'started', body, alerting.channels, s.finishedAt)
+      await insertAlert(tx, s.region, sweepId, 'started', body, alerting.channels, s.finishedAt)
       return
     }
-    if (ev.events.length === 0) return
-    const body: AlertBody = { region: s.region, sweep, at: s.finishedAt, changes: ev.events }
-    await this.insertAlert(tx, s.region, sweepId, 'sweep', body, alerting.channels, s.finishedAt)
-  }
-
-  private async insertAlert (tx: Tx | Database['db'], region: string, sweepId: number | null, kind: string, body: AlertBody, channels: string[], at: number): Promise<number> {
-    const { id } = await tx.insertInto('alerts').values({ region, sweep_id: sweepId, at, kind, body: JSON.stringify(body) }).returning('id').executeTakeFirstOrThrow()
-    if (channels.length > 0) await tx.insertInto('deliveries').values(channels.map(channel => ({ alert_id: Number(id), channel, state: 'pending', next_at: at, last_error: null, sent_at: null }))).execute()
-    return Number(id)
+    // A camera's line names its incident; a camera that stays down is not repeated once someone acknowledged its incident.
+    const changes = ev.events
+      .filter(c => !(c.kind === 'still_down' && c.cctv_id !== null && incidents.get(c.cctv_id)?.state === 'acknowledged'))
+      .map(c => {
+        const i = c.cctv_id === null ? undefined : incidents.get(c.cctv_id)
+        return i?.id == null ? c : { ...c, incident: i.id }
+      })
+    if (changes.length === 0) return
+    const told = [...new Set(changes.map(c => c.incident).filter((id): id is number => id !== undefined))]
+    const incidentOf = new Map([...incidents.values()].map(i => [i.id, i]))
+    const summaries: IncidentSummary[] = told.map(id => {
+      const i = incidentOf.get(id)!
+      return { id, cause: i.cause, key: i.key, state: i.state, cctv_ids: [...i.cameras.keys()].sort(byId), down: [...i.cameras.values()].filter(c => c.backAt === null).length }
+    })
+    const body: AlertBody = { region: s.region, sweep, at: s.finishedAt, changes, ...(summaries.length === 0 ? {} : { incidents: summaries }) }
+    await insertAlert(tx, s.region, sweepId, 'sweep', body, alerting.channels, s.finishedAt)
   }
 
   /** A test message to one channel, through the outbox like any alert. */
   async enqueueTest (region: string, channel: string, body: AlertBody): Promise<number> {
-    return await this.db.transaction().execute(async tx => await this.insertAlert(tx, region, null, 'test', body, [channel], body.at))
+    return await this.db.transaction().execute(async tx => await insertAlert(tx, region, null, 'test', body, [channel], body.at))
   }
 
   /** The region's latest sweeps (started at or after `since`), newest first. */

@@ -2,6 +2,8 @@ import { sql } from 'kysely'
 import type { HealthStatus } from '../status.js'
 import { IncidentAcknowledgedError, IncidentNotFoundError, IncidentResolvedError } from '../errors.js'
 import type { Database, Dialect, Tx } from './db.js'
+import { insertAlert } from './alerts.js'
+import type { AlertBody, IncidentSummary } from './history.js'
 import type { Incident, IncidentCamera, IncidentCause, IncidentOutcome, IncidentState } from './incident-rules.js'
 
 /**
@@ -163,13 +165,17 @@ export class IncidentStore {
     return (await this.db.selectFrom('incidents').select('region').where('id', '=', id).executeTakeFirst())?.region
   }
 
-  /** Someone is on it: repeats stop. 409 when it is resolved or someone acknowledged it already. */
-  async acknowledge (id: number, by: string, at: number, note: string | null): Promise<void> {
+  /**
+   * Someone is on it: repeats stop, and the region's `channels` hear who (an outbox message in the
+   * same transaction). 409 when it is resolved or someone acknowledged it already.
+   */
+  async acknowledge (id: number, by: string, at: number, note: string | null, channels: readonly string[] = []): Promise<void> {
     await this.act(id, async (tx, r) => {
       if (r.state === 'resolved') throw new IncidentResolvedError()
       if (r.state === 'acknowledged') throw new IncidentAcknowledgedError(r.acknowledged_by ?? '', Number(r.acknowledged_at))
       await tx.updateTable('incidents').set({ state: 'acknowledged', acknowledged_at: at, acknowledged_by: by }).where('id', '=', id).execute()
       await this.event(tx, id, at, 'acknowledged', by, note)
+      await this.tell(tx, id, at, { kind: 'acknowledged', incident: id, by, note }, channels)
     })
   }
 
@@ -178,13 +184,24 @@ export class IncidentStore {
     await this.act(id, async tx => { await this.event(tx, id, at, 'note', by, text) })
   }
 
-  /** Closed by hand, with a note: its cameras that are still down stay so in the record, outside any incident. */
-  async resolve (id: number, by: string, at: number, note: string): Promise<void> {
+  /** Closed by hand, with a note (the `channels` hear it): its cameras still down stay so in the record, outside any incident. */
+  async resolve (id: number, by: string, at: number, note: string, channels: readonly string[] = []): Promise<void> {
     await this.act(id, async (tx, r) => {
       if (r.state === 'resolved') throw new IncidentResolvedError()
       await tx.updateTable('incidents').set({ state: 'resolved', resolved_at: at, resolved_by: by }).where('id', '=', id).execute()
       await this.event(tx, id, at, 'closed', by, note)
+      await this.tell(tx, id, at, { kind: 'closed', incident: id, by, note }, channels)
     })
+  }
+
+  /** A person's action as an alert: the incident as it is now, every camera in it. */
+  private async tell (tx: Tx, id: number, at: number, action: NonNullable<AlertBody['action']>, channels: readonly string[]): Promise<void> {
+    if (channels.length === 0) return
+    const r = await tx.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    const cams = await tx.selectFrom('incident_cameras').select(['cctv_id', 'back_at']).where('incident_id', '=', id).execute()
+    const summary: IncidentSummary = { id, cause: r.cause as IncidentCause, key: r.key, state: r.state as IncidentState,
+      cctv_ids: cams.map(c => c.cctv_id).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)), down: cams.filter(c => c.back_at === null).length }
+    await insertAlert(tx, r.region, null, 'incident', { region: r.region, sweep: null, at, changes: [], incidents: [summary], action }, channels, at)
   }
 
   async cameraNotes (region: string, cctvId: string): Promise<CameraNote[]> {

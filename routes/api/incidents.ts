@@ -148,7 +148,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { n, site } = await actor(request, request.params.id)
     const note = request.body.note?.trim()
-    await store.acknowledge(n, site.conn.username, fastify.clock(), note === undefined || note === '' ? null : note)
+    await store.acknowledge(n, site.conn.username, fastify.clock(), note === undefined || note === '' ? null : note, fastify.channelsOf(site.region).map(c => c.name))
+    fastify.outbox.kick()
     return await detail(n) as never
   })
 
@@ -174,7 +175,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { n, site } = await actor(request, request.params.id)
-    await store.resolve(n, site.conn.username, fastify.clock(), request.body.note.trim())
+    await store.resolve(n, site.conn.username, fastify.clock(), request.body.note.trim(), fastify.channelsOf(site.region).map(c => c.name))
+    fastify.outbox.kick()
     return await detail(n) as never
   })
 
