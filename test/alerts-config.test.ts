@@ -2,7 +2,8 @@ import t from 'tap'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseChannels, parseRegions, type RegionsFile } from '../lib/config/regions.js'
+import { loadConfigFile, parseChannels, parseRegions, type RegionsFile } from '../lib/config/regions.js'
+import { escalationProblem } from '../lib/config/incident-rules.js'
 import { inMaintenance, windowOpen } from '../lib/maintenance.js'
 
 // Issue 16, the regions file's alert rules, channels and maintenance windows: a bad entry stops
@@ -25,13 +26,22 @@ t.test('rules: defaults, global, and a region\'s override', async t => {
 })
 
 t.test('incident rules (issue 25): defaults, global, and a region\'s override', async t => {
-  t.same(parseRegions(doc({})).get('대구')!.incidents, { allAtLeast: 2, most: 0.8, handful: 5, reopenWithinMs: 30 * 60_000 }, 'the documented defaults')
+  t.same(parseRegions(doc({})).get('대구')!.incidents, { allAtLeast: 2, most: 0.8, handful: 5, reopenWithinMs: 30 * 60_000, escalateAfterMs: null, escalateTo: [] }, 'the documented defaults')
   const r = parseRegions(doc({ incidents: { handful: 3, reopen_within: '10m' } }, { incidents: { most: 0.9, all_at_least: 4 } }))
-  t.same(r.get('대구')!.incidents, { allAtLeast: 4, most: 0.9, handful: 3, reopenWithinMs: 10 * 60_000 })
-  t.same(r.get('부산')!.incidents, { allAtLeast: 2, most: 0.8, handful: 3, reopenWithinMs: 10 * 60_000 })
+  t.match(r.get('대구')!.incidents, { allAtLeast: 4, most: 0.9, handful: 3, reopenWithinMs: 10 * 60_000 })
+  t.match(r.get('부산')!.incidents, { allAtLeast: 2, most: 0.8, handful: 3, reopenWithinMs: 10 * 60_000 })
   t.throws(() => parseRegions(doc({ incidents: { most: 0.2 } })), /field "incidents\.most"/, 'a "most" under half is no majority')
   t.throws(() => parseRegions(doc({}, { incidents: { reopen_within: 'soon' } })), /field "regions\.대구\.incidents\.reopen_within"|incidents\.reopen_within/)
   t.throws(() => parseRegions(doc({ incidents: { together: 3 } })), /incidents/, 'an unknown field')
+  const e = parseRegions(doc({ incidents: { escalate_after: '15m', escalate_to: ['lead'] } }, { incidents: { escalate_after: null } }))
+  t.match(e.get('부산')!.incidents, { escalateAfterMs: 15 * 60_000, escalateTo: ['lead'] }, 'escalation: global')
+  t.match(e.get('대구')!.incidents, { escalateAfterMs: null, escalateTo: ['lead'] }, 'a region turns it off')
+  t.equal(escalationProblem(e.values(), new Set(['lead'])), null)
+  t.match(escalationProblem(e.values(), new Set(['hook'])), /region 대구: incidents\.escalate_to names no channel lead/, 'an escalation channel the file does not have')
+  t.match(escalationProblem(parseRegions(doc({ incidents: { escalate_after: '15m' } })).values(), new Set()), /escalate_after needs escalate_to/)
+  const file = path.join(dir, 'esc.json')
+  writeFileSync(file, JSON.stringify(doc({ incidents: { escalate_after: '15m', escalate_to: ['lead'] } })))
+  t.throws(() => loadConfigFile(file), /names no channel lead/, 'the gateway does not start with it')
 })
 
 t.test('channels: each type\'s fields; secrets from a private file or the environment; unknown regions refused', async t => {

@@ -11,6 +11,7 @@ import { startPostgres } from './helpers/postgres.js'
 import { eventually, startGateway } from './helpers/app.js'
 import { httpReceiver } from './helpers/receivers.js'
 import { AlertStore } from '../lib/store/alerts.js'
+import { DEFAULT_INCIDENT_RULES } from '../lib/config/incident-rules.js'
 import { lines, title } from '../lib/notify/messages.js'
 import { kstMinutes } from '../lib/clock.js'
 import { emailBody, webhookBody } from '../lib/notify/channels.js'
@@ -109,9 +110,43 @@ for (const [engine, open] of engines) {
     t.same(lines(a.body, 'en', null), ['■ closed by lee: 철거', '1 camera (1 down): 2'])
   })
 
+  t.test(`${engine}: an incident nobody acknowledges is told to the escalation channels once; acknowledged in time, never; reopened, anew`, async t => {
+    const h = await store(t, open)
+    const alerts = new AlertStore(h.database)
+    const alerting = { rules: { downSweeps: 1, upSweeps: 1, flapping: false, repeatEveryMs: null }, channels: ['hook'], windows: [] }
+    const incidentRules = { ...DEFAULT_INCIDENT_RULES, escalateAfterMs: 10 * MIN, escalateTo: ['lead'] }
+    const at = (m: number, down: Partial<Record<number, HealthStatus>> = {}): SweepRecord => sweep(T0 + m * MIN, down, { alerting, incidentRules })
+    const toLead = async (): Promise<any[]> => (await alerts.recent('all', 100)).filter(a => a.deliveries.some(d => d.channel === 'lead'))
+    await h.recordSweep(at(0))
+    await h.recordSweep(at(1, downs([6, 7, 8, 9, 10, 1])))
+    const X = (await h.incidents.list({ limit: 10 })).find(i => i.cause === 'server')!.id
+    const Y = (await h.incidents.list({ limit: 10 })).find(i => i.cause === 'camera')!.id
+    await h.incidents.acknowledge(Y, 'kim', T0 + 5 * MIN, null)
+    await h.recordSweep(at(10, downs([6, 7, 8, 9, 10, 1])))
+    t.equal((await toLead()).length, 0, '9 minutes: not yet')
+    await h.recordSweep(at(11, downs([6, 7, 8, 9, 10, 1])))
+    let lead = await toLead()
+    t.equal(lead.length, 1, '10 minutes unacknowledged: the escalation channel hears it')
+    t.same(lead[0].deliveries.map((d: any) => d.channel), ['lead'], 'only the escalation channel (the region\'s heard it already)')
+    t.equal(title(lead[0].body, 'ko'), `[fwmaint] 대구: 장애 #${X} 서버 2 — 10분째 확인한 사람 없음`)
+    t.same(lines(lead[0].body, 'ko', null), ['⚠ 10분 동안 아무도 확인하지 않아 이 채널로 올립니다.', '카메라 5대 (다운 5대): 6, 7, 8, 9, 10'])
+    await h.recordSweep(at(20, downs([6, 7, 8, 9, 10, 1])))
+    t.equal((await toLead()).length, 1, 'once')
+    t.match((await h.incidents.get(X))!.events.map(e => [e.kind, e.text]), [['opened', null], ['escalated', 'lead']])
+    t.notOk((await h.incidents.get(Y))!.events.some(e => e.kind === 'escalated'), 'the acknowledged one: never')
+    await h.recordSweep(at(21))
+    await h.recordSweep(at(30, downs([6, 7, 8, 9, 10])))
+    await h.recordSweep(at(39, downs([6, 7, 8, 9, 10])))
+    t.equal((await toLead()).length, 1, 'reopened at 30: 9 minutes later, not yet')
+    await h.recordSweep(at(40, downs([6, 7, 8, 9, 10])))
+    lead = await toLead()
+    t.equal(lead.length, 2, 'reopened and unacknowledged for 10 minutes: told again')
+    t.equal(lead[0].body.action.since, T0 + 30 * MIN, 'counted from the reopening')
+  })
+
   t.test(`${engine}: the region's rules decide what is shared: with a handful of 6, five cameras falling are five incidents`, async t => {
     const h = await store(t, open)
-    const rules = { allAtLeast: 6, most: 0.8, handful: 6, reopenWithinMs: 30 * MIN }
+    const rules = { ...DEFAULT_INCIDENT_RULES, allAtLeast: 6, handful: 6 }
     await h.recordSweep(sweep(T0, {}, { incidentRules: rules }))
     await h.recordSweep(sweep(T0 + MIN, downs([6, 7, 8, 9, 10]), { incidentRules: rules }))
     t.same((await h.incidents.list({ limit: 10 })).map(i => i.cause), ['camera', 'camera', 'camera', 'camera', 'camera'])

@@ -3,7 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { AlertRulesSchema, DEFAULT_ALERT_RULES, alertRules, type AlertRules } from './alert-rules.js'
-import { IncidentRulesSchema, DEFAULT_INCIDENT_RULES, incidentRules, type IncidentRules } from './incident-rules.js'
+import { IncidentRulesSchema, DEFAULT_INCIDENT_RULES, escalationProblem, incidentRules, type IncidentRules } from './incident-rules.js'
 import { ChannelSchema, parseChannels, type ChannelConfig } from './channels.js'
 import { MonitorSchema, monitorConfig, type MonitorConfig } from './monitor.js'
 import { ConfigProblem, RegionsFileError } from './problem.js'
@@ -263,5 +263,8 @@ export function loadConfigFile (path: string): { regions: Map<string, RegionConf
     throw new RegionsFileError(`${path}: not valid YAML/JSON: ${(err as Error).message}`)
   }
   const regions = parseRegions(doc, path)
-  return { regions, channels: parseChannels(doc as RegionsFile, path) }
+  const channels = parseChannels(doc as RegionsFile, path)
+  const problem = escalationProblem(regions.values(), new Set(channels.map(c => c.name)))
+  if (problem !== null) throw new RegionsFileError(`${path}: ${problem}`)
+  return { regions, channels }
 }

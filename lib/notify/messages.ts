@@ -59,8 +59,12 @@ export function title (body: AlertBody, lang: Lang, channel?: string): string {
   if (body.action !== undefined) {
     const a = body.action
     const what = incidentWords(body.incidents?.[0], a.incident, lang)
-    if (a.kind === 'acknowledged') return ko ? `[fwmaint] ${body.region}: ${what} 확인 — ${a.by}` : `[fwmaint] ${body.region}: ${what} acknowledged by ${a.by}`
-    return ko ? `[fwmaint] ${body.region}: ${what} 수동 종료 — ${a.by}` : `[fwmaint] ${body.region}: ${what} closed by ${a.by}`
+    if (a.kind === 'acknowledged') return ko ? `[fwmaint] ${body.region}: ${what} 확인 — ${a.by ?? ''}` : `[fwmaint] ${body.region}: ${what} acknowledged by ${a.by ?? ''}`
+    if (a.kind === 'escalated') {
+      const open = hours(body.at - (a.since ?? body.at), lang)
+      return ko ? `[fwmaint] ${body.region}: ${what} — ${open}째 확인한 사람 없음` : `[fwmaint] ${body.region}: ${what} — unacknowledged for ${open}`
+    }
+    return ko ? `[fwmaint] ${body.region}: ${what} 수동 종료 — ${a.by ?? ''}` : `[fwmaint] ${body.region}: ${what} closed by ${a.by ?? ''}`
   }
   if (body.started !== undefined) {
     const down = body.started.cameras - (body.started.by_status.online ?? 0)
@@ -129,9 +133,13 @@ export function entries (body: AlertBody, lang: Lang, consoleUrl: string | null,
     const a = body.action
     const i = body.incidents?.[0]
     const ko = lang === 'ko'
-    const out: Entry[] = [{ text: a.kind === 'acknowledged'
-      ? (ko ? `✔ ${a.by} 님이 확인했습니다${a.note === null ? '' : `: ${a.note}`}` : `✔ ${a.by} is on it${a.note === null ? '' : `: ${a.note}`}`)
-      : (ko ? `■ ${a.by} 님이 종료했습니다: ${a.note ?? ''}` : `■ closed by ${a.by}: ${a.note ?? ''}`), changes: [] }]
+    const by = a.by ?? ''
+    const text = a.kind === 'acknowledged'
+      ? (ko ? `✔ ${by} 님이 확인했습니다${a.note === null ? '' : `: ${a.note}`}` : `✔ ${by} is on it${a.note === null ? '' : `: ${a.note}`}`)
+      : a.kind === 'escalated'
+        ? (ko ? `⚠ ${hours(body.at - (a.since ?? body.at), lang)} 동안 아무도 확인하지 않아 이 채널로 올립니다.` : `⚠ Nobody acknowledged it for ${hours(body.at - (a.since ?? body.at), lang)}: escalated to this channel.`)
+        : (ko ? `■ ${by} 님이 종료했습니다: ${a.note ?? ''}` : `■ closed by ${by}: ${a.note ?? ''}`)
+    const out: Entry[] = [{ text, changes: [] }]
     if (i !== undefined) {
       const ids = i.cctv_ids.slice(0, IDS_MAX).join(', ') + (i.cctv_ids.length > IDS_MAX ? (ko ? ` 외 ${i.cctv_ids.length - IDS_MAX}대` : ` and ${i.cctv_ids.length - IDS_MAX} more`) : '')
       out.push({ text: ko ? `카메라 ${i.cctv_ids.length}대 (다운 ${i.down}대): ${ids}` : `${i.cctv_ids.length} camera${i.cctv_ids.length === 1 ? '' : 's'} (${i.down} down): ${ids}`, changes: [] })

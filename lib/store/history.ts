@@ -58,8 +58,11 @@ export interface AlertBody {
   started?: { cameras: number, by_status: Partial<Record<HealthStatus, number>> }
   /** The incidents the changes' cameras are in (a change's `incident`), as they are after the sweep. */
   incidents?: IncidentSummary[]
-  /** A person's action on an incident (then `changes` is empty and `incidents` holds that one). */
-  action?: { kind: 'acknowledged' | 'closed', incident: number, by: string, note: string | null }
+  /**
+   * A person's action on an incident, or its escalation (nobody acknowledged it since `since`):
+   * then `changes` is empty and `incidents` holds that one.
+   */
+  action?: { kind: 'acknowledged' | 'closed' | 'escalated', incident: number, by: string | null, note: string | null, since?: number }
 }
 
 /** An incident as an alert tells it: what it is, and every camera in it. */
@@ -192,7 +195,10 @@ export class HistoryStore {
       })
       await this.write(tx, s, sweepId, ev)
       const incidents = await this.keepIncidents(tx, s, sweepId, before, ev)
-      if (alerting !== undefined) await this.enqueue(tx, s, sweepId, alerting, ev, incidents)
+      if (alerting !== undefined) {
+        await this.enqueue(tx, s, sweepId, alerting, ev, incidents)
+        await this.escalate(tx, s.region, s.finishedAt, s.incidentRules ?? DEFAULT_INCIDENT_RULES)
+      }
       return { id: sweepId, state: s.state }
     })
   }
@@ -233,6 +239,25 @@ export class HistoryStore {
       }
     }
     return of
+  }
+
+  /**
+   * Incidents open (nobody acknowledged them) `escalateAfterMs` since they opened or reopened are
+   * told to the escalation channels, once each; on the monitor's scheduled sweeps, so within a
+   * sweep's period of the limit.
+   */
+  private async escalate (tx: Tx, region: string, at: number, rules: IncidentRules): Promise<void> {
+    if (rules.escalateAfterMs === null || rules.escalateTo.length === 0) return
+    const open = await tx.selectFrom('incidents').select(['id', 'opened_at']).where('region', '=', region).where('state', '=', 'open')
+      .where('escalated_at', 'is', null).where('opened_at', '<=', at - rules.escalateAfterMs).execute()
+    if (open.length === 0) return
+    const reopened = new Map((await tx.selectFrom('incident_events').select(eb => ['incident_id', eb.fn.max('at').as('at')])
+      .where('kind', '=', 'reopened').where('incident_id', 'in', open.map(i => Number(i.id))).groupBy('incident_id').execute())
+      .map(r => [Number(r.incident_id), Number(r.at)]))
+    for (const i of open) {
+      const since = Math.max(Number(i.opened_at), reopened.get(Number(i.id)) ?? 0)
+      if (at - since >= rules.escalateAfterMs) await this.incidents.escalate(tx, Number(i.id), at, since, rules.escalateTo)
+    }
   }
 
   /** The region's camera records, as the rules read them. */

@@ -19,7 +19,7 @@ export async function lockRegion (tx: Tx, dialect: Dialect, region: string): Pro
   else await tx.deleteFrom('incidents').where('id', '=', -1).execute()
 }
 
-export type IncidentEventKind = 'opened' | 'grew' | 'reopened' | 'resolved' | 'acknowledged' | 'note' | 'closed'
+export type IncidentEventKind = 'opened' | 'grew' | 'reopened' | 'resolved' | 'escalated' | 'acknowledged' | 'note' | 'closed'
 
 export interface IncidentTimelineEvent {
   at: number
@@ -110,7 +110,7 @@ export class IncidentStore {
         await tx.updateTable('incidents').set({
           state: i.state,
           resolved_at: i.resolvedAt,
-          ...(reopened ? { acknowledged_at: null, acknowledged_by: null, resolved_by: null } : {})
+          ...(reopened ? { acknowledged_at: null, acknowledged_by: null, resolved_by: null, escalated_at: null } : {})
         }).where('id', '=', i.id).execute()
       }
       const rows = [...i.cameras].map(([cctv, c]) => ({ incident_id: i.id!, cctv_id: cctv, status: c.status, down_at: c.downAt, back_at: c.backAt }))
@@ -194,7 +194,14 @@ export class IncidentStore {
     })
   }
 
-  /** A person's action as an alert: the incident as it is now, every camera in it. */
+  /** Nobody acknowledged it since `since`: its timeline says so, and the escalation `channels` hear it (in the sweep's transaction). */
+  async escalate (tx: Tx, id: number, at: number, since: number, channels: readonly string[]): Promise<void> {
+    await tx.updateTable('incidents').set({ escalated_at: at }).where('id', '=', id).execute()
+    await tx.insertInto('incident_events').values({ incident_id: id, at, kind: 'escalated', by: null, text: channels.join(', '), cctv_ids: null, sweep_id: null }).execute()
+    await this.tell(tx, id, at, { kind: 'escalated', incident: id, by: null, note: null, since }, channels)
+  }
+
+  /** A person's action (or an escalation) as an alert: the incident as it is now, every camera in it. */
   private async tell (tx: Tx, id: number, at: number, action: NonNullable<AlertBody['action']>, channels: readonly string[]): Promise<void> {
     if (channels.length === 0) return
     const r = await tx.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow()

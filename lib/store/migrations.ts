@@ -289,5 +289,12 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         .execute()
       await db.schema.createIndex('camera_notes_camera').on('camera_notes').columns(['region', 'cctv_id', 'at']).execute()
     }
+  },
+  {
+    // Escalation (issue 25): when an unacknowledged incident was told to its escalation channels.
+    name: '009-incident-escalation',
+    up: async (db) => {
+      await db.schema.alterTable('incidents').addColumn('escalated_at', 'bigint').execute()
+    }
   }
 ]

@@ -215,6 +215,8 @@ export interface IncidentsTable {
   resolved_at: number | null
   /** Who closed it by hand; null when its cameras came back (or while open). */
   resolved_by: string | null
+  /** When it was told to the escalation channels (cleared when it reopens). */
+  escalated_at: Generated<number | null>
 }
 
 /** An incident's cameras: the status each went down to, when, and when it came back. */

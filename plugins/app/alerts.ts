@@ -6,6 +6,7 @@ import { Outbox } from '../../lib/notify/outbox.js'
 import { alertFrames, frameLinks } from '../../lib/notify/frames.js'
 import { frameLinkKey } from '../../lib/notify/frame-links.js'
 import type { ChannelConfig, RegionConfig } from '../../lib/config/regions.js'
+import { escalationProblem } from '../../lib/config/incident-rules.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,6 +25,9 @@ declare module 'fastify' {
 export default fp(async (fastify) => {
   const { env } = fastify.config
   const channels = fastify.config.channels ?? []
+  // The regions file's escalation channels are channels of the file (loadConfigFile says so too; a config built otherwise is checked here).
+  const problem = escalationProblem(fastify.config.regions.values(), new Set(channels.map(c => c.name)))
+  if (problem !== null) throw new Error(problem)
   const alerts = new AlertStore(fastify.history.database)
   const linkKey = frameLinkKey(fastify.config.sessionSecret)
   const refs = fastify.references.store

@@ -40,8 +40,8 @@ const Detail = Type.Object({
   })),
   events: Type.Array(Type.Object({
     at: Type.String(),
-    kind: Type.Union(['opened', 'grew', 'reopened', 'resolved', 'acknowledged', 'note', 'closed'].map(k => Type.Literal(k)),
-      { description: 'the monitor\'s: opened, grew, reopened, resolved; a person\'s: acknowledged, note, closed (resolved by hand)' }),
+    kind: Type.Union(['opened', 'grew', 'reopened', 'resolved', 'escalated', 'acknowledged', 'note', 'closed'].map(k => Type.Literal(k)),
+      { description: 'the monitor\'s: opened, grew, reopened, resolved, escalated (told to the escalation channels, named in text); a person\'s: acknowledged, note, closed (resolved by hand)' }),
     by: Nullable(Type.String({ description: 'the person; null for the monitor' })),
     text: Nullable(Type.String()),
     cctv_ids: Type.Array(Type.String())
