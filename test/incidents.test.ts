@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { openDatabase, type Database } from '../lib/store/db.js'
@@ -15,6 +15,7 @@ import { DEFAULT_INCIDENT_RULES } from '../lib/config/incident-rules.js'
 import { lines, title } from '../lib/notify/messages.js'
 import { kstMinutes } from '../lib/clock.js'
 import { emailBody, webhookBody } from '../lib/notify/channels.js'
+import { ackLink } from '../lib/notify/ack-links.js'
 
 // Issue 25, 1: incidents as the store keeps them, written with the sweeps (the rules themselves:
 // test/incident-rules.test.ts) and acted on by people — on SQLite and a real PostgreSQL; then
@@ -294,7 +295,7 @@ t.test('API on the simulated site: server 2\'s cameras taken down together are o
       doc.alerts = { down_sweeps: 1 }
       doc.notify = [{ type: 'webhook', name: 'hook', url: hook.url('/hook'), secret_file: secret, regions: ['대구'] }]
     },
-    env: { MONITOR_TOKEN: TOKEN, HEALTH_PROBE_TIMEOUT_SECONDS: '6' }
+    env: { MONITOR_TOKEN: TOKEN, HEALTH_PROBE_TIMEOUT_SECONDS: '6', PUBLIC_BASE_URL: 'https://fw.example.kr' }
   })
   const site = gw.regions[0]
   const monitor = gw.app.monitors.get('대구')!
@@ -365,4 +366,40 @@ t.test('API on the simulated site: server 2\'s cameras taken down together are o
   t.match(note, { status: 201, body: { by: 'demo', text: '렌즈 청소 12-05 예정' } })
   t.match((await b.request({ method: 'GET', url: `/api/monitor/${encodeURIComponent('대구')}/cameras/7/notes`, headers: bearer })).body.notes, [{ by: 'demo', text: '렌즈 청소 12-05 예정' }])
   t.equal((await busan.post(`/api/monitor/${encodeURIComponent('대구')}/cameras/7/notes`, { text: 'x' })).status, 403)
+
+  // The acknowledge link in a message: opening it changes nothing; its form acknowledges, as who.
+  await site.takeDown(1)
+  await monitor.tick()
+  t.ok(await eventually(() => hook.got.length >= 5, 30_000), 'camera 1 alone: a message')
+  const inc = hook.got[4].json.incidents[0]
+  t.match(inc, { cause: 'camera', key: '1', state: 'open', ack_url: /^https:\/\/fw\.example\.kr\/ack\/[0-9]+\?exp=[0-9]+&sig=[A-Za-z0-9_-]+$/ })
+  const ackPath = (inc.ack_url as string).replace('https://fw.example.kr', '')
+  const page = await gw.app.inject({ method: 'GET', url: ackPath })
+  t.equal(page.statusCode, 200)
+  t.match(page.headers['content-type'], /^text\/html/)
+  t.match(page.headers['content-security-policy'], /default-src 'none'/, 'no script on the page')
+  t.match(page.body, /<form method="post" action="\/ack\/[0-9]+">/)
+  t.match((await op.get(`/api/incidents/${inc.id}`)).body, { state: 'open' }, 'opening the link (a preview, a mail scanner) acknowledges nothing')
+  const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString()
+  const u = new URL(inc.ack_url)
+  const exp = u.searchParams.get('exp')!
+  const sig = u.searchParams.get('sig')!
+  const post = async (fields: Record<string, string>): Promise<{ statusCode: number, body: string }> =>
+    await gw.app.inject({ method: 'POST', url: `/ack/${inc.id}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields) })
+  t.equal((await post({ exp, sig: sig.slice(0, -1) + (sig.endsWith('A') ? 'B' : 'A'), who: '박' })).statusCode, 403, 'a changed signature: refused')
+  t.equal((await post({ exp: String(Number(exp) + 1), sig, who: '박' })).statusCode, 403, 'a changed expiry: refused')
+  t.equal((await post({ exp, sig, who: '  ' })).statusCode, 400, 'no name: asked for one')
+  const old = ackLink('', gw.app.ackLinkKey, Number(inc.id), Math.floor(Date.now() / 1000) - 60)
+  t.equal((await gw.app.inject({ method: 'GET', url: old })).statusCode, 410, 'an expired link: gone')
+  const yes = await post({ exp, sig, who: '박 <b>' })
+  t.equal(yes.statusCode, 200)
+  t.match(yes.body, /박 &#60;b&#62; 님이 맡았습니다/, 'the name, as text')
+  t.match((await op.get(`/api/incidents/${inc.id}`)).body, { state: 'acknowledged', acknowledged_by: '박 <b> (알림 링크)' })
+  t.equal((await post({ exp, sig, who: '최' })).statusCode, 409, 'twice: who did it already')
+  t.ok(await eventually(() => hook.got.length >= 6, 30_000), 'the channel heard it')
+  t.match(hook.got[5].json.summary, /acknowledged by 박 <b> \(알림 링크\)/)
+  const presses = (): any[] => readFileSync(gw.app.config.env.AUDIT_LOG, 'utf8').trim().split('\n').map(l => JSON.parse(l)).filter(r => r.route === '/ack/:id')
+  // The audit log is a stream: its last line may still be on its way.
+  t.ok(await eventually(() => presses().length >= 5, 10_000), 'five presses in the audit log')
+  t.match(presses().map(r => [r.status, r.user ?? null]), [[403, null], [403, null], [400, null], [200, '박 <b> (ack link)'], [409, '최 (ack link)']], 'every press audited, with who')
 })

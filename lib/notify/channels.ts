@@ -5,6 +5,7 @@ import type { ChannelConfig } from '../config/channels.js'
 import type { AlertBody } from '../store/history.js'
 import type { ChangeFrames, FrameLinks } from './frames.js'
 import { changesUrl, entries, frameWords, lines, title, type Lang } from './messages.js'
+import { escapeHtml } from '../html.js'
 
 const SEND_TIMEOUT_MS = 10_000
 
@@ -14,7 +15,12 @@ export class SendError extends Error {}
 const iso = (ms: number): string => new Date(ms).toISOString()
 
 /** The pictures of an alert's picture changes, by change index (lib/notify/frames.ts). */
-export interface Pictures { frames: ReadonlyMap<number, ChangeFrames>, links: ReadonlyMap<number, FrameLinks> }
+export interface Pictures {
+  frames: ReadonlyMap<number, ChangeFrames>
+  links: ReadonlyMap<number, FrameLinks>
+  /** Acknowledge links by incident id (lib/notify/ack-links.ts). */
+  acks?: ReadonlyMap<number, string>
+}
 const NO_PICTURES: Pictures = { frames: new Map(), links: new Map() }
 
 /** Reference view `j` of `n` in words: numbered only when there are two (day and night). */
@@ -34,6 +40,13 @@ function linkSuffix (pics: Pictures, lang: Lang, markup: (url: string, words: st
   }
 }
 
+/** A line per open incident with its acknowledge link, in the channel's markup (first: the action comes before the story). */
+function ackLines (pics: Pictures, lang: Lang, markup: (url: string, words: string) => string): string[] {
+  return [...(pics.acks ?? new Map<number, string>())].map(([id, url]) => lang === 'ko'
+    ? `☞ 장애 #${id} 확인하기: ${markup(url, '확인(담당)')}`
+    : `☞ incident #${id}: ${markup(url, 'acknowledge')}`)
+}
+
 /** What a webhook receives: every change, for machines. */
 export function webhookBody (body: AlertBody, channel: string, pics: Pictures = NO_PICTURES): Record<string, unknown> {
   return {
@@ -51,7 +64,7 @@ export function webhookBody (body: AlertBody, channel: string, pics: Pictures = 
         ...(l === undefined ? {} : { ...(l.frame === undefined ? {} : { frame_url: l.frame }), reference_urls: l.references }) }
     }),
     // Each incident a change is in, with every camera in it (not only those that changed now).
-    incidents: body.incidents ?? []
+    incidents: (body.incidents ?? []).map(i => ({ ...i, ...(pics.acks?.has(i.id) === true ? { ack_url: pics.acks.get(i.id) } : {}) }))
   }
 }
 
@@ -63,7 +76,8 @@ export function signature (secret: string, raw: string): string {
 /** Slack's incoming-webhook message: `text` (notifications, fallback) and one mrkdwn section. */
 export function slackBody (body: AlertBody, lang: 'ko' | 'en', channel: string, publicBase: string, pics: Pictures = NO_PICTURES): Record<string, unknown> {
   const head = title(body, lang, channel)
-  const text = lines(body, lang, changesUrl(publicBase, body), linkSuffix(pics, lang, (url, words) => `<${url}|${words}>`)).join('\n')
+  const slack = (url: string, words: string): string => `<${url}|${words}>`
+  const text = [...ackLines(pics, lang, slack), ...lines(body, lang, changesUrl(publicBase, body), linkSuffix(pics, lang, slack))].join('\n')
   // A section's text is at most 3,000 characters.
   return { text: head, blocks: [{ type: 'header', text: { type: 'plain_text', text: head.slice(0, 150) } }, { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }] }
 }
@@ -81,7 +95,8 @@ export function teamsBody (body: AlertBody, lang: 'ko' | 'en', channel: string, 
         version: '1.4',
         body: [
           { type: 'TextBlock', text: title(body, lang, channel), weight: 'Bolder', size: 'Medium', wrap: true },
-          ...lines(body, lang, changesUrl(publicBase, body), linkSuffix(pics, lang, (url, words) => `[${words}](${url})`)).map(text => ({ type: 'TextBlock', text, wrap: true, spacing: 'None' }))
+          ...[...ackLines(pics, lang, (url, words) => `[${words}](${url})`), ...lines(body, lang, changesUrl(publicBase, body), linkSuffix(pics, lang, (url, words) => `[${words}](${url})`))]
+            .map(text => ({ type: 'TextBlock', text, wrap: true, spacing: 'None' }))
         ]
       }
     }]
@@ -103,7 +118,6 @@ async function post (channel: ChannelConfig & { url: string }, raw: string, head
   return `HTTP ${res.status}`
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, ch => `&#${ch.charCodeAt(0)};`)
 
 interface Inline { filename: string, content: Buffer, cid: string, contentType: string }
 
@@ -116,7 +130,9 @@ export interface Email { subject: string, text: string, html?: string, attachmen
 export function emailBody (body: AlertBody, lang: Lang, channel: string, publicBase: string, pics: Pictures = NO_PICTURES): Email {
   const subject = title(body, lang, channel)
   const consoleUrl = changesUrl(publicBase, body)
-  const text = lines(body, lang, consoleUrl, linkSuffix(pics, lang, (url, words) => `${words}: ${url}`)).join('\n') + '\n'
+  const plain = (url: string, words: string): string => `${words}: ${url}`
+  const acks = ackLines(pics, lang, plain)
+  const text = [...acks, ...lines(body, lang, consoleUrl, linkSuffix(pics, lang, plain))].join('\n') + '\n'
   if (pics.frames.size === 0) return { subject, text, attachments: [] }
   const w = frameWords(lang)
   const attachments: Inline[] = []
@@ -136,7 +152,8 @@ export function emailBody (body: AlertBody, lang: Lang, channel: string, publicB
     }).join('')
     return `<p style="margin:8px 0 2px">${escapeHtml(e.text)}</p>${cells === '' ? '' : `<table role="presentation"><tr>${cells}</tr></table>`}`
   }).join('\n')
-  return { subject, text, html: `<!doctype html><html><body style="font-family:sans-serif">\n<h3>${escapeHtml(subject)}</h3>\n${html}\n</body></html>`, attachments }
+  const ackHtml = ackLines(pics, lang, (url, words) => `<a href="${escapeHtml(url)}">${escapeHtml(words)}</a>`).map(l => `<p style="margin:8px 0 2px">${l}</p>`).join('\n')
+  return { subject, text, html: `<!doctype html><html><body style="font-family:sans-serif">\n<h3>${escapeHtml(subject)}</h3>\n${ackHtml}${html}\n</body></html>`, attachments }
 }
 
 /** Sends one alert on one channel; resolves with what the receiver said, rejects with SendError. */

@@ -31,8 +31,21 @@ export function frameLinkKey (sessionSecret: string): Buffer {
   return createHmac('sha256', sessionSecret).update('fwmaint alert frame links v1').digest()
 }
 
+/** A link's signature over its parts and expiry (one home for every signed link: frames, acknowledgements). */
+export function signParts (key: Buffer, parts: readonly string[], exp: number): string {
+  return createHmac('sha256', key).update([...parts, String(exp)].join('\n')).digest('base64url')
+}
+
+/** Whether `sig` signs `parts` and `exp`, and the link is still valid at `nowMs`. */
+export function checkSigned (key: Buffer, parts: readonly string[], exp: number, sig: string, nowMs: number): 'ok' | 'bad' | 'expired' {
+  const want = Buffer.from(signParts(key, parts, exp))
+  const got = Buffer.from(sig)
+  if (got.length !== want.length || !timingSafeEqual(got, want)) return 'bad'
+  return exp * 1000 < nowMs ? 'expired' : 'ok'
+}
+
 function sign (key: Buffer, region: string, cctvId: string, segment: string, exp: number): string {
-  return createHmac('sha256', key).update(`${region}\n${cctvId}\n${segment}\n${exp}`).digest('base64url')
+  return signParts(key, [region, cctvId, segment], exp)
 }
 
 /** The frame's link on the public base, valid until `exp` (seconds since the epoch). */
@@ -43,8 +56,5 @@ export function frameLink (publicBase: string, key: Buffer, region: string, cctv
 
 /** Whether a link's parts are as signed, and still valid at `nowMs`. */
 export function checkFrameLink (key: Buffer, region: string, cctvId: string, segment: string, exp: number, sig: string, nowMs: number): 'ok' | 'bad' | 'expired' {
-  const want = Buffer.from(sign(key, region, cctvId, segment, exp))
-  const got = Buffer.from(sig)
-  if (got.length !== want.length || !timingSafeEqual(got, want)) return 'bad'
-  return exp * 1000 < nowMs ? 'expired' : 'ok'
+  return checkSigned(key, [region, cctvId, segment], exp, sig, nowMs)
 }

@@ -57,6 +57,8 @@ export interface IncidentDetail extends IncidentRow {
 export interface IncidentQuery {
   /** Only these regions (a session's own); undefined: all. */
   regions?: string[]
+  /** Only these incidents. */
+  ids?: number[]
   state?: IncidentState | 'active'
   /** Opened, or still active, at or after this time (ms). */
   since?: number
@@ -133,6 +135,7 @@ export class IncidentStore {
     if (q.regions !== undefined && q.regions.length === 0) return []
     let query = this.db.selectFrom('incidents').selectAll()
     if (q.regions !== undefined) query = query.where('region', 'in', q.regions)
+    if (q.ids !== undefined) query = q.ids.length === 0 ? query.where('id', '=', -1) : query.where('id', 'in', q.ids)
     if (q.state === 'active') query = query.where('state', '!=', 'resolved')
     else if (q.state !== undefined) query = query.where('state', '=', q.state)
     if (q.since !== undefined) {

@@ -5,6 +5,7 @@ import { AlertStore } from '../../lib/store/alerts.js'
 import { Outbox } from '../../lib/notify/outbox.js'
 import { alertFrames, frameLinks } from '../../lib/notify/frames.js'
 import { frameLinkKey } from '../../lib/notify/frame-links.js'
+import { ackLinkKey, ackLinks } from '../../lib/notify/ack-links.js'
 import type { ChannelConfig, RegionConfig } from '../../lib/config/regions.js'
 import { escalationProblem } from '../../lib/config/incident-rules.js'
 
@@ -18,6 +19,8 @@ declare module 'fastify' {
     channelsOf: (region: RegionConfig) => ChannelConfig[]
     /** Signs and checks the links to an alert's frames (routes/api/frames.ts). */
     frameLinkKey: Buffer
+    /** Signs and checks the acknowledge links in alerts (routes/ack.ts). */
+    ackLinkKey: Buffer
   }
 }
 
@@ -30,6 +33,7 @@ export default fp(async (fastify) => {
   if (problem !== null) throw new Error(problem)
   const alerts = new AlertStore(fastify.history.database)
   const linkKey = frameLinkKey(fastify.config.sessionSecret)
+  const ackKey = ackLinkKey(fastify.config.sessionSecret)
   const refs = fastify.references.store
   const source = {
     thumbnail: async (region: string, id: string, at: number) => await fastify.history.thumbnail(region, id, at),
@@ -51,12 +55,13 @@ export default fp(async (fastify) => {
     log: e => { fastify.log[e.ok ? 'info' : 'warn'](e, e.ok ? 'alert delivered' : 'alert delivery failed') },
     // A database that cannot give the frames does not hold the alert back: it goes without them, said in the log.
     pictures: async body => {
+      const acks = ackLinks(body, env.PUBLIC_BASE_URL, ackKey, fastify.clock())
       try {
         const frames = await alertFrames(body, source)
-        return { frames, links: frameLinks(body, frames, env.PUBLIC_BASE_URL, linkKey, fastify.clock()) }
+        return { frames, links: frameLinks(body, frames, env.PUBLIC_BASE_URL, linkKey, fastify.clock()), acks }
       } catch (err) {
         fastify.log.warn({ err: { message: maskSecrets((err as Error).message) }, region: body.region }, 'alert frames could not be read: the alert goes without them')
-        return { frames: new Map(), links: new Map() }
+        return { frames: new Map(), links: new Map(), acks }
       }
     },
     error: err => { fastify.log.error({ err: { message: maskSecrets(err.message) } }, 'alert outbox: the database failed; the next pass tries again') }
@@ -64,6 +69,7 @@ export default fp(async (fastify) => {
   fastify.decorate('alerts', alerts)
   fastify.decorate('outbox', outbox)
   fastify.decorate('frameLinkKey', linkKey)
+  fastify.decorate('ackLinkKey', ackKey)
   fastify.decorate('channelsOf', (region: RegionConfig) => channels.filter(c => c.regions === undefined || c.regions.includes(region.name)))
   fastify.addHook('onReady', async () => { outbox.start() })
   // Before the history database closes (its onClose), after the monitor's sweeps stopped.
