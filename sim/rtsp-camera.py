@@ -56,7 +56,7 @@ SOURCES = {
     # The same still picture at a low bitrate: each keyframe differs a little from the frames
     # before it (encoder noise), which must not hide the freeze. qp-min bounds how coarse the
     # first frames of a new client's pipeline are while the rate control settles: without it,
-    # 2 of 24 three-second looks (a quiet machine) saw frames change for up to 1.5 s and found
+    # 3 of 24 three-second looks (a quiet machine) saw frames change for up to 1.5 s and found
     # the picture frozen for 50-60 % only, under the 75 % share (CI failed picture.test on it);
     # with it 80-100 % in 84 of 84 (42 of them 12 or 30 at once), the keyframes' noise still there
     # (it splits the freeze: 97 % the usual share).

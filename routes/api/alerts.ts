@@ -5,9 +5,8 @@ import { BadRequestError, ChannelNotFoundError, NotConnectedError, OtherRegionEr
 import { title } from '../../lib/notify/messages.js'
 import type { MaintenanceRow } from '../../lib/store/alerts.js'
 import type { AlertBody } from '../../lib/store/history.js'
-import { errors, iso } from './schemas.js'
+import { Nullable, errors, iso } from './schemas.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
 
 const Window = Type.Object({

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { FrameLinkError, FrameLinkExpiredError, ReferenceNotFoundError, RegionNotFoundError, ThumbnailNotFoundError } from '../../lib/errors.js'
 import { checkFrameLink, parseFrameSegment } from '../../lib/notify/frame-links.js'
-import { RegionName, errors } from './schemas.js'
+import { CameraId, RegionName, errors } from './schemas.js'
 
 /**
  * The frames an alert links (issue 24): opened from a chat message or a webhook receiver without
@@ -13,7 +13,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       summary: 'A frame an alert links: the one kept with a change (`f<at>`) or a reference view (`r<id>`), as JPEG',
       description: 'No session: the link\'s signature and expiry (`exp`, seconds since the epoch) are its access. 403 for a link changed by a character, 410 for an expired one.',
-      params: Type.Object({ region: RegionName, id: Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' }), what: Type.String({ pattern: '^[fr][0-9]{1,15}$' }) }),
+      params: Type.Object({ region: RegionName, id: CameraId, what: Type.String({ pattern: '^[fr][0-9]{1,15}$' }) }),
       querystring: Type.Object({ exp: Type.String({ pattern: '^[0-9]{1,12}$' }), sig: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) }, { additionalProperties: false }),
       response: { 200: Type.Any({ description: 'image/jpeg' }), ...errors(400, 403, 404, 410) }
     }

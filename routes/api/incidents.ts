@@ -4,10 +4,9 @@ import { IncidentNotFoundError, OtherRegionError } from '../../lib/errors.js'
 import type { IncidentDetail, IncidentRow } from '../../lib/store/incidents.js'
 import { STATUSES, type HealthStatus } from '../../lib/status.js'
 import type { SiteSession } from '../../lib/site/session.js'
-import { MessageReply, RegionName, Time, errors, iso, queryTime } from './schemas.js'
+import { CameraId, MessageReply, Nullable, RegionName, Time, errors, iso, queryTime } from './schemas.js'
 
 const Id = Type.String({ pattern: '^[0-9]{1,12}$', description: 'the incident\'s id' })
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
 const Status = Type.Unsafe<HealthStatus>({ type: 'string', enum: [...STATUSES] })
 /** Words a person writes: at least one character that is not a space. */
 const Words = (max: number, description: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description })
@@ -180,7 +179,6 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return await detail(n) as never
   })
 
-  const CameraId = Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' })
   const Note = Type.Object({ id: Type.String(), at: Type.String(), by: Type.String(), text: Type.String() })
   const noteView = (n: { id: number, at: number, by: string, text: string }): Record<string, unknown> => ({ ...n, id: String(n.id), at: iso(n.at) })
 

@@ -2,9 +2,8 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { lastEvening } from '../../lib/clock.js'
 import { CHANGE_KINDS, STATUSES, type ChangeKind, type HealthStatus, type SweepState, type SweepTrigger } from '../../lib/status.js'
 import { BadRequestError, CameraNotFoundError, ThumbnailNotFoundError } from '../../lib/errors.js'
-import { RegionName, Time, errors, queryTime as time } from './schemas.js'
+import { CameraId, Nullable, RegionName, Time, errors, queryTime as time } from './schemas.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
 
 const Camera = Type.Object({
@@ -120,7 +119,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/monitor/:region/cameras/:id', {
     schema: {
       summary: 'One camera\'s changes and daily uptime between from (default: 30 days ago) and to (default: now)',
-      params: Type.Object({ region: RegionName, id: Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' }) }),
+      params: Type.Object({ region: RegionName, id: CameraId }),
       querystring: Type.Object({ from: Type.Optional(Time), to: Type.Optional(Time) }, { additionalProperties: false }),
       response: {
         200: Type.Object({
@@ -151,7 +150,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/monitor/:region/cameras/:id/thumbnail', {
     schema: {
       summary: 'The frame the monitor kept when the camera changed to black, frozen, moved or blurred at `at` (ms since the epoch), as JPEG',
-      params: Type.Object({ region: RegionName, id: Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' }) }),
+      params: Type.Object({ region: RegionName, id: CameraId }),
       querystring: Type.Object({ at: Type.String({ pattern: '^[0-9]{1,15}$' }) }, { additionalProperties: false }),
       response: { 200: Type.Any({ description: 'image/jpeg' }), ...errors(400, 401, 403, 404) }
     }

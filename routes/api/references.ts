@@ -4,9 +4,8 @@ import { BadRequestError, ReferenceJobRunningError, ReferenceNotFoundError } fro
 import { perServerLimit, pictureThresholds } from '../../lib/ops/health-sweep.js'
 import { ReferenceJob, type TakeOptions } from '../../lib/ops/references.js'
 import type { SiteSession } from '../../lib/site/session.js'
-import { RegionName, errors, iso } from './schemas.js'
+import { CameraId, RegionName, errors, iso } from './schemas.js'
 
-const CameraId = Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' })
 const RefId = Type.String({ pattern: '^[0-9]{1,15}$', description: 'the reference\'s id' })
 
 const Reference = Type.Object({

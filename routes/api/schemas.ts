@@ -1,7 +1,7 @@
 import { ERROR_CODES, type ErrorCode } from '../../lib/error-codes.js'
 import { parseKstTime } from '../../lib/clock.js'
 import { BadRequestError } from '../../lib/errors.js'
-import { Type } from '@sinclair/typebox'
+import { Type } from '@fastify/type-provider-typebox'
 
 /** Shapes shared by several routes. Each route file declares its own request schema beside it. */
 
@@ -14,6 +14,12 @@ export const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za
 export const InferenceId = Type.String({ maxLength: 16, description: 'svr<server><gpu>, e.g. svr30' })
 
 export const Port = Type.Integer({ minimum: 1, maximum: 65535 })
+
+/** A camera's cctv_ID in a path or query string: digits only, so it can never be more than a number. */
+export const CameraId = Type.String({ pattern: '^[0-9]{1,9}$', description: 'cctv_ID' })
+
+/** A field that may be null in an answer. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
 /** Standard error replies, so OpenAPI shows them and the serializer never strips `message`. */
 export const errors = (...codes: number[]): Record<number, typeof MessageReply> =>
