@@ -3,49 +3,16 @@ import { readFileSync } from 'node:fs'
 import nodemailer from 'nodemailer'
 import type { ChannelConfig } from '../config/channels.js'
 import type { AlertBody } from '../store/history.js'
-import type { ChangeFrames, FrameLinks } from './frames.js'
-import { changesUrl, entries, frameWords, lines, title, type Lang } from './messages.js'
+import { changesUrl, entries, frameWords, title, type Lang } from './messages.js'
 import { escapeHtml } from '../html.js'
+import { ackLines, fitLines, markedLines, NO_PICTURES, referenceWords, type Pictures } from './compose.js'
+import { httpSend, SEND_TIMEOUT_MS, SendError } from './http-send.js'
+import { discordSend, jandiSend, kakaoworkSend, telegramSend } from './messengers.js'
 
-const SEND_TIMEOUT_MS = 10_000
-
-/** A failed send: its message names the channel and says why, never its URL, token or password. */
-export class SendError extends Error {}
+export { SendError } from './http-send.js'
+export type { Pictures } from './compose.js'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
-
-/** The pictures of an alert's picture changes, by change index (lib/notify/frames.ts). */
-export interface Pictures {
-  frames: ReadonlyMap<number, ChangeFrames>
-  links: ReadonlyMap<number, FrameLinks>
-  /** Acknowledge links by incident id (lib/notify/ack-links.ts). */
-  acks?: ReadonlyMap<number, string>
-}
-const NO_PICTURES: Pictures = { frames: new Map(), links: new Map() }
-
-/** Reference view `j` of `n` in words: numbered only when there are two (day and night). */
-function referenceWords (lang: Lang, j: number, n: number): string {
-  const w = frameWords(lang).reference
-  return n > 1 ? `${w} ${j + 1}` : w
-}
-
-/** A change's frame links in a channel's markup: `(url, words) => text`; '' when it has none. */
-function linkSuffix (pics: Pictures, lang: Lang, markup: (url: string, words: string) => string): (i: number) => string {
-  const w = frameWords(lang)
-  return i => {
-    const l = pics.links.get(i)
-    if (l === undefined) return ''
-    const parts = [...(l.frame === undefined ? [] : [markup(l.frame, w.frame)]), ...l.references.map((u, j) => markup(u, referenceWords(lang, j, l.references.length)))]
-    return parts.length === 0 ? '' : ` — ${parts.join(' · ')}`
-  }
-}
-
-/** A line per open incident with its acknowledge link, in the channel's markup (first: the action comes before the story). */
-function ackLines (pics: Pictures, lang: Lang, markup: (url: string, words: string) => string): string[] {
-  return [...(pics.acks ?? new Map<number, string>())].map(([id, url]) => lang === 'ko'
-    ? `☞ 장애 #${id} 확인하기: ${markup(url, '확인(담당)')}`
-    : `☞ incident #${id}: ${markup(url, 'acknowledge')}`)
-}
 
 /** What a webhook receives: every change, for machines. */
 export function webhookBody (body: AlertBody, channel: string, pics: Pictures = NO_PICTURES): Record<string, unknown> {
@@ -73,13 +40,17 @@ export function signature (secret: string, raw: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(raw, 'utf8').digest('hex')
 }
 
+/** Slack's three control characters as its documented entities. */
+const escapeSlack = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
 /** Slack's incoming-webhook message: `text` (notifications, fallback) and one mrkdwn section. */
 export function slackBody (body: AlertBody, lang: 'ko' | 'en', channel: string, publicBase: string, pics: Pictures = NO_PICTURES): Record<string, unknown> {
   const head = title(body, lang, channel)
   const slack = (url: string, words: string): string => `<${url}|${words}>`
-  const text = [...ackLines(pics, lang, slack), ...lines(body, lang, changesUrl(publicBase, body), linkSuffix(pics, lang, slack))].join('\n')
+  // A camera's name is data: "<!channel>" in it must not notify a whole channel.
+  const text = fitLines([...ackLines(pics, lang, slack), ...markedLines(body, lang, changesUrl(publicBase, body), pics, escapeSlack, slack)], 2900)
   // A section's text is at most 3,000 characters.
-  return { text: head, blocks: [{ type: 'header', text: { type: 'plain_text', text: head.slice(0, 150) } }, { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }] }
+  return { text: head, blocks: [{ type: 'header', text: { type: 'plain_text', text: head.slice(0, 150) } }, { type: 'section', text: { type: 'mrkdwn', text } }] }
 }
 
 /** A Teams workflow / incoming webhook message: one Adaptive Card. */
@@ -95,7 +66,7 @@ export function teamsBody (body: AlertBody, lang: 'ko' | 'en', channel: string, 
         version: '1.4',
         body: [
           { type: 'TextBlock', text: title(body, lang, channel), weight: 'Bolder', size: 'Medium', wrap: true },
-          ...[...ackLines(pics, lang, (url, words) => `[${words}](${url})`), ...lines(body, lang, changesUrl(publicBase, body), linkSuffix(pics, lang, (url, words) => `[${words}](${url})`))]
+          ...[...ackLines(pics, lang, (url, words) => `[${words}](${url})`), ...markedLines(body, lang, changesUrl(publicBase, body), pics, s => s, (url, words) => `[${words}](${url})`)]
             .map(text => ({ type: 'TextBlock', text, wrap: true, spacing: 'None' }))
         ]
       }
@@ -104,20 +75,8 @@ export function teamsBody (body: AlertBody, lang: 'ko' | 'en', channel: string, 
 }
 
 async function post (channel: ChannelConfig & { url: string }, raw: string, headers: Record<string, string>): Promise<string> {
-  let res: Response
-  try {
-    res = await fetch(channel.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'fwmaint', ...headers }, body: raw, signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' })
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string, message?: string } }
-    const why = e.name === 'TimeoutError' ? `no answer within ${SEND_TIMEOUT_MS / 1000} s` : e.cause?.code ?? e.cause?.message ?? e.message
-    // The URL is a secret for Slack and Teams: the error names the channel only.
-    throw new SendError(`${channel.name}: ${why.split(channel.url).join('<url>')}`)
-  }
-  const text = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ')
-  if (res.status < 200 || res.status >= 300) throw new SendError(`${channel.name}: HTTP ${res.status}${text === '' ? '' : ` ${text}`}`)
-  return `HTTP ${res.status}`
+  return `HTTP ${(await httpSend(channel.name, channel.url, raw, headers, [])).status}`
 }
-
 
 interface Inline { filename: string, content: Buffer, cid: string, contentType: string }
 
@@ -132,7 +91,7 @@ export function emailBody (body: AlertBody, lang: Lang, channel: string, publicB
   const consoleUrl = changesUrl(publicBase, body)
   const plain = (url: string, words: string): string => `${words}: ${url}`
   const acks = ackLines(pics, lang, plain)
-  const text = [...acks, ...lines(body, lang, consoleUrl, linkSuffix(pics, lang, plain))].join('\n') + '\n'
+  const text = [...acks, ...markedLines(body, lang, consoleUrl, pics, s => s, plain)].join('\n') + '\n'
   if (pics.frames.size === 0) return { subject, text, attachments: [] }
   const w = frameWords(lang)
   const attachments: Inline[] = []
@@ -165,6 +124,10 @@ export async function send (channel: ChannelConfig, body: AlertBody, publicBase:
     }
     case 'slack': return await post(channel, JSON.stringify(slackBody(body, channel.lang, channel.name, publicBase, pics)), {})
     case 'teams': return await post(channel, JSON.stringify(teamsBody(body, channel.lang, channel.name, publicBase, pics)), {})
+    case 'jandi': return await jandiSend(channel, body, publicBase, pics)
+    case 'discord': return await discordSend(channel, body, publicBase, pics)
+    case 'telegram': return await telegramSend(channel, body, publicBase, pics)
+    case 'kakaowork': return await kakaoworkSend(channel, body, publicBase, pics)
     case 'email': {
       const transport = nodemailer.createTransport({
         host: channel.host,

@@ -123,10 +123,9 @@ function incidentLine (kind: AlertChange['kind'], id: number, cams: AlertChange[
 /**
  * What a person reads, line by line: at most LIST_MAX, then how many more and where to see them.
  * Two or more cameras of one incident that went down (stay down, came back) in the sweep are one
- * line. `suffix` adds to a single change's line (by its index: links to its frames, in the
- * channel's markup).
+ * line; a channel adds a single change's frame links after its line (lib/notify/compose.ts).
  */
-export function entries (body: AlertBody, lang: Lang, consoleUrl: string | null, suffix?: (i: number) => string): Entry[] {
+export function entries (body: AlertBody, lang: Lang, consoleUrl: string | null): Entry[] {
   if (body.test === true) return [{ text: lang === 'ko' ? '이 채널로 알림이 전달됩니다.' : 'Alerts reach this channel.', changes: [] }]
   if (body.action !== undefined) {
     // Who, their note, and what the incident holds now (repeats of its cameras stop once acknowledged).
@@ -162,7 +161,7 @@ export function entries (body: AlertBody, lang: Lang, consoleUrl: string | null,
   body.changes.forEach((c, i) => {
     const g = groupOf(c)
     const members = g === undefined ? undefined : groups.get(g)!
-    if (g === undefined || members === undefined || members.length < 2) { all.push({ text: line(c, body.at, lang) + (suffix?.(i) ?? ''), changes: [i] }); return }
+    if (g === undefined || members === undefined || members.length < 2) { all.push({ text: line(c, body.at, lang), changes: [i] }); return }
     if (told.has(g)) return
     told.add(g)
     all.push({ text: incidentLine(c.kind, c.incident!, members.map(k => body.changes[k]), body, lang), changes: members })
@@ -175,13 +174,25 @@ export function entries (body: AlertBody, lang: Lang, consoleUrl: string | null,
 }
 
 /** The lines of `entries`, as text. */
-export function lines (body: AlertBody, lang: Lang, consoleUrl: string | null, suffix?: (i: number) => string): string[] {
-  return entries(body, lang, consoleUrl, suffix).map(e => e.text)
+export function lines (body: AlertBody, lang: Lang, consoleUrl: string | null): string[] {
+  return entries(body, lang, consoleUrl).map(e => e.text)
 }
 
 /** The words of a frame link: the frame kept with the change, and the reference view(s). */
 export function frameWords (lang: Lang): { frame: string, reference: string } {
   return lang === 'ko' ? { frame: '그때 화면', reference: '기준 화면' } : { frame: 'picture then', reference: 'reference view' }
+}
+
+/** How an alert reads at a glance, for a channel's colour: something went down, is still wrong, came back, or news. */
+export type Tone = 'down' | 'warn' | 'good' | 'info'
+
+export function tone (body: AlertBody): Tone {
+  if (body.test === true || body.started !== undefined) return 'info'
+  if (body.action !== undefined) return body.action.kind === 'escalated' ? 'down' : body.action.kind === 'closed' ? 'good' : 'info'
+  const kinds = new Set(body.changes.map(c => c.kind))
+  if (kinds.has('down') || kinds.has('region_down')) return 'down'
+  if (kinds.has('still_down') || kinds.has('flapping')) return 'warn'
+  return 'good'
 }
 
 /** The console's changes view for this alert (null when PUBLIC_BASE_URL is not set). */

@@ -103,7 +103,9 @@ export class Outbox {
           this.o.log({ channel: channel.name, delivery: d.id, ok: true, detail, attempts: d.attempts + 1 })
         } catch (err) {
           const why = maskSecrets(err instanceof SendError ? err.message : `${channel.name}: ${(err as Error).message}`)
-          const wait = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** d.attempts)
+          // A receiver that says how long to wait (HTTP 429) is not asked again sooner.
+          const asked = err instanceof SendError ? err.retryAfterMs ?? 0 : 0
+          const wait = Math.min(this.o.retryMaxMs, Math.max(asked, this.o.retryBaseMs * 2 ** d.attempts))
           await this.o.alerts.failed(d.id, now(), why, now() + wait)
           this.o.log({ channel: channel.name, delivery: d.id, ok: false, detail: why, attempts: d.attempts + 1 })
           return
