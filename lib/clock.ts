@@ -40,6 +40,20 @@ export function kstDays (n: number, now: number): string[] {
   return Array.from({ length: n }, (_, i) => new Date(today - (n - 1 - i) * DAY_MS).toISOString().slice(0, 10))
 }
 
+/**
+ * A Korean month "YYYY-MM": its first instant, the first of the next, and its days; undefined
+ * when `month` is not one (a month out of 01-12, or before 2000 or after 2999).
+ */
+export function kstMonth (month: string): { from: number, to: number, days: string[] } | undefined {
+  const m = /^(2\d{3})-(0[1-9]|1[0-2])$/.exec(month)
+  if (m === null) return undefined
+  const y = Number(m[1]); const mo = Number(m[2])
+  const first = Date.UTC(y, mo - 1, 1)
+  const next = Date.UTC(y, mo, 1)
+  const days = Array.from({ length: Math.round((next - first) / DAY_MS) }, (_, i) => new Date(first + i * DAY_MS).toISOString().slice(0, 10))
+  return { from: first - SITE_OFFSET_MS, to: next - SITE_OFFSET_MS, days }
+}
+
 const ISO_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)?(Z|[+-]\d\d:?\d\d)?$/
 
 /**

@@ -1,3 +1,4 @@
+import { toCsv as csv, type Cell } from '../csv.js'
 import { EventEmitter, setMaxListeners } from 'node:events'
 import { kstDay } from '../clock.js'
 import type { Env } from '../env.js'
@@ -462,12 +463,7 @@ function lastLine (text: string): string {
 
 const CSV_COLUMNS: Array<keyof CameraHealth> = ['cctv_ID', 'cctv_name', 'inference_id', 'server', 'L2', 'L3', 'status', 'flapping', 'codec', 'width', 'height', 'fps', 'reconnects_today', 'last_reconnect', 'probe_ms', 'error']
 
-/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted with a leading '. */
+/** The sweep as CSV (lib/csv.ts: Excel's UTF-8, formulas defused). */
 export function toCsv (rows: CameraHealth[]): string {
-  const cell = (v: unknown): string => {
-    let s = v === null || v === undefined ? '' : String(v)
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-  }
-  return '\uFEFF' + [CSV_COLUMNS.join(','), ...rows.map(r => CSV_COLUMNS.map(k => cell(r[k])).join(','))].join('\r\n') + '\r\n'
+  return csv([CSV_COLUMNS, ...rows.map(r => CSV_COLUMNS.map(k => r[k] as Cell))])
 }

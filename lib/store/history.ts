@@ -7,6 +7,7 @@ import { PICTURE_STATUSES, type ChangeKind, type HealthStatus, type SweepState, 
 import { evaluate, type AlertChange, type AlertRules, type CameraRecord, type CameraResult, type Evaluation, type RegionRecord } from './evaluate.js'
 import { Leases } from './leases.js'
 import { Aggregates } from './aggregates.js'
+import { ReportStore } from './reports.js'
 import { IncidentStore, lockRegion } from './incidents.js'
 import { insertAlert } from './alerts.js'
 import { applyIncidents, DEFAULT_INCIDENT_RULES, type Incident, type IncidentCause, type IncidentRules, type IncidentState, type SweepCamera } from './incident-rules.js'
@@ -132,11 +133,14 @@ export class HistoryStore {
 
   /** Changes that share a cause (issue 25): written with the sweeps, acted on by people. */
   readonly incidents: IncidentStore
+  /** Monthly reports (issue 25). */
+  readonly reports: ReportStore
 
   constructor (readonly database: Database) {
     this.leases = new Leases(database)
     this.aggregates = new Aggregates(database)
     this.incidents = new IncidentStore(database)
+    this.reports = new ReportStore(database)
   }
 
   private get db (): Database['db'] { return this.database.db }
