@@ -2,11 +2,10 @@ import t from 'tap'
 import type { Test } from 'tap'
 import type { Page, BrowserContext } from 'playwright-core'
 import { patient, startGateway } from './helpers/app.js'
-import { artifactPath, launchChromium } from './helpers/browser.js'
+import { artifactPath, axeViolations, launchChromium } from './helpers/browser.js'
 import { expectedStatus } from './helpers/health.js'
 import { httpReceiver } from './helpers/receivers.js'
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -60,7 +59,6 @@ async function open (t: Test, width = 1280, height = 800): Promise<{ page: Page,
 const pageErrors = new WeakMap<Page, string[]>()
 const screenErrors = new Map<string, string[]>()
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 /** Per screenshot: what axe-core found at "serious" and above (rough edge 11), checked by the last test. */
 const a11y = new Map<string, string[]>()
 
@@ -72,13 +70,7 @@ async function shot (page: Page, name: string): Promise<void> {
     return i.currentSrc !== '' && r.width > 0 && r.bottom > 0 && r.top < window.innerHeight
   }).every(i => i.complete))
   await page.screenshot({ path: artifactPath(`console-${name}.png`) })
-  // page.evaluate runs outside the page's CSP (which allows no injected script): the CSP stays as shipped.
-  if (await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'undefined')) await page.evaluate(axeSource)
-  const found = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Array<{ id: string, impact: string | null, help: string, nodes: Array<{ target: string[] }> }> }> } }).axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ')}${v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ''}`)
-  })
-  a11y.set(name, found)
+  a11y.set(name, await axeViolations(page))
   const errors = pageErrors.get(page)
   if (errors !== undefined) screenErrors.set(name, errors.splice(0))
 }

@@ -320,6 +320,9 @@ t.test('API on the simulated site: server 2\'s cameras taken down together are o
   t.equal(list.status, 200)
   t.match(list.body.incidents, [{ region: '대구', cause: 'server', key: '2', state: 'open', cameras: up2.length, down: up2.length }], 'one server incident, not a line per camera')
   const id: string = list.body.incidents[0].id
+  // Query strings are strings (types are not coerced): the limit is digits, checked for its range.
+  t.equal((await b.request({ method: 'GET', url: '/api/incidents?limit=1&state=active', headers: bearer })).body.incidents.length, 1, '?limit=1')
+  for (const bad of ['0', '1001', 'x']) t.equal((await b.request({ method: 'GET', url: `/api/incidents?limit=${bad}`, headers: bearer })).status, 400, `?limit=${bad}: 400`)
   const one = await b.request({ method: 'GET', url: `/api/incidents/${id}`, headers: bearer })
   t.same(one.body.camera_list.map((c: any) => Number(c.cctv_id)), [...up2].sort((x, y) => x - y))
   t.ok(one.body.camera_list.every((c: any) => typeof c.name === 'string' && c.status === 'offline' && c.back_at === null), 'each camera: its name, status, still down')

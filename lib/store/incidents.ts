@@ -47,6 +47,8 @@ export interface IncidentRow {
   cameras: number
   down: number
   by_status: Partial<Record<HealthStatus, number>>
+  /** The cameras still down, by id (the Fleet screen groups its down list by these). */
+  down_ids: string[]
 }
 
 export interface IncidentDetail extends IncidentRow {
@@ -247,15 +249,19 @@ export class IncidentStore {
     const counts = await this.db.selectFrom('incident_cameras')
       .select(eb => ['incident_id', 'status', eb.fn.countAll<number>().as('n'), eb.fn.count<number>('back_at').as('back')])
       .where('incident_id', 'in', rows.map(r => Number(r.id))).groupBy(['incident_id', 'status']).execute()
-    const of = new Map<number, { cameras: number, down: number, by_status: Partial<Record<HealthStatus, number>> }>()
+    const of = new Map<number, { cameras: number, down: number, by_status: Partial<Record<HealthStatus, number>>, down_ids: string[] }>()
     for (const c of counts) {
-      const o = of.get(Number(c.incident_id)) ?? { cameras: 0, down: 0, by_status: {} }
+      const o = of.get(Number(c.incident_id)) ?? { cameras: 0, down: 0, by_status: {}, down_ids: [] }
       const n = Number(c.n); const back = Number(c.back)
       o.cameras += n
       o.down += n - back
       if (n - back > 0) o.by_status[c.status as HealthStatus] = (o.by_status[c.status as HealthStatus] ?? 0) + n - back
       of.set(Number(c.incident_id), o)
     }
+    const down = await this.db.selectFrom('incident_cameras').select(['incident_id', 'cctv_id'])
+      .where('incident_id', 'in', rows.map(r => Number(r.id))).where('back_at', 'is', null).execute()
+    for (const d of down) of.get(Number(d.incident_id))?.down_ids.push(d.cctv_id)
+    for (const o of of.values()) o.down_ids.sort((a, b) => Number(a) - Number(b) || a.localeCompare(b))
     return rows.map(r => ({
       id: Number(r.id),
       region: r.region,
@@ -267,7 +273,7 @@ export class IncidentStore {
       acknowledged_by: r.acknowledged_by,
       resolved_at: r.resolved_at === null ? null : Number(r.resolved_at),
       resolved_by: r.resolved_by,
-      ...(of.get(Number(r.id)) ?? { cameras: 0, down: 0, by_status: {} })
+      ...(of.get(Number(r.id)) ?? { cameras: 0, down: 0, by_status: {}, down_ids: [] })
     }))
   }
 }

@@ -4,7 +4,7 @@ import { IncidentNotFoundError, OtherRegionError } from '../../lib/errors.js'
 import type { IncidentDetail, IncidentRow } from '../../lib/store/incidents.js'
 import { STATUSES, type HealthStatus } from '../../lib/status.js'
 import type { SiteSession } from '../../lib/site/session.js'
-import { CameraId, MessageReply, Nullable, RegionName, Time, errors, iso, queryTime } from './schemas.js'
+import { CameraId, Limit, MessageReply, Nullable, RegionName, Time, errors, iso, queryLimit, queryTime } from './schemas.js'
 
 const Id = Type.String({ pattern: '^[0-9]{1,12}$', description: 'the incident\'s id' })
 const Status = Type.Unsafe<HealthStatus>({ type: 'string', enum: [...STATUSES] })
@@ -25,7 +25,8 @@ const Incident = Type.Object({
   resolved_by: Nullable(Type.String({ description: 'who closed it by hand; null when its cameras came back' })),
   cameras: Type.Integer({ description: 'cameras in it' }),
   down: Type.Integer({ description: 'of them, still down' }),
-  by_status: Type.Record(Type.String(), Type.Integer(), { description: 'cameras still down, per status' })
+  by_status: Type.Record(Type.String(), Type.Integer(), { description: 'cameras still down, per status' }),
+  down_ids: Type.Array(Type.String(), { description: 'the cameras still down (cctv_ID)' })
 })
 
 const Detail = Type.Object({
@@ -111,7 +112,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved'), Type.Literal('active')],
           { description: 'active: open or acknowledged' })),
         since: Type.Optional(Time),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 }))
+        limit: Type.Optional(Limit(200, 1000))
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ incidents: Type.Array(Incident) }), ...errors(400, 401, 403, 404) }
     }
@@ -125,7 +126,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       const viewer = request.monitorViewer()
       regions = viewer.all ? undefined : [viewer.region]
     }
-    const rows = await store.list({ regions, state: q.state, since: q.since === undefined ? undefined : queryTime('since', q.since, 0), limit: q.limit ?? 200 })
+    const rows = await store.list({ regions, state: q.state, since: q.since === undefined ? undefined : queryTime('since', q.since, 0), limit: queryLimit(q.limit, 200, 1000) })
     return { incidents: rows.map(view) as never }
   })
 

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { lastEvening } from '../../lib/clock.js'
 import { CHANGE_KINDS, STATUSES, type ChangeKind, type HealthStatus, type SweepState, type SweepTrigger } from '../../lib/status.js'
 import { BadRequestError, CameraNotFoundError, ThumbnailNotFoundError } from '../../lib/errors.js'
-import { CameraId, Nullable, RegionName, Time, errors, queryTime as time } from './schemas.js'
+import { CameraId, Limit, Nullable, RegionName, Time, errors, queryLimit, queryTime as time } from './schemas.js'
 
 
 
@@ -169,15 +169,14 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: Type.Object({ region: RegionName }),
       querystring: Type.Object({
         since: Type.Optional(Time),
-        limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'at most this many (1-1000, default 100)' }))
+        limit: Type.Optional(Limit(100, 1000))
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ region: Type.String(), sweeps: Type.Array(Sweep) }), ...errors(400, 401, 403, 404) }
     }
   }, async (request) => {
     const { region } = request.params
     request.requireRegionView(region)
-    const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
-    if (limit < 1 || limit > 1000) throw new BadRequestError('querystring.limit must be between 1 and 1000')
+    const limit = queryLimit(request.query.limit, 100, 1000)
     return { region, sweeps: await fleet.sweeps(region, time('since', request.query.since, 0), limit) }
   })
 

@@ -38,3 +38,15 @@ export function queryTime (field: string, value: string | undefined, fallback: n
   if (ms === undefined) throw new BadRequestError(`querystring.${field} is not a time: use ISO 8601, e.g. 2026-11-29T18:00:00+09:00 (no offset: Korean time)`)
   return ms
 }
+
+/** A query string's "at most this many": digits (query strings are strings; types are not coerced). */
+export const Limit = (fallback: number, max: number): ReturnType<typeof Type.String> =>
+  Type.String({ pattern: '^[0-9]{1,5}$', description: `at most this many (1-${max}, default ${fallback})` })
+
+/** The number a Limit names, `fallback` when absent; 400 naming the field when it is out of 1..max. */
+export function queryLimit (value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (n < 1 || n > max) throw new BadRequestError(`querystring.limit must be between 1 and ${max}`)
+  return n
+}

@@ -20,6 +20,8 @@ const router = createRouter({
     { path: '/fleet/:region', name: 'fleet-region', component: async () => await import('./views/FleetCamerasView.vue'), meta: { ssh: true } },
     { path: '/camera/:id', name: 'camera-story', component: async () => await import('./views/CameraStoryView.vue'), meta: { ssh: true } },
     { path: '/changes', name: 'changes', component: async () => await import('./views/ChangesView.vue'), meta: { ssh: true } },
+    { path: '/incidents', name: 'incidents', component: async () => await import('./views/IncidentsView.vue'), meta: { ssh: true } },
+    { path: '/report', name: 'report', component: async () => await import('./views/ReportView.vue'), meta: { ssh: true } },
     { path: '/alerts', name: 'alerts', component: async () => await import('./views/AlertsView.vue'), meta: { ssh: true } },
     { path: '/:rest(.*)*', redirect: '/' }
   ]
