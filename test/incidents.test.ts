@@ -8,7 +8,7 @@ import { HistoryStore, type CameraResult, type SweepRecord } from '../lib/store/
 import type { HealthStatus } from '../lib/status.js'
 import { IncidentAcknowledgedError, IncidentNotFoundError, IncidentResolvedError } from '../lib/errors.js'
 import { startPostgres } from './helpers/postgres.js'
-import { eventually, startGateway } from './helpers/app.js'
+import { eventually, startGateway, testClock } from './helpers/app.js'
 import { httpReceiver } from './helpers/receivers.js'
 import { AlertStore } from '../lib/store/alerts.js'
 import { DEFAULT_INCIDENT_RULES } from '../lib/config/incident-rules.js'
@@ -405,4 +405,77 @@ t.test('API on the simulated site: server 2\'s cameras taken down together are o
   // The audit log is a stream: its last line may still be on its way.
   t.ok(await eventually(() => presses().length >= 5, 10_000), 'five presses in the audit log')
   t.match(presses().map(r => [r.status, r.user ?? null]), [[403, null], [403, null], [400, null], [200, '박 <b> (ack link)'], [409, '최 (ack link)']], 'every press audited, with who')
+})
+
+t.test('on the simulated site: not acknowledged, repeated and escalated once; acknowledged, repeats stop; back, resolved', async t => {
+  process.env.FWMAINT_TEST_INC_PW = 'demo'
+  const hook = await httpReceiver(t)
+  const secret = path.join(mkdtempSync(path.join(os.tmpdir(), 'fwinc-')), 'hook.secret')
+  writeFileSync(secret, 'incident-secret')
+  chmodSync(secret, 0o600)
+  // The record's clock moves only when the test says: ten minutes pass in a step, not in real time.
+  const clock = testClock({ frozen: true })
+  const gw = await startGateway(t, {
+    clock: clock.now,
+    regions: [{ name: '대구', cameras: 12, servers: 2, rtsp: true, liveShare: 1 }],
+    patch: doc => {
+      doc.regions['대구'].monitor = { cron: '0 0 0 1 1 *', id: 'demo', password_env: 'FWMAINT_TEST_INC_PW' }
+      doc.alerts = { down_sweeps: 1, repeat_every: '5m' }
+      doc.incidents = { escalate_after: '10m', escalate_to: ['lead'] }
+      doc.notify = [
+        { type: 'webhook', name: 'hook', url: hook.url('/hook'), secret_file: secret },
+        // Hears no region's alerts: escalations only.
+        { type: 'webhook', name: 'lead', url: hook.url('/lead'), secret_file: secret, regions: [] }
+      ]
+    },
+    env: { HEALTH_PROBE_TIMEOUT_SECONDS: '6' }
+  })
+  const site = gw.regions[0]
+  const monitor = gw.app.monitors.get('대구')!
+  const heard = async (p: string, n: number): Promise<any[]> => {
+    gw.app.outbox.kick()
+    t.ok(await eventually(async () => hook.got.filter(r => r.path === p).length >= n && (await gw.app.alerts.pendingChannels()).length === 0, 30_000), `${p}: ${n} message(s)`)
+    await gw.app.outbox.idle()
+    return hook.got.filter(r => r.path === p).map(r => r.json)
+  }
+  const step = async (minutes: number): Promise<void> => { clock.advance(minutes * 60_000); await monitor.tick() }
+  const server2 = site.inventory.filter(c => c.inference_id.startsWith('svr2')).map(c => c.cctv_ID)
+  await monitor.tick()
+  const up2 = (await gw.app.history.cameras('대구')).filter(c => c.server === 2 && c.status === 'online').map(c => Number(c.cctv_id))
+  for (const id of up2) await site.takeDown(id)
+  await step(1)
+  let hooks = await heard('/hook', 2)
+  const [incident] = hooks[1].incidents
+  t.match(incident, { cause: 'server', key: '2', state: 'open', down: up2.length }, 'one server incident')
+  const stillDown = (m: any): number => m.changes.filter((c: any) => c.kind === 'still_down' && c.incident === incident.id).length
+
+  await step(6)
+  hooks = await heard('/hook', 3)
+  t.equal(stillDown(hooks[2]), up2.length, 'not acknowledged: repeated after repeat_every')
+  t.equal(hook.got.filter(r => r.path === '/lead').length, 0, '7 minutes: no escalation yet')
+
+  await step(5)
+  const lead = await heard('/lead', 1)
+  t.match(lead[0], { changes: [], incidents: [{ id: incident.id, state: 'open' }] })
+  t.match(lead[0].summary, new RegExp(`incident #${String(incident.id)} server 2 — unacknowledged for 11 min$`), 'the escalation channel: nobody acknowledged it in the 11 minutes since it opened')
+  await step(6)
+  await heard('/hook', 5)
+  t.equal(hook.got.filter(r => r.path === '/lead').length, 1, 'escalated once, not on every sweep')
+
+  const op = gw.browser()
+  await op.connect(site)
+  t.equal((await op.post(`/api/incidents/${String(incident.id)}/ack`, { note: '출동' })).status, 200)
+  hooks = await heard('/hook', 6)
+  t.match(hooks[5].summary, /acknowledged by demo/)
+  await step(6)
+  await step(6)
+  gw.app.outbox.kick()
+  await gw.app.outbox.idle()
+  t.notOk(hook.got.filter(r => r.path === '/hook').slice(6).some(r => stillDown(r.json) > 0), 'acknowledged: its cameras are not repeated')
+
+  for (const id of up2) await site.bringBack(id)
+  await step(1)
+  hooks = await heard('/hook', 7)
+  t.match(hooks.at(-1).incidents, [{ id: incident.id, state: 'resolved', down: 0 }], 'back: resolved')
+  t.equal(hook.got.filter(r => r.path === '/lead').length, 1, 'the escalation channel heard it once in all')
 })

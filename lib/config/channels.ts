@@ -15,7 +15,7 @@ const SecretSource = {
 }
 const ChannelCommon = {
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
-  regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1 })),
+  regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { description: 'the regions whose alerts it hears (none: every region; []: none — a channel for escalations only)' })),
   lang: Type.Optional(Type.Union([Type.Literal('ko'), Type.Literal('en')]))
 }
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 })

@@ -72,7 +72,7 @@ export interface GatewayOptions {
   env?: Record<string, string>
   extraRegions?: Record<string, unknown>
   captureLogs?: boolean
-  patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void
+  patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, incidents?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void
   extend?: (app: FastifyInstance) => void
   openssh?: SimRegionOptions[]
   clock?: Clock
