@@ -84,6 +84,15 @@ t.test('incidents: the server incident opens with its cameras and timeline; ackn
   t.match(stored, { cause: 'server', key: '2', acknowledged_by: 'demo' }, 'in the record')
   await page.screenshot({ path: artifactPath('console-30-incidents.png'), fullPage: true })
   t.same(await axeViolations(page), [], 'axe-core: nothing serious or critical')
+
+  // A camera of it: its story, where a note on the camera stays with who and when.
+  await detail.locator('[data-test=incident-cameras] li a').first().click()
+  const notes = page.locator('[data-test=camera-notes]')
+  await notes.locator('input').fill('렌즈 청소 12-05 예정')
+  await notes.locator('button').click()
+  await notes.locator('li', { hasText: '렌즈 청소 12-05 예정' }).waitFor()
+  t.match(await notes.locator('li').first().innerText(), /^\d\d-\d\d \d\d:\d\d · demo — 렌즈 청소 12-05 예정$/, 'the note in the camera\'s story: when, who, what')
+  t.same(await axeViolations(page), [], 'axe-core on the story with its notes')
   t.same(errors, [])
 })
 
