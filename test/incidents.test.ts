@@ -439,7 +439,6 @@ t.test('on the simulated site: not acknowledged, repeated and escalated once; ac
     return hook.got.filter(r => r.path === p).map(r => r.json)
   }
   const step = async (minutes: number): Promise<void> => { clock.advance(minutes * 60_000); await monitor.tick() }
-  const server2 = site.inventory.filter(c => c.inference_id.startsWith('svr2')).map(c => c.cctv_ID)
   await monitor.tick()
   const up2 = (await gw.app.history.cameras('대구')).filter(c => c.server === 2 && c.status === 'online').map(c => Number(c.cctv_id))
   for (const id of up2) await site.takeDown(id)

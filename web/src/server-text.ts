@@ -158,6 +158,7 @@ const rules: Rule[] = [
   [/^url is not a valid URL$/, () => '올바른 URL이 아닙니다.'],
   [/^url has no host$/, () => 'URL에 호스트가 없습니다.'],
   [/^cctv_id must be a number$/, () => 'cctv_id는 숫자여야 합니다.'],
+  [/^querystring\.month (\S+) is not a month: use YYYY-MM, e\.g\. (\S+)$/, m => `${m[1]}은(는) 월이 아닙니다. YYYY-MM으로 쓰세요 (예: ${m[2]}).`],
   [/^querystring\.(\w+) is not a time: .*$/, m => `${m[1]}은(는) 시각이 아닙니다. ISO 8601로 쓰세요 (예: 2026-11-29T18:00, 시차 없으면 한국 시각).`],
   [/^body\.(\w+) is not a time: .*$/, m => `${m[1]}은(는) 시각이 아닙니다. ISO 8601로 쓰세요 (예: 2026-12-01T09:00, 시차 없으면 한국 시각).`],
   [/^querystring\.from is after querystring\.to$/, () => '시작(from)이 끝(to)보다 늦습니다.'],
