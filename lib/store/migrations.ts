@@ -296,5 +296,27 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
     up: async (db) => {
       await db.schema.alterTable('incidents').addColumn('escalated_at', 'bigint').execute()
     }
+  },
+  {
+    // People (issue 26): accounts with an Argon2id hash, and their roles per region ('*': all).
+    name: '010-users',
+    up: async (db, dialect) => {
+      const id = dialect === 'postgres' ? 'bigserial' : 'integer'
+      await db.schema.createTable('users')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('username', 'text', c => c.notNull().unique())
+        .addColumn('display_name', 'text')
+        .addColumn('password_hash', 'text')
+        .addColumn('disabled', 'integer', c => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', c => c.notNull())
+        .addColumn('updated_at', 'bigint', c => c.notNull())
+        .execute()
+      await db.schema.createTable('user_roles')
+        .addColumn('user_id', 'bigint', c => c.notNull())
+        .addColumn('region', 'text', c => c.notNull())
+        .addColumn('role', 'text', c => c.notNull())
+        .addPrimaryKeyConstraint('user_roles_pk', ['user_id', 'region'])
+        .execute()
+    }
   }
 ]

@@ -253,6 +253,25 @@ export interface CameraNotesTable {
   text: string
 }
 
+/** A person (issue 26): a name to sign in with, an Argon2id hash (null: signs in by single sign-on only). */
+export interface UsersTable {
+  id: Generated<number>
+  username: string
+  display_name: string | null
+  password_hash: string | null
+  /** 1: cannot sign in, and their sessions end. */
+  disabled: Generated<number>
+  created_at: number
+  updated_at: number
+}
+
+/** A person's role in a region ('*': every region): viewer, operator or admin. */
+export interface UserRolesTable {
+  user_id: number
+  region: string
+  role: string
+}
+
 export interface Schema {
   sweeps: SweepsTable
   camera_state: CameraStateTable
@@ -274,4 +293,6 @@ export interface Schema {
   incident_cameras: IncidentCamerasTable
   incident_events: IncidentEventsTable
   camera_notes: CameraNotesTable
+  users: UsersTable
+  user_roles: UserRolesTable
 }

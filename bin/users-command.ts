@@ -1,0 +1,96 @@
+/** `npm run users` (bin/users.ts): the commands, apart from the process so tests run them in place. */
+import { parseArgs } from 'node:util'
+import type { Env } from '../lib/env.js'
+import { parseRoleGrant, type Role } from '../lib/roles.js'
+import { openDatabase } from '../lib/store/db.js'
+import { UserError, UserStore } from '../lib/store/users.js'
+
+/** Where the command reads and writes: the process's own streams, or a test's. */
+export interface Io {
+  stdin: AsyncIterable<unknown> & { isTTY?: boolean }
+  out: (line: string) => void
+  err: (line: string) => void
+  env: Pick<Env, 'DATABASE_URL' | 'HISTORY_DB'>
+}
+
+const USAGE = 'usage: users add <name> --role <region>=<viewer|operator|admin> [--role …] [--display <name>] [--password-stdin]\n' +
+  '       users passwd <name> --password-stdin | users roles <name> --role … | users disable <name> | users enable <name> | users list'
+
+async function readPassword (io: Io): Promise<string> {
+  if (io.stdin.isTTY === true) throw new UserError('--password-stdin reads the password from a pipe, e.g. printf %s "$PW" | npm run users -- passwd kim --password-stdin')
+  const chunks: Buffer[] = []
+  for await (const c of io.stdin) chunks.push(c as Buffer)
+  // One trailing line end (echo, a file) is not part of it.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+}
+
+function grants (list: string[] | undefined): Map<string, Role> {
+  const roles = new Map<string, Role>()
+  for (const g of list ?? []) {
+    const parsed = parseRoleGrant(g)
+    if (parsed === undefined) throw new UserError(`--role ${g}: give <region>=<viewer|operator|admin>, e.g. 대구=operator or '*=viewer'`)
+    roles.set(parsed[0], parsed[1])
+  }
+  return roles
+}
+
+/** Runs one command; resolves with the exit code (0 done, 1 refused, 2 not a command). */
+export async function usersCommand (argv: string[], io: Io): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { role: { type: 'string', multiple: true }, display: { type: 'string' }, 'password-stdin': { type: 'boolean' } } })
+  } catch (err) {
+    io.err(`${(err as Error).message}\n${USAGE}`)
+    return 2
+  }
+  const [cmd, name, ...extra] = parsed.positionals
+  const { values } = parsed
+  if (cmd === undefined || extra.length > 0 || (cmd !== 'list' && name === undefined) || !['add', 'passwd', 'roles', 'disable', 'enable', 'list'].includes(cmd)) {
+    io.err(USAGE)
+    return 2
+  }
+  const env = io.env
+  const db = await openDatabase({ url: env.DATABASE_URL, file: env.HISTORY_DB })
+  const users = new UserStore(db)
+  const now = Date.now()
+  try {
+    switch (cmd) {
+      case 'add': {
+        const roles = grants(values.role)
+        if (roles.size === 0) throw new UserError('give at least one --role <region>=<role>')
+        const u = await users.add(name!, { roles, displayName: values.display, password: values['password-stdin'] === true ? await readPassword(io) : undefined }, now)
+        io.out(`added ${u.username}: ${[...u.roles].map(([r, role]) => `${r}=${role}`).join(', ')}${u.has_password ? '' : ' (no password: single sign-on only)'}`)
+        break
+      }
+      case 'passwd':
+        if (values['password-stdin'] !== true) throw new UserError('passwd reads the new password from stdin: add --password-stdin')
+        await users.setPassword(name!, await readPassword(io), now)
+        io.out(`password of ${name!} changed`)
+        break
+      case 'roles': {
+        const roles = grants(values.role)
+        await users.setRoles(name!, roles, now)
+        io.out(`roles of ${name!}: ${[...roles].map(([r, role]) => `${r}=${role}`).join(', ') || '(none)'}`)
+        break
+      }
+      case 'disable':
+      case 'enable':
+        await users.setDisabled(name!, cmd === 'disable', now)
+        io.out(`${name!} ${cmd}d`)
+        break
+      case 'list':
+        for (const u of await users.list()) {
+          io.out([u.username, u.display_name ?? '', [...u.roles].map(([r, role]) => `${r}=${role}`).join(','), u.disabled ? 'disabled' : 'active', u.has_password ? 'password' : 'sso-only'].join('\t'))
+        }
+        break
+    }
+    return 0
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err
+    io.err(err.message)
+    return 1
+  } finally {
+    await db.close()
+  }
+}
+
