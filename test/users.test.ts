@@ -4,7 +4,9 @@ import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import fc from 'fast-check'
 import { passwordProblem } from '../lib/passwords.js'
+import { needsReseal, open, parseKeyring, seal, SealError } from '../lib/sealed.js'
 import { allows, parseRoleGrant, roleIn } from '../lib/roles.js'
 import { openDatabase, type Database } from '../lib/store/db.js'
 import { UserError, UserStore } from '../lib/store/users.js'
@@ -14,7 +16,7 @@ import { Readable } from 'node:stream'
 
 // Issue 26, 2 (first part): people in the database with Argon2id hashes and roles per region,
 // managed by `npm run users` (bin/users.ts) — run here as the command it is, on a real SQLite
-// file and a real PostgreSQL database.
+// file and a real PostgreSQL database; and (item 4) how held site credentials are sealed.
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fwusers-'))
@@ -98,4 +100,36 @@ t.test('PostgreSQL: the same store — roles replaced, names of any script, refu
   await t.rejects(store.add('x y', { roles: new Map() }, 0), new UserError('a user name is 2-64 letters, digits or . _ @ -'))
   await t.rejects(store.setPassword('박지훈', 'short', 0), new UserError('a password needs at least 10 characters'))
   t.same((await store.list()).map(u => u.username), ['박지훈'])
+})
+
+t.test('held credentials: sealed with AES-256-GCM under the key file\'s current key; any change, another context or a lost key does not open; keys rotate', async t => {
+  const key = (n: number): string => Buffer.alloc(32, n).toString('base64')
+  const ring = parseKeyring(`# fwmaint credentials\nk1 ${key(1)}\n`)
+  const sealed = seal(ring, 'fwops-p@ss 비밀', 'ssh:대구')
+  t.match(sealed, /^v1:k1:/)
+  t.notOk(sealed.includes('fwops'), 'the secret is not in it')
+  t.equal(open(ring, sealed, 'ssh:대구'), 'fwops-p@ss 비밀')
+  t.not(seal(ring, 'fwops-p@ss 비밀', 'ssh:대구'), sealed, 'a fresh nonce each time')
+  t.throws(() => open(ring, sealed, 'ssh:부산'), SealError, 'another region\'s row: does not open')
+  fc.assert(fc.property(fc.constantFrom(2, 3, 4), fc.nat(), fc.integer({ min: 1, max: 255 }), (part, at, flip) => {
+    const parts = sealed.split(':')
+    const bytes = Buffer.from(parts[part], 'base64')
+    if (bytes.length === 0) return true
+    bytes[at % bytes.length] ^= flip
+    parts[part] = bytes.toString('base64')
+    try { open(ring, parts.join(':'), 'ssh:대구'); return false } catch (err) { return err instanceof SealError }
+  }), { numRuns: 300 })
+  t.pass('300 single-byte changes of nonce, body or tag: none opens')
+
+  // Rotation: a new key first; the old one still opens what it sealed, and says it wants resealing.
+  const rotated = parseKeyring(`k2 ${key(2)}\nk1 ${key(1)}\n`)
+  t.equal(open(rotated, sealed, 'ssh:대구'), 'fwops-p@ss 비밀')
+  t.ok(needsReseal(rotated, sealed))
+  const again = seal(rotated, open(rotated, sealed, 'ssh:대구'), 'ssh:대구')
+  t.match(again, /^v1:k2:/)
+  t.notOk(needsReseal(rotated, again))
+  t.throws(() => open(parseKeyring(`k2 ${key(2)}`), sealed, 'ssh:대구'), /sealed with key k1, which CREDENTIALS_KEY_FILE no longer holds/)
+  t.throws(() => parseKeyring('k1 tooshort'), /line 1: give "<id> <32 random bytes in base64>"/)
+  t.throws(() => parseKeyring(`k1 ${key(1)}\nk1 ${key(2)}`), /line 2: key k1 twice/)
+  t.throws(() => parseKeyring('# nothing\n'), /no key in it/)
 })
