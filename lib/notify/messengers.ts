@@ -2,7 +2,7 @@ import type { ChannelConfig } from '../config/channels.js'
 import type { AlertBody } from '../store/history.js'
 import { escapeHtml } from '../html.js'
 import { ackLines, fitLines, frameLinkList, markedLines, NO_PICTURES, type Pictures } from './compose.js'
-import { httpSend, SendError } from './http-send.js'
+import { hide, httpSend, SendError } from './http-send.js'
 import { changesUrl, entries, line, title, tone, type Lang, type Tone } from './messages.js'
 
 /*
@@ -79,7 +79,7 @@ export function telegramPhotos (body: AlertBody, lang: Lang, pics: Pictures): Ar
 /** Telegram's own answer: `ok` true, else its description as the reason. */
 function telegramOk (channel: Of<'telegram'>, json: unknown): void {
   const j = json as { ok?: unknown, description?: unknown } | undefined
-  if (j?.ok !== true) throw new SendError(`${channel.name}: Telegram did not say ok${typeof j?.description === 'string' ? `: ${j.description.slice(0, 200)}` : ''}`)
+  if (j?.ok !== true) throw new SendError(`${channel.name}: Telegram did not say ok${typeof j?.description === 'string' ? `: ${hide(j.description, [channel.token]).slice(0, 200)}` : ''}`)
 }
 
 /**
@@ -220,6 +220,7 @@ export async function kakaoworkSend (channel: Of<'kakaowork'>, body: AlertBody, 
   const a = await httpSend(channel.name, `${channel.apiBase}/v1/messages.send`, JSON.stringify(kakaoworkMessage(body, channel.lang, channel.name, channel.conversationId, publicBase, pics)),
     { authorization: `Bearer ${channel.appKey}` }, [channel.appKey])
   const j = a.json as { success?: unknown, error?: { code?: unknown, message?: unknown } } | undefined
-  if (j?.success !== true) throw new SendError(`${channel.name}: KakaoWork did not say success${typeof j?.error?.code === 'string' ? `: ${j.error.code}` : ''}${typeof j?.error?.message === 'string' ? ` ${j.error.message.slice(0, 200)}` : ''}`)
+  const why = `${typeof j?.error?.code === 'string' ? `: ${j.error.code}` : ''}${typeof j?.error?.message === 'string' ? ` ${j.error.message}` : ''}`
+  if (j?.success !== true) throw new SendError(`${channel.name}: KakaoWork did not say success${hide(why, [channel.appKey]).slice(0, 200)}`)
   return `HTTP ${a.status}`
 }
