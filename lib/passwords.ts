@@ -1,13 +1,16 @@
-import argon2 from 'argon2'
+import { Algorithm, hash, verify } from '@node-rs/argon2'
 
 /*
  * People's passwords (issue 26): Argon2id with OWASP's recommended minimum (19 MiB of memory,
  * two passes, one lane — the Password Storage Cheat Sheet's first configuration). The hash
  * string carries its parameters, so a later, stronger setting verifies old hashes and can
- * rehash them at the next sign-in (`needsRehash`).
+ * rehash them at the next sign-in (`needsRehash`). @node-rs/argon2, not the `argon2` package:
+ * the latter's prebuilt binary crashed (SIGSEGV) on this machine's first hash in a fresh clone,
+ * and building it needs a C++ toolchain; @node-rs/argon2 ships a tested binary per platform.
  */
 
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+const PARAMS = `m=${ARGON2_OPTIONS.memoryCost},t=${ARGON2_OPTIONS.timeCost},p=${ARGON2_OPTIONS.parallelism}`
 
 /** The shortest password a person may set (OWASP: at least 8; here 10, as the sites' own accounts). */
 export const PASSWORD_MIN = 10
@@ -15,16 +18,17 @@ export const PASSWORD_MIN = 10
 export const PASSWORD_MAX = 256
 
 export async function hashPassword (password: string): Promise<string> {
-  return await argon2.hash(password, ARGON2_OPTIONS)
+  return await hash(password, ARGON2_OPTIONS)
 }
 
 /** Whether `password` matches `hash`; a malformed hash is a mismatch, not an error. */
-export async function verifyPassword (hash: string, password: string): Promise<boolean> {
-  try { return await argon2.verify(hash, password) } catch { return false }
+export async function verifyPassword (hashed: string, password: string): Promise<boolean> {
+  try { return await verify(hashed, password) } catch { return false }
 }
 
-export function needsRehash (hash: string): boolean {
-  return argon2.needsRehash(hash, ARGON2_OPTIONS)
+/** Whether a hash was made with other parameters than today's (or is not Argon2id). */
+export function needsRehash (hashed: string): boolean {
+  return !hashed.startsWith(`$argon2id$v=19$${PARAMS}$`)
 }
 
 /** Why a new password cannot be used, or undefined when it can. */

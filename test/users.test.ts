@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
-import { passwordProblem } from '../lib/passwords.js'
+import { needsRehash, passwordProblem } from '../lib/passwords.js'
 import { needsReseal, open, parseKeyring, seal, SealError } from '../lib/sealed.js'
 import { allows, parseRoleGrant, roleIn } from '../lib/roles.js'
 import { openDatabase, type Database } from '../lib/store/db.js'
@@ -72,7 +72,9 @@ t.test('npm run users on SQLite: add, list, passwd, disable, enable; refusals sa
   t.teardown(db.close)
   const store = new UserStore(db)
   const row = await db.db.selectFrom('users').select('password_hash').where('username', '=', 'kim').executeTakeFirstOrThrow()
-  t.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,p=1,t=2\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/, 'Argon2id, 19 MiB, 2 passes, 1 lane')
+  t.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/, 'Argon2id, 19 MiB, 2 passes, 1 lane')
+  t.notOk(needsRehash(row.password_hash!), 'today\'s parameters: no rehash')
+  t.ok(needsRehash('$argon2id$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2g'), 'weaker ones: rehash at the next sign-in')
   t.match(await store.verify('kim', 'correct horse battery'), { username: 'kim', display_name: '김민준', disabled: false })
   t.equal(await store.verify('kim', 'correct horse batterY'), undefined, 'a wrong password')
   t.equal(await store.verify('nobody', 'correct horse battery'), undefined, 'an unknown name')
