@@ -54,6 +54,16 @@ export function kstMonth (month: string): { from: number, to: number, days: stri
   return { from: first - SITE_OFFSET_MS, to: next - SITE_OFFSET_MS, days }
 }
 
+/** The Korean month (YYYY-MM) of `at`, and the one before it: a report's defaults. */
+export function kstMonthOf (at: number | Date): string {
+  return kstDay(at).slice(0, 7)
+}
+
+export function kstLastMonth (at: number | Date): string {
+  const [y, m] = kstMonthOf(at).split('-').map(Number)
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
+}
+
 const ISO_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)?(Z|[+-]\d\d:?\d\d)?$/
 
 /**

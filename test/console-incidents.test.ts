@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core'
 import { startGateway } from './helpers/app.js'
 import { artifactPath, axeViolations, launchChromium } from './helpers/browser.js'
 import { generateHistory, regionName } from '../sim/history.js'
-import { kstDay } from '../lib/clock.js'
+import { kstLastMonth } from '../lib/clock.js'
 
 // Issue 25, 7 in the built console (dist/web) in headless Chromium: the Fleet screen's down list
 // grouped by incident, the Incidents screen (acknowledge and a note in place), and the monthly
@@ -31,7 +31,7 @@ await monitor.tick()
 
 const origin = await gw.origin()
 const browser = await launchChromium(t)
-const lastMonth = (() => { const [y, m] = kstDay(Date.now()).slice(0, 7).split('-').map(Number); return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}` })()
+const lastMonth = kstLastMonth(Date.now())
 
 async function loggedIn (width = 1280, height = 800): Promise<{ page: Page, errors: string[] }> {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'ko-KR', timezoneId: 'Asia/Seoul' })

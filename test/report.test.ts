@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { kstDay, kstMonth } from '../lib/clock.js'
+import { kstDay, kstLastMonth, kstMonth } from '../lib/clock.js'
 import { toCsv } from '../lib/csv.js'
 import { openDatabase, type Database } from '../lib/store/db.js'
 import { monthlyReport, quantile, type MonthlyReport } from '../lib/store/monthly-report.js'
@@ -38,6 +38,7 @@ t.test('a report from rows: uptime of what was judged, days without sweeps as nu
   t.equal(m.days.length, 28)
   t.equal(new Date(m.from).toISOString(), '2026-01-31T15:00:00.000Z', 'a Korean month starts at 00:00 KST')
   t.equal(kstMonth('2026-13'), undefined)
+  t.same([kstLastMonth(Date.parse('2026-01-01T00:30:00+09:00')), kstLastMonth(Date.parse('2026-11-30T23:30:00Z'))], ['2025-12', '2026-11'], 'last month in Korean time (12-01 08:30 KST: November)')
   const H = 3_600_000
   const r = monthlyReport({
     region: '대구', month: '2026-02', from: m.from, to: m.to, days: m.days,

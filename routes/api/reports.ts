@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { kstDay } from '../../lib/clock.js'
+import { kstMonthOf } from '../../lib/clock.js'
 import { toCsv } from '../../lib/csv.js'
 import { BadRequestError } from '../../lib/errors.js'
 import { reportTable, type ReportTable } from '../../lib/store/monthly-report.js'
@@ -63,9 +63,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { region } = request.params
     request.requireRegionView(region)
-    const month = request.query.month ?? kstDay(fastify.clock()).slice(0, 7)
+    const thisMonth = kstMonthOf(fastify.clock())
+    const month = request.query.month ?? thisMonth
     const r = await fastify.history.reports.monthly(region, month)
-    if (r === undefined) throw new BadRequestError(`querystring.month ${month} is not a month: use YYYY-MM, e.g. ${kstDay(fastify.clock()).slice(0, 7)}`)
+    if (r === undefined) throw new BadRequestError(`querystring.month ${month} is not a month: use YYYY-MM, e.g. ${thisMonth}`)
     if (request.query.format === 'csv') {
       const table = (request.query.table ?? 'cameras') as ReportTable
       const name = `fwmaint-${encodeURIComponent(region)}-${month}-${table}.csv`
