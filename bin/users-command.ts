@@ -4,17 +4,19 @@ import type { Env } from '../lib/env.js'
 import { parseRoleGrant, type Role } from '../lib/roles.js'
 import { openDatabase } from '../lib/store/db.js'
 import { UserError, UserStore } from '../lib/store/users.js'
+import { CredentialError, CredentialStore, readKeyring } from '../lib/store/credentials.js'
 
 /** Where the command reads and writes: the process's own streams, or a test's. */
 export interface Io {
   stdin: AsyncIterable<unknown> & { isTTY?: boolean }
   out: (line: string) => void
   err: (line: string) => void
-  env: Pick<Env, 'DATABASE_URL' | 'HISTORY_DB'>
+  env: Pick<Env, 'DATABASE_URL' | 'HISTORY_DB' | 'CREDENTIALS_KEY_FILE'>
 }
 
 const USAGE = 'usage: users add <name> --role <region>=<viewer|operator|admin> [--role …] [--display <name>] [--password-stdin]\n' +
-  '       users passwd <name> --password-stdin | users roles <name> --role … | users disable <name> | users enable <name> | users list'
+  '       users passwd <name> --password-stdin | users roles <name> --role … | users disable <name> | users enable <name> | users end-sessions <name> | users list\n' +
+  '       users credentials <region> --id <ssh id> --password-stdin | users credentials <region> --remove | users credentials'
 
 async function readPassword (io: Io): Promise<string> {
   if (io.stdin.isTTY === true) throw new UserError('--password-stdin reads the password from a pipe, e.g. printf %s "$PW" | npm run users -- passwd kim --password-stdin')
@@ -38,14 +40,19 @@ function grants (list: string[] | undefined): Map<string, Role> {
 export async function usersCommand (argv: string[], io: Io): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { role: { type: 'string', multiple: true }, display: { type: 'string' }, 'password-stdin': { type: 'boolean' } } })
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { role: { type: 'string', multiple: true }, display: { type: 'string' }, 'password-stdin': { type: 'boolean' }, id: { type: 'string' }, remove: { type: 'boolean' } }
+    })
   } catch (err) {
     io.err(`${(err as Error).message}\n${USAGE}`)
     return 2
   }
   const [cmd, name, ...extra] = parsed.positionals
   const { values } = parsed
-  if (cmd === undefined || extra.length > 0 || (cmd !== 'list' && name === undefined) || !['add', 'passwd', 'roles', 'disable', 'enable', 'list'].includes(cmd)) {
+  if (cmd === undefined || extra.length > 0 || (cmd !== 'list' && cmd !== 'credentials' && name === undefined) ||
+    !['add', 'passwd', 'roles', 'disable', 'enable', 'end-sessions', 'list', 'credentials'].includes(cmd)) {
     io.err(USAGE)
     return 2
   }
@@ -54,6 +61,7 @@ export async function usersCommand (argv: string[], io: Io): Promise<number> {
   const users = new UserStore(db)
   const now = Date.now()
   try {
+    if (cmd === 'credentials') return await credentialsCommand(new CredentialStore(db, io.env.CREDENTIALS_KEY_FILE === '' ? undefined : readKeyring(io.env.CREDENTIALS_KEY_FILE)), name, values, io, now)
     switch (cmd) {
       case 'add': {
         const roles = grants(values.role)
@@ -78,6 +86,10 @@ export async function usersCommand (argv: string[], io: Io): Promise<number> {
         await users.setDisabled(name!, cmd === 'disable', now)
         io.out(`${name!} ${cmd}d`)
         break
+      case 'end-sessions':
+        await users.endSessions(name!, now)
+        io.out(`sessions of ${name!} ended (each gateway ends them at their next request, or within a minute)`)
+        break
       case 'list':
         for (const u of await users.list()) {
           io.out([u.username, u.display_name ?? '', [...u.roles].map(([r, role]) => `${r}=${role}`).join(','), u.disabled ? 'disabled' : 'active', u.has_password ? 'password' : 'sso-only'].join('\t'))
@@ -86,7 +98,7 @@ export async function usersCommand (argv: string[], io: Io): Promise<number> {
     }
     return 0
   } catch (err) {
-    if (!(err instanceof UserError)) throw err
+    if (!(err instanceof UserError) && !(err instanceof CredentialError)) throw err
     io.err(err.message)
     return 1
   } finally {
@@ -94,3 +106,21 @@ export async function usersCommand (argv: string[], io: Io): Promise<number> {
   }
 }
 
+
+/** `users credentials`: list the held site logins, hold one (the password from stdin), or forget one. */
+async function credentialsCommand (store: CredentialStore, region: string | undefined, values: { id?: string, 'password-stdin'?: boolean, remove?: boolean }, io: Io, now: number): Promise<number> {
+  if (region === undefined) {
+    for (const h of await store.list()) io.out([h.region, h.ssh_id, new Date(h.updated_at).toISOString(), h.updated_by].join('\t'))
+    return 0
+  }
+  if (values.remove === true) {
+    io.out(await store.remove(region) ? `the login held for ${region} is forgotten` : `no login was held for ${region}`)
+    return 0
+  }
+  if (values.id === undefined || values['password-stdin'] !== true) throw new CredentialError('give --id <ssh id> and the password on stdin (--password-stdin)')
+  // Names are checked by the gateway against the regions file when used; here, only its form.
+  if (!/^[^\s=]{1,64}$/u.test(region)) throw new CredentialError(`${region}: not a region name`)
+  await store.set(region, values.id, await readPassword(io), 'users command', now)
+  io.out(`the ${region} site login (${values.id}) is held, sealed with CREDENTIALS_KEY_FILE's current key`)
+  return 0
+}

@@ -9,6 +9,9 @@ export interface AuditRecord {
   event: 'api' | 'exec' | 'ssh_close' | 'hls_close' | 'health_sweep'
   /** A hash of the browser session id (the id itself is a credential). */
   session?: string
+  /** Accounts mode: the person who acted (signed in as themselves). */
+  person?: string
+  /** The SSH login used (the site's), or the token's / a login attempt's name. */
   user?: string
   client?: string
   region?: string

@@ -24,6 +24,10 @@ export const EnvSchema = Type.Object({
   LOGIN_RATE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
   CORS_ORIGINS: Type.String({ default: '' }),
 
+  /** site: the region's SSH login is the identity (the original contract); accounts: people sign in as themselves (issue 26). */
+  AUTH_MODE: Type.Union([Type.Literal('site'), Type.Literal('accounts')], { default: 'site' }),
+  /** Key file for held site credentials (lines '<id> <base64 32 bytes>', the first current); empty: none can be held. */
+  CREDENTIALS_KEY_FILE: Type.String({ default: '' }),
   SESSION_SECRET: Type.String({ default: '' }),
   SESSION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400 }),
   COOKIE_SECURE: Type.Boolean({ default: false }),

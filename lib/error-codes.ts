@@ -43,6 +43,13 @@ export const ERROR_CODES = {
   REMOTE_TIMEOUT: 'a remote command or service did not answer in time',
   REMOTE_FAILED: 'a remote command or service failed; the message carries its words',
   NO_FRAME: 'the camera gave no frame (its status and reason in the answer)',
+  AUTH_REQUIRED: 'this gateway has accounts (AUTH_MODE=accounts): sign in first',
+  SIGNIN_FAILED: 'wrong user name or password, or the account is disabled',
+  TOO_MANY_SIGNINS: 'too many failed sign-ins for this account or from this client; wait',
+  ROLE_REQUIRED: 'the person\'s role in that region does not allow it (the message names the role needed)',
+  CROSS_SITE: 'a state-changing request from another site was refused',
+  NO_HELD_LOGIN: 'the region has no held site login: type the SSH id and password',
+  USER_NOT_FOUND: 'no person of that name',
   ROUTE_NOT_FOUND: 'no such route',
   INTERNAL: 'the gateway failed unexpectedly (logged)'
 } as const

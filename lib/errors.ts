@@ -151,3 +151,39 @@ export class FrameLinkError extends ApiError {
 export class FrameLinkExpiredError extends ApiError {
   constructor () { super(410, 'FRAME_LINK_EXPIRED', 'this link to a frame has expired: open the camera in the console') }
 }
+
+/** Accounts mode: no one is signed in (and no token was sent). */
+export class AuthRequiredError extends ApiError {
+  constructor () { super(401, 'AUTH_REQUIRED', 'sign in first (POST /api/auth/login)') }
+}
+
+export class SigninFailedError extends ApiError {
+  constructor () { super(401, 'SIGNIN_FAILED', 'wrong user name or password') }
+}
+
+export class TooManySigninsError extends ApiError {
+  constructor (wait: string) { super(429, 'TOO_MANY_SIGNINS', `Too many failed sign-ins; try again in ${wait}`) }
+}
+
+/** The signed-in person's role in the region (undefined: in any region) is below what the action needs. */
+export class RoleRequiredError extends ApiError {
+  constructor (region: string | undefined, needed: string, has: string | undefined) {
+    super(403, 'ROLE_REQUIRED', region === undefined
+      ? `this needs the ${needed} role in a region; you have it in none`
+      : `this needs the ${needed} role in region ${region}; you have ${has === undefined ? 'no role there' : `the ${has} role`}`,
+    { region: region ?? null, needed, role: has ?? null })
+  }
+}
+
+export class CrossSiteError extends ApiError {
+  constructor () { super(403, 'CROSS_SITE', 'cross-site request refused: use the gateway\'s own pages') }
+}
+
+/** 401, not 400: the original client answers a 400 from ssh_connect with disconnect and retry. */
+export class NoHeldLoginError extends ApiError {
+  constructor (region: string) { super(401, 'NO_HELD_LOGIN', `region ${region} has no held site login: type the SSH id and password`) }
+}
+
+export class UserNotFoundError extends ApiError {
+  constructor () { super(404, 'USER_NOT_FOUND', 'no such person') }
+}

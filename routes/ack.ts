@@ -1,28 +1,18 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { ApiError } from '../lib/errors.js'
-import { escapeHtml } from '../lib/html.js'
+import { escapeHtml, sendPage } from '../lib/html.js'
+import { addFormParser } from '../lib/http/form-body.js'
 import { kstMinutes } from '../lib/clock.js'
 import { checkAckLink } from '../lib/notify/ack-links.js'
 import type { IncidentRow } from '../lib/store/incidents.js'
 
-/** The page's own CSP: no script at all, a form that posts to this origin only. */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 const CAUSE: Record<IncidentRow['cause'], (key: string | null) => string> = {
   region: () => '권역 전체 (region)',
   server: k => `분석 서버 ${k ?? ''} (server)`,
   district: k => `${k ?? ''} 지역 (district)`,
   camera: k => `카메라 ${k ?? ''} (camera)`
-}
-
-function page (title: string, body: string): string {
-  return `<!doctype html><html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
-<style>body{font-family:sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}input,button{font-size:1rem;padding:.4rem}label{display:block;margin:.8rem 0 .2rem}.en{color:#555;font-size:.9rem}</style>
-</head><body><h1>${escapeHtml(title)}</h1>
-${body}
-</body></html>`
 }
 
 function summary (i: IncidentRow): string {
@@ -36,25 +26,18 @@ function summary (i: IncidentRow): string {
  * "<name> (알림 링크)", audited. Pages, not JSON: a person opens them from a phone.
  */
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)))
-  })
+  addFormParser(fastify)
   const store = fastify.history.incidents
   const Link = { exp: Type.String({ pattern: '^[0-9]{1,12}$' }), sig: Type.String({ minLength: 1, maxLength: 100 }) }
   const Params = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) })
 
-  async function send (reply: FastifyReply, status: number, title: string, body: string): Promise<FastifyReply> {
-    return await reply.code(status).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CSP)
-      .header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(page(title, body))
-  }
-
   /** The incident the link names, when the link is as signed and in time; else undefined, the page that says why sent. */
   async function opened (reply: FastifyReply, id: string, exp: string, sig: string): Promise<IncidentRow | undefined> {
     const check = checkAckLink(fastify.ackLinkKey, Number(id), Number(exp), sig, fastify.clock())
-    if (check === 'bad') return void await send(reply, 403, '링크가 올바르지 않습니다', '<p>바뀌었거나 잘린 링크입니다. 콘솔의 장애 화면에서 확인하세요.</p><p class="en">This link is not valid (changed or cut short): acknowledge in the console.</p>')
-    if (check === 'expired') return void await send(reply, 410, '링크의 유효 기간이 지났습니다', '<p>콘솔의 장애 화면에서 확인하세요.</p><p class="en">This link has expired: acknowledge in the console.</p>')
+    if (check === 'bad') return void await sendPage(reply, 403, '링크가 올바르지 않습니다', '<p>바뀌었거나 잘린 링크입니다. 콘솔의 장애 화면에서 확인하세요.</p><p class="en">This link is not valid (changed or cut short): acknowledge in the console.</p>')
+    if (check === 'expired') return void await sendPage(reply, 410, '링크의 유효 기간이 지났습니다', '<p>콘솔의 장애 화면에서 확인하세요.</p><p class="en">This link has expired: acknowledge in the console.</p>')
     const [i] = await store.list({ ids: [Number(id)], limit: 1 })
-    if (i === undefined) return void await send(reply, 404, '장애를 찾을 수 없습니다', '<p class="en">No such incident.</p>')
+    if (i === undefined) return void await sendPage(reply, 404, '장애를 찾을 수 없습니다', '<p class="en">No such incident.</p>')
     return i
   }
 
@@ -70,8 +53,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const i = await opened(reply, request.params.id, request.query.exp, request.query.sig)
     if (i === undefined) return reply
     const done = stateWords(i)
-    if (done !== null) return await send(reply, 200, `장애 #${i.id}`, summary(i) + done)
-    return await send(reply, 200, `장애 #${i.id} 확인`, `${summary(i)}
+    if (done !== null) return await sendPage(reply, 200, `장애 #${i.id}`, summary(i) + done)
+    return await sendPage(reply, 200, `장애 #${i.id} 확인`, `${summary(i)}
 <form method="post" action="/ack/${i.id}">
 <input type="hidden" name="exp" value="${escapeHtml(request.query.exp)}"><input type="hidden" name="sig" value="${escapeHtml(request.query.sig)}">
 <label for="who">누가 맡나요? (이름) <span class="en">Your name</span></label>
@@ -93,7 +76,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (i === undefined) { audit(undefined, undefined); return reply }
     const who = (request.body.who ?? '').trim()
     if (who === '' || who.length > 64) {
-      await send(reply, 400, '이름을 적어 주세요', `${summary(i)}<p>누가 맡는지 이름(64자까지)을 적고 다시 누르세요.</p><p class="en">Give your name (up to 64 characters) and press again.</p>`)
+      await sendPage(reply, 400, '이름을 적어 주세요', `${summary(i)}<p>누가 맡는지 이름(64자까지)을 적고 다시 누르세요.</p><p class="en">Give your name (up to 64 characters) and press again.</p>`)
       audit(undefined, i.region)
       return reply
     }
@@ -103,12 +86,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     } catch (err) {
       if (!(err instanceof ApiError) || err.statusCode !== 409) throw err
       const [now] = await store.list({ ids: [i.id], limit: 1 })
-      await send(reply, 409, `장애 #${i.id}`, summary(now) + (stateWords(now) ?? ''))
+      await sendPage(reply, 409, `장애 #${i.id}`, summary(now) + (stateWords(now) ?? ''))
       audit(who, i.region)
       return reply
     }
     fastify.outbox.kick()
-    await send(reply, 200, `장애 #${i.id}: 확인했습니다`, `${summary(i)}<p>${escapeHtml(who)} 님이 맡았습니다. 이 장애의 카메라 반복 알림은 멈추고, 지역 채널에 알렸습니다.</p><p class="en">Acknowledged: repeats stop and the region's channels were told.</p>`)
+    await sendPage(reply, 200, `장애 #${i.id}: 확인했습니다`, `${summary(i)}<p>${escapeHtml(who)} 님이 맡았습니다. 이 장애의 카메라 반복 알림은 멈추고, 지역 채널에 알렸습니다.</p><p class="en">Acknowledged: repeats stop and the region's channels were told.</p>`)
     audit(who, i.region)
     return reply
   })

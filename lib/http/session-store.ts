@@ -49,6 +49,11 @@ export class ExpiringSessionStore extends EventEmitter {
     callback()
   }
 
+  /** Every live session with its id (for ending a person's sessions). */
+  entries (): Array<[string, Session]> {
+    return [...this.sessions].map(([id, e]) => [id, e.session])
+  }
+
   sweep (): void {
     const now = Date.now()
     for (const [id, entry] of this.sessions) if (entry.expiresAt <= now) this.drop(id)
@@ -65,3 +70,6 @@ export class ExpiringSessionStore extends EventEmitter {
     clearInterval(this.sweeper)
   }
 }
+
+/** The session cookie's name (set by plugins/external/session.ts, cleared at sign-out). */
+export const SESSION_COOKIE = 'fwmaint.sid'

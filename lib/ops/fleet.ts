@@ -10,7 +10,8 @@ import type { ChangeKind, HealthStatus, SweepTrigger } from '../status.js'
 export type { CameraStory, CameraUptimeView, CameraView, ChangeView, DayView, RegionOverview, SweepView }
 
 /** Who is asking: the monitor token sees every region; an operator's session its own. */
-export type Viewer = { all: true } | { all: false, region: string }
+/** Who reads the monitor: every region (the token, a person with a '*' role) or the regions named. */
+export type Viewer = { all: true } | { all: false, regions: string[] }
 
 const DAY_MS = 86_400_000
 /** Down cameras listed per region in the overview; the rest are counted. */
@@ -80,7 +81,7 @@ export class Fleet {
 
   async overview (viewer: Viewer, now = this.clock()): Promise<{ generated_at: string, regions: RegionOverview[] }> {
     const names = await this.regionNames()
-    const regions = await Promise.all(names.map(async name => await this.regionOverview(this.regions.get(name)!, viewer.all || viewer.region === name, now)))
+    const regions = await Promise.all(names.map(async name => await this.regionOverview(this.regions.get(name)!, viewer.all || viewer.regions.includes(name), now)))
     return { generated_at: new Date(now).toISOString(), regions }
   }
 

@@ -39,7 +39,7 @@ export class RecordingSweepHistory extends InMemorySweepHistory {
     this.store.recordSweep({
       region: this.site.region.name,
       trigger: 'manual',
-      startedBy: this.site.conn.username,
+      startedBy: this.site.actor,
       startedAt: sweep.startedAt.getTime(),
       finishedAt: (sweep.finishedAt ?? new Date()).getTime(),
       state: sweep.state === 'running' ? 'cancelled' : sweep.state,

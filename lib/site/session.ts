@@ -37,7 +37,9 @@ export class SiteSession {
     ttlMs: number,
     private readonly sshOptions: SshOptions & { knownHosts?: KnownHosts },
     /** Where this session's remote commands and closing are recorded. */
-    readonly audit: AuditSink = () => {}
+    readonly audit: AuditSink = () => {},
+    /** The person acting through it (accounts mode); undefined: the SSH login is the identity. */
+    readonly person?: string
   ) {
     this.expiresAt = this.connectedAt + ttlMs
     this.onClose(async () => {
@@ -45,6 +47,11 @@ export class SiteSession {
       for (const h of hops) if (h.status === 'fulfilled') h.value.close()
       this.hops.clear()
     })
+  }
+
+  /** Who acts through this session, as the record names them: the person, else the SSH login. */
+  get actor (): string {
+    return this.person ?? this.conn.username
   }
 
   /** The password `sudo -S` needs on `server`: its own if configured, else the session's. */
@@ -179,8 +186,8 @@ export interface RegistryOptions {
   audit: AuditSink
 }
 
-/** Who opens a site session, as the audit log names them. */
-export interface Opener { session?: string, user: string, client: string }
+/** Who opens a site session, as the audit log names them: the SSH login (`user`) and, in accounts mode, the person. */
+export interface Opener { session?: string, user: string, person?: string, client: string }
 
 /**
  * All live site sessions of this gateway, keyed by an id that only the owning
@@ -221,7 +228,7 @@ export class SiteSessionRegistry {
       ...ssh,
       identity: knownHosts === undefined ? undefined : { knownHosts, hostId: `${host}:${port}`, pinned: fingerprint }
     })
-    return new SiteSession(randomUUID(), region, conn, this.opts.ttlMs, { ...ssh, knownHosts }, rec => { this.opts.audit({ ...who, ...rec }) })
+    return new SiteSession(randomUUID(), region, conn, this.opts.ttlMs, { ...ssh, knownHosts }, rec => { this.opts.audit({ ...who, ...rec }) }, who.person)
   }
 
   get size (): number { return this.sessions.size }

@@ -318,5 +318,31 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         .addPrimaryKeyConstraint('user_roles_pk', ['user_id', 'region'])
         .execute()
     }
+  },
+  {
+    // People, second part (issue 26): a person's sessions end when their epoch moves (disabled, a new
+    // password, an admin's "end sessions"), on every gateway sharing the database; site logins held
+    // sealed (lib/sealed.ts); read-only integration tokens scoped to regions, kept as digests.
+    name: '011-sessions-credentials-tokens',
+    up: async (db, dialect) => {
+      const id = dialect === 'postgres' ? 'bigserial' : 'integer'
+      await db.schema.alterTable('users').addColumn('session_epoch', 'integer', c => c.notNull().defaultTo(0)).execute()
+      await db.schema.createTable('site_credentials')
+        .addColumn('region', 'text', c => c.primaryKey())
+        .addColumn('ssh_id', 'text', c => c.notNull())
+        .addColumn('sealed', 'text', c => c.notNull())
+        .addColumn('updated_at', 'bigint', c => c.notNull())
+        .addColumn('updated_by', 'text', c => c.notNull())
+        .execute()
+      await db.schema.createTable('api_tokens')
+        .addColumn('id', id, c => c.primaryKey())
+        .addColumn('name', 'text', c => c.notNull().unique())
+        .addColumn('digest', 'text', c => c.notNull().unique())
+        .addColumn('regions', 'text', c => c.notNull())
+        .addColumn('created_at', 'bigint', c => c.notNull())
+        .addColumn('created_by', 'text', c => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute()
+    }
   }
 ]

@@ -261,6 +261,8 @@ export interface UsersTable {
   password_hash: string | null
   /** 1: cannot sign in, and their sessions end. */
   disabled: Generated<number>
+  /** Sessions signed in under another epoch are over (disabled, new password, ended by an admin). */
+  session_epoch: Generated<number>
   created_at: number
   updated_at: number
 }
@@ -270,6 +272,26 @@ export interface UserRolesTable {
   user_id: number
   region: string
   role: string
+}
+
+/** A region's operator SSH login, held by the gateway: the password sealed with AES-256-GCM (lib/sealed.ts). */
+export interface SiteCredentialsTable {
+  region: string
+  ssh_id: string
+  sealed: string
+  updated_at: number
+  updated_by: string
+}
+
+/** A read-only integration token (Prometheus, Grafana): its SHA-256 only, the regions it reads as a JSON array ('*': all). */
+export interface ApiTokensTable {
+  id: Generated<number>
+  name: string
+  digest: string
+  regions: string
+  created_at: number
+  created_by: string
+  revoked_at: number | null
 }
 
 export interface Schema {
@@ -295,4 +317,6 @@ export interface Schema {
   camera_notes: CameraNotesTable
   users: UsersTable
   user_roles: UserRolesTable
+  site_credentials: SiteCredentialsTable
+  api_tokens: ApiTokensTable
 }

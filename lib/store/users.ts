@@ -17,9 +17,13 @@ export interface User {
   roles: Map<string, Role>
   /** False: signs in by single sign-on only. */
   has_password: boolean
+  /** A session signed in under another epoch is over. */
+  session_epoch: number
   created_at: number
   updated_at: number
 }
+
+type Row = { id: number, username: string, display_name: string | null, password_hash: string | null, disabled: number, session_epoch: number, created_at: number, updated_at: number }
 
 /** A request the store refuses (an unknown or taken name, a weak password): its message says why. */
 export class UserError extends Error {}
@@ -56,12 +60,27 @@ export class UserStore {
     const bad = passwordProblem(password)
     if (bad !== undefined) throw new UserError(bad)
     await this.need(username)
-    await this.db.updateTable('users').set({ password_hash: await hashPassword(password), updated_at: at }).where('username', '=', username).execute()
+    const hash = await hashPassword(password)
+    // A new password ends the sessions signed in with the old one.
+    await this.db.updateTable('users').set(eb => ({ password_hash: hash, session_epoch: eb('session_epoch', '+', 1), updated_at: at })).where('username', '=', username).execute()
   }
 
   async setDisabled (username: string, disabled: boolean, at: number): Promise<void> {
     await this.need(username)
-    await this.db.updateTable('users').set({ disabled: disabled ? 1 : 0, updated_at: at }).where('username', '=', username).execute()
+    await this.db.updateTable('users').set(eb => ({ disabled: disabled ? 1 : 0, session_epoch: eb('session_epoch', '+', 1), updated_at: at })).where('username', '=', username).execute()
+  }
+
+  /** Ends every session of the person, on every gateway sharing the database (their next request is a 401). */
+  async endSessions (username: string, at: number): Promise<void> {
+    await this.need(username)
+    await this.db.updateTable('users').set(eb => ({ session_epoch: eb('session_epoch', '+', 1), updated_at: at })).where('username', '=', username).execute()
+  }
+
+  /** The person behind a session: by id (a name may be freed and taken again). */
+  async byId (id: number): Promise<User | undefined> {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    if (r === undefined) return undefined
+    return this.user(r, await this.db.selectFrom('user_roles').selectAll().where('user_id', '=', Number(r.id)).execute())
   }
 
   /** Replaces the person's roles. */
@@ -97,8 +116,7 @@ export class UserStore {
     return await this.get(username)
   }
 
-  private async row (username: string): Promise<{ id: number, username: string, display_name: string | null, password_hash: string | null, disabled: number,
-    created_at: number, updated_at: number } | undefined> {
+  private async row (username: string): Promise<Row | undefined> {
     return await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst()
   }
 
@@ -108,7 +126,7 @@ export class UserStore {
     return u
   }
 
-  private user (r: { id: number, username: string, display_name: string | null, password_hash: string | null, disabled: number, created_at: number, updated_at: number },
+  private user (r: Row,
     roles: Array<{ region: string, role: string }>): User {
     return {
       id: Number(r.id),
@@ -119,6 +137,7 @@ export class UserStore {
       roles: new Map(roles.filter(g => isRole(g.role)).sort((a, b) => (a.region === '*' ? -1 : b.region === '*' ? 1 : a.region.localeCompare(b.region)))
         .map(g => [g.region, g.role as Role])),
       has_password: r.password_hash !== null,
+      session_epoch: Number(r.session_epoch),
       created_at: Number(r.created_at),
       updated_at: Number(r.updated_at)
     }

@@ -13,7 +13,7 @@ function target (request: FastifyRequest): Record<string, string | number> | und
   const b = request.body as Record<string, unknown> | undefined
   if (b === undefined || b === null || typeof b !== 'object') return undefined
   const out: Record<string, string | number> = {}
-  for (const k of ['inference_id', 'date', 'find_word', 'url', 'cctv_id', 'region', 'host', 'port', 'channel', 'from', 'to', 'cron', 'duration', 'server', 'reason']) {
+  for (const k of ['inference_id', 'date', 'find_word', 'url', 'cctv_id', 'region', 'host', 'port', 'channel', 'from', 'to', 'cron', 'duration', 'server', 'reason', 'username', 'display_name', 'role']) {
     const v = b[k]
     if (typeof v === 'string') out[k] = auditText(v, 300)
     else if (typeof v === 'number') out[k] = v
@@ -29,19 +29,20 @@ function params (request: FastifyRequest): Record<string, string> {
   return out
 }
 
-/** Every API call that acts (all POSTs and DELETEs, and the reachability check) is recorded after it answers. */
+/** Every API call that acts (all POSTs, PUTs and DELETEs, and the reachability check) is recorded after it answers. */
 export default fp(async (fastify) => {
   const audit = new AuditLog(fastify.config.env.AUDIT_LOG)
   fastify.decorate('audit', audit)
   fastify.addHook('onResponse', async (request, reply) => {
     const url = request.routeOptions.url ?? ''
-    if (!url.startsWith('/api/') || (request.method !== 'POST' && request.method !== 'DELETE' && url !== '/api/ssh_status_check')) return
+    if (!url.startsWith('/api/') || (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'DELETE' && url !== '/api/ssh_status_check')) return
     const site = request.site()
     const body = request.body as { id?: unknown, region?: unknown } | undefined
     const status = reply.statusCode
     audit.write({
       event: 'api',
       session: sessionTag(request.session?.sessionId),
+      person: request.person?.username,
       // Who: the session's SSH user; the monitor token's bearer (its actions name no person); a login's id.
       user: site?.conn.username ?? (request.headers.authorization !== undefined ? 'monitor-token' : typeof body?.id === 'string' ? auditText(body.id, 64) : undefined),
       client: request.ip,

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { BadMonitorTokenError, MonitorAuthRequiredError, OtherRegionError, RegionNotFoundError } from '../../lib/errors.js'
+import { AuthRequiredError, BadMonitorTokenError, MonitorAuthRequiredError, OtherRegionError, RegionNotFoundError, RoleRequiredError } from '../../lib/errors.js'
 import { Fleet, type Viewer } from '../../lib/ops/fleet.js'
 
 declare module 'fastify' {
@@ -44,17 +44,27 @@ export default fp(async (fastify) => {
 
   fastify.decorateRequest('monitorViewer', function (this: FastifyRequest): Viewer {
     if (bearer(this) === 'valid') return { all: true }
+    if (fastify.accounts) {
+      // A person sees the regions they have a role in ('*': all of them).
+      const person = this.person
+      if (person === undefined) throw new AuthRequiredError()
+      if (person.roles.has('*')) return { all: true }
+      return { all: false, regions: [...person.roles.keys()] }
+    }
     const site = this.site()
     if (site === undefined) throw new MonitorAuthRequiredError()
-    return { all: false, region: site.region.name }
+    return { all: false, regions: [site.region.name] }
   })
   fastify.decorateRequest('requireRegionView', function (this: FastifyRequest, region: string): Viewer {
     const viewer = this.monitorViewer()
     if (!regions.has(region)) throw new RegionNotFoundError()
-    if (!viewer.all && viewer.region !== region) throw new OtherRegionError(viewer.region)
+    if (!viewer.all && !viewer.regions.includes(region)) {
+      if (fastify.accounts) throw new RoleRequiredError(region, 'viewer', undefined)
+      throw new OtherRegionError(viewer.regions[0])
+    }
     return viewer
   })
   fastify.decorateRequest('requireMonitorToken', function (this: FastifyRequest): void {
     if (bearer(this) !== 'valid') throw new BadMonitorTokenError(token === undefined ? 'this gateway has no MONITOR_TOKEN: /metrics is off' : 'send Authorization: Bearer <MONITOR_TOKEN>')
   })
-}, { name: 'monitor-access', dependencies: ['history', 'ssh-session'] })
+}, { name: 'monitor-access', dependencies: ['history', 'ssh-session', 'people'] })

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { SiteSession, SiteSessionRegistry } from '../../lib/site/session.js'
-import { NotConnectedError } from '../../lib/errors.js'
+import { AuthRequiredError, NotConnectedError, RoleRequiredError } from '../../lib/errors.js'
+import { allows, type Role } from '../../lib/roles.js'
 import { KnownHosts } from '../../lib/ssh/known-hosts.js'
 
 declare module 'fastify' {
@@ -14,8 +15,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** This browser session's live site session, or undefined. */
     site: () => SiteSession | undefined
-    /** Same, but answers 400 "not connected" when there is none. */
-    requireSite: () => SiteSession
+    /**
+     * Same, but answers 400 "not connected" when there is none. Accounts mode: only a person with
+     * `role` (default operator) in the session's region (401 / 403 ROLE_REQUIRED otherwise).
+     */
+    requireSite: (role?: Role) => SiteSession
     /** Aborted when the client goes away before its answer is sent (stops remote work). */
     abortSignal: () => AbortSignal
   }
@@ -42,8 +46,15 @@ export default fp(async (fastify) => {
   fastify.decorateRequest('site', function (this: FastifyRequest) {
     return sites.get(this.session.siteId)
   })
-  fastify.decorateRequest('requireSite', function (this: FastifyRequest) {
+  fastify.decorateRequest('requireSite', function (this: FastifyRequest, role: Role = 'operator') {
     const s = sites.get(this.session.siteId)
+    if (fastify.accounts) {
+      const person = this.person
+      if (person === undefined) throw new AuthRequiredError()
+      // A viewer asking for an SSH operation is told it is their role, not that they forgot to connect.
+      if (s === undefined && ![...person.roles.values()].some(r => allows(r, role))) throw new RoleRequiredError(undefined, role, undefined)
+      if (s !== undefined) this.requireRole(s.region.name, role)
+    }
     if (s === undefined) throw new NotConnectedError()
     return s
   })

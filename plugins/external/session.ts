@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
-import { ExpiringSessionStore } from '../../lib/http/session-store.js'
+import { ExpiringSessionStore, SESSION_COOKIE } from '../../lib/http/session-store.js'
 
 declare module 'fastify' {
   interface Session {
@@ -24,7 +24,7 @@ export default fp(async (fastify) => {
   await fastify.register(fastifyCookie)
   await fastify.register(fastifySession, {
     secret: sessionSecret,
-    cookieName: 'fwmaint.sid',
+    cookieName: SESSION_COOKIE,
     saveUninitialized: false,
     // The session lives SESSION_TTL_SECONDS from login, like the SSH connection it owns; not
     // re-saved and re-sent on every response (every HLS segment would carry a Set-Cookie).

@@ -1,11 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ConfigProblem } from '../../lib/config/problem.js'
 import { checkWindow, MaintenanceSchema, type WindowConfig } from '../../lib/config/windows.js'
-import { BadRequestError, ChannelNotFoundError, NotConnectedError, OtherRegionError, WindowNotFoundError } from '../../lib/errors.js'
+import { BadRequestError, ChannelNotFoundError, OtherRegionError, WindowNotFoundError } from '../../lib/errors.js'
 import { title } from '../../lib/notify/messages.js'
 import type { MaintenanceRow } from '../../lib/store/alerts.js'
 import type { AlertBody } from '../../lib/store/history.js'
-import { Nullable, errors, iso } from './schemas.js'
+import { InRegion, Nullable, errors, iso } from './schemas.js'
 
 
 
@@ -57,8 +57,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const viewer = request.monitorViewer()
     const limit = Math.min(500, Math.max(1, Number(request.query.limit ?? 50)))
-    const list = await fastify.alerts.recent(viewer.all ? 'all' : [viewer.region], limit)
-    const visible = channels.filter(c => viewer.all || c.regions === undefined || c.regions.includes(viewer.region))
+    const list = await fastify.alerts.recent(viewer.all ? 'all' : viewer.regions, limit)
+    const visible = channels.filter(c => viewer.all || c.regions === undefined || c.regions.some(r => viewer.regions.includes(r)))
     return {
       alerts: list.map(a => ({
         id: a.id,
@@ -76,17 +76,18 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/alerts/test', {
     schema: {
       summary: 'Send a test message to one channel of the session\'s region (through the outbox, like any alert)',
+      querystring: InRegion,
       body: Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
       response: { 202: Type.Object({ message: Type.String(), alert_id: Type.Integer() }), ...errors(400, 403, 404) }
     }
   }, async (request, reply) => {
-    const site = request.requireSite()
+    const { region } = request.actIn(request.query.region, 'admin')
     const channel = channels.find(c => c.name === request.body.channel)
     if (channel === undefined) throw new ChannelNotFoundError()
-    if (channel.regions !== undefined && !channel.regions.includes(site.region.name)) throw new OtherRegionError(site.region.name)
+    if (channel.regions !== undefined && !channel.regions.includes(region.name)) throw new OtherRegionError(region.name)
     const now = fastify.clock()
-    const body: AlertBody = { region: site.region.name, sweep: null, at: now, changes: [], test: true }
-    const id = await fastify.history.enqueueTest(site.region.name, channel.name, body)
+    const body: AlertBody = { region: region.name, sweep: null, at: now, changes: [], test: true }
+    const id = await fastify.history.enqueueTest(region.name, channel.name, body)
     fastify.outbox.kick()
     return await reply.code(202).send({ message: 'test message queued', alert_id: id })
   })
@@ -98,11 +99,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/maintenance', {
     schema: {
       summary: 'The maintenance windows of the session\'s region (regions file and API), current and coming',
+      querystring: InRegion,
       response: { 200: Type.Object({ region: Type.String(), windows: Type.Array(Window) }), ...errors(400) }
     }
   }, async (request) => {
-    const site = request.requireSite()
-    const region = site.region
+    const { region } = request.actIn(request.query.region, 'viewer')
     const now = fastify.clock()
     const fromFile = region.maintenance.filter(w => w.to === undefined || w.to > now).map((w, i) => ({
       id: `cfg-${i + 1}`, source: 'regions-file', region: region.name, server: w.server ?? null, cctv_ids: w.cctvIds ?? null, from: iso(w.from ?? null), to: iso(w.to ?? null), cron: w.cron ?? null, duration_ms: w.durationMs ?? null, reason: w.reason ?? null, created_by: null, created_at: null
@@ -115,20 +116,21 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       summary: 'Create a maintenance window in the session\'s region: one-off (from, to) or recurring (cron, duration); the region, one server or some cameras',
       // The regions file's window schema; one validator (lib/config/windows.ts) for both.
+      querystring: InRegion,
       body: MaintenanceSchema,
       response: { 201: Window, ...errors(400) }
     }
   }, async (request, reply) => {
-    const site = request.requireSite()
+    const { region, who } = request.actIn(request.query.region, 'admin')
     let c: WindowConfig
     try {
-      c = checkWindow(request.body, { servers: new Set(site.region.servers.keys()), now: fastify.clock() })
+      c = checkWindow(request.body, { servers: new Set(region.servers.keys()), now: fastify.clock() })
     } catch (err) {
       if (err instanceof ConfigProblem) throw new BadRequestError(err.sentence('body'))
       throw err
     }
     const w = {
-      region: site.region.name,
+      region: region.name,
       server: c.server ?? null,
       cctv_ids: c.cctvIds ?? null,
       from_at: c.from ?? null,
@@ -136,25 +138,25 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       cron: c.cron ?? null,
       duration_ms: c.durationMs ?? null,
       reason: c.reason ?? null,
-      created_by: site.conn.username,
+      created_by: who,
       created_at: fastify.clock()
     }
     const id = await fastify.alerts.addWindow(w)
-    return await reply.code(201).send(view(site.region.name)({ ...w, id, ended_at: null }) as never)
+    return await reply.code(201).send(view(region.name)({ ...w, id, ended_at: null }) as never)
   })
 
   fastify.delete('/maintenance/:id', {
     schema: {
       summary: 'End a maintenance window of the session\'s region now (windows of the regions file are ended by editing it)',
       params: Type.Object({ id: Type.String({ maxLength: 20 }) }),
+      querystring: InRegion,
       response: { 200: Type.Object({ message: Type.String() }), ...errors(400, 403, 404) }
     }
   }, async (request) => {
-    const site = request.site()
-    if (site === undefined) throw new NotConnectedError()
+    const { region } = request.actIn(request.query.region, 'admin')
     if (request.params.id.startsWith('cfg-')) throw new BadRequestError('this window is defined in the regions file: edit the file to end it')
     if (!/^[0-9]{1,12}$/.test(request.params.id)) throw new WindowNotFoundError()
-    if (!await fastify.alerts.endWindow(site.region.name, Number(request.params.id), fastify.clock())) throw new WindowNotFoundError()
+    if (!await fastify.alerts.endWindow(region.name, Number(request.params.id), fastify.clock())) throw new WindowNotFoundError()
     return { message: 'maintenance window ended' }
   })
 }

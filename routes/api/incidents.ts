@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { IncidentNotFoundError, OtherRegionError } from '../../lib/errors.js'
 import type { IncidentDetail, IncidentRow } from '../../lib/store/incidents.js'
 import { STATUSES, type HealthStatus } from '../../lib/status.js'
-import type { SiteSession } from '../../lib/site/session.js'
+import type { RegionConfig } from '../../lib/config/regions.js'
 import { CameraId, Limit, MessageReply, Nullable, RegionName, Time, errors, iso, queryLimit, queryTime } from './schemas.js'
 
 const Id = Type.String({ pattern: '^[0-9]{1,12}$', description: 'the incident\'s id' })
@@ -94,14 +94,22 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return n
   }
 
-  /** A person of the incident's region: their session (400 without one, 403 for another region's). */
-  async function actor (request: FastifyRequest, id: string): Promise<{ n: number, site: SiteSession }> {
-    const site = request.requireSite()
+  /**
+   * Who acts on an incident, and its region: in accounts mode a person with the operator role
+   * there; in site mode the session of the incident's region (400 without one, 403 for another's).
+   */
+  async function actor (request: FastifyRequest, id: string): Promise<{ n: number, region: RegionConfig, who: string }> {
     const n = Number(id)
+    if (fastify.accounts) {
+      const region = await store.regionOf(n)
+      if (region === undefined) throw new IncidentNotFoundError()
+      return { n, region: fastify.config.regions.get(region)!, who: request.requirePerson(region, 'operator') }
+    }
+    const site = request.requireSite()
     const region = await store.regionOf(n)
     if (region === undefined) throw new IncidentNotFoundError()
     if (region !== site.region.name) throw new OtherRegionError(site.region.name)
-    return { n, site }
+    return { n, region: site.region, who: site.actor }
   }
 
   fastify.get('/incidents', {
@@ -124,7 +132,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       regions = [q.region]
     } else {
       const viewer = request.monitorViewer()
-      regions = viewer.all ? undefined : [viewer.region]
+      regions = viewer.all ? undefined : viewer.regions
     }
     const rows = await store.list({ regions, state: q.state, since: q.since === undefined ? undefined : queryTime('since', q.since, 0), limit: queryLimit(q.limit, 200, 1000) })
     return { incidents: rows.map(view) as never }
@@ -146,9 +154,9 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Detail, ...errors(400, 403, 404), 409: AckConflict }
     }
   }, async (request) => {
-    const { n, site } = await actor(request, request.params.id)
+    const { n, region, who } = await actor(request, request.params.id)
     const note = request.body.note?.trim()
-    await store.acknowledge(n, site.conn.username, fastify.clock(), note === undefined || note === '' ? null : note, fastify.channelsOf(site.region).map(c => c.name))
+    await store.acknowledge(n, who, fastify.clock(), note === undefined || note === '' ? null : note, fastify.channelsOf(region).map(c => c.name))
     fastify.outbox.kick()
     return await detail(n) as never
   })
@@ -161,8 +169,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 201: Detail, ...errors(400, 403, 404) }
     }
   }, async (request, reply) => {
-    const { n, site } = await actor(request, request.params.id)
-    await store.note(n, site.conn.username, fastify.clock(), request.body.text.trim())
+    const { n, who } = await actor(request, request.params.id)
+    await store.note(n, who, fastify.clock(), request.body.text.trim())
     return await reply.code(201).send(await detail(n) as never)
   })
 
@@ -174,8 +182,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Detail, ...errors(400, 403, 404, 409) }
     }
   }, async (request) => {
-    const { n, site } = await actor(request, request.params.id)
-    await store.resolve(n, site.conn.username, fastify.clock(), request.body.note.trim(), fastify.channelsOf(site.region).map(c => c.name))
+    const { n, region, who } = await actor(request, request.params.id)
+    await store.resolve(n, who, fastify.clock(), request.body.note.trim(), fastify.channelsOf(region).map(c => c.name))
     fastify.outbox.kick()
     return await detail(n) as never
   })
@@ -204,9 +212,15 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { region, id } = request.params
-    const site = request.requireSite()
-    request.requireRegionView(region)
-    const note = await store.addCameraNote(region, String(Number(id)), site.conn.username, fastify.clock(), request.body.text.trim())
+    let who: string
+    if (fastify.accounts) {
+      request.requireRegionView(region)
+      who = request.requirePerson(region, 'operator')
+    } else {
+      who = request.requireSite().actor
+      request.requireRegionView(region)
+    }
+    const note = await store.addCameraNote(region, String(Number(id)), who, fastify.clock(), request.body.text.trim())
     return await reply.code(201).send(noteView(note) as never)
   })
 }

@@ -56,12 +56,15 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
    */
   async function siteFor (request: FastifyRequest, region: string): Promise<{ site: SiteSession, who: string, done: () => Promise<void> }> {
     request.requireRegionView(region)
+    request.requireRole(region, 'operator')
     const own = request.site()
-    if (own !== undefined && own.region.name === region) return { site: own, who: own.conn.username, done: async () => {} }
+    if (own !== undefined && own.region.name === region) return { site: own, who: own.actor, done: async () => {} }
     const r = regions.get(region)!
     if (r.monitor === undefined) throw new BadRequestError(`region ${region} has no monitor identity: take references from a session logged in to it`)
-    const site = await fastify.sites.connect(r, { username: r.monitor.id, password: r.monitor.password }, { user: r.monitor.id, client: 'monitor' })
-    return { site, who: 'monitor', done: async () => { await site.close() } }
+    // The token's action, or (accounts mode) a person's: on the monitor's identity, named as the person.
+    const person = request.personName()
+    const site = await fastify.sites.connect(r, { username: r.monitor.id, password: r.monitor.password }, { user: r.monitor.id, person, client: person === undefined ? 'monitor' : request.ip })
+    return { site, who: person ?? 'monitor', done: async () => { await site.close() } }
   }
 
   fastify.post('/monitor/:region/cameras/:id/references', {
@@ -118,6 +121,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { region, id, rid } = request.params
     request.requireRegionView(region)
+    request.requireRole(region, 'operator')
     if (!await fastify.references.remove(region, String(Number(id)), Number(rid))) throw new ReferenceNotFoundError()
     return await reply.code(204).send(null)
   })
@@ -134,6 +138,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const { region } = request.params
     const running = jobs.get(region)
     request.requireRegionView(region)
+    request.requireRole(region, 'operator')
     if (running?.progress.state === 'running') throw new ReferenceJobRunningError(running.progress.done, running.progress.total)
     const { site, who, done } = await siteFor(request, region)
     let job: ReferenceJob

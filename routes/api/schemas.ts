@@ -21,9 +21,17 @@ export const CameraId = Type.String({ pattern: '^[0-9]{1,9}$', description: 'cct
 /** A field that may be null in an answer. */
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
+/** A 403 says what was missing: the region, and (ROLE_REQUIRED) the role needed and the role held there. */
+const ForbiddenReply = Type.Object({
+  ...MessageReply.properties,
+  region: Type.Optional(Nullable(Type.String())),
+  needed: Type.Optional(Type.String()),
+  role: Type.Optional(Nullable(Type.String()))
+}, { description: 'The error envelope of a refusal' }) as unknown as typeof MessageReply
+
 /** Standard error replies, so OpenAPI shows them and the serializer never strips `message`. */
 export const errors = (...codes: number[]): Record<number, typeof MessageReply> =>
-  Object.fromEntries(codes.map(c => [c, MessageReply]))
+  Object.fromEntries(codes.map(c => [c, c === 403 ? ForbiddenReply : MessageReply]))
 
 /** Milliseconds since the epoch as the API writes times (ISO 8601, UTC); null stays null. */
 export const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
@@ -50,3 +58,6 @@ export function queryLimit (value: string | undefined, fallback: number, max: nu
   if (n < 1 || n > max) throw new BadRequestError(`querystring.limit must be between 1 and ${max}`)
   return n
 }
+
+/** Accounts mode: the region an action is in, for a person acting without an SSH session there (else the session's region). */
+export const InRegion = Type.Object({ region: Type.Optional(RegionName) })

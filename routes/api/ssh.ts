@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AlreadyConnectedError, AuthFailedError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError, TooManyLoginsError } from '../../lib/errors.js'
+import { AlreadyConnectedError, AuthFailedError, BadRequestError, NoHeldLoginError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError, TooManyLoginsError } from '../../lib/errors.js'
 import { LoginAttempts, waitInWords } from '../../lib/http/login-attempts.js'
 import { currentTunnel } from '../../lib/ops/live-view.js'
 import { sessionTag } from '../../lib/audit.js'
@@ -13,6 +13,7 @@ const StatusReply = Type.Union([
     hls_server: Type.Boolean({ description: 'true while this session has an HLS tunnel open' }),
     region: Type.String(),
     user: Type.String(),
+    person: Type.Optional(Type.String({ description: 'accounts mode: the person this session is signed in as' })),
     connected_at: Type.String({ description: 'ISO time the SSH connection was made' }),
     expires_at: Type.String({ description: 'ISO time the SSH connection will be cut (TTL)' }),
     expires_in: Type.Integer({ description: 'seconds left before the SSH connection is cut' })
@@ -20,10 +21,11 @@ const StatusReply = Type.Union([
   Type.Object({ status: Type.Literal('disconnected') })
 ])
 
-const ConnectBody = Type.Object({
+/** Accounts mode lets `id` and `password` be empty: the region's held login is used. */
+const connectBody = (accounts: boolean) => Type.Object({
   host: Host,
   port: Port,
-  id: Type.String({ minLength: 1, maxLength: 64 }),
+  id: Type.String({ minLength: accounts ? 0 : 1, maxLength: 64 }),
   password: Type.String({ maxLength: 1024 }),
   region: RegionName
 })
@@ -45,6 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       hls_server: currentTunnel(s) !== undefined,
       region: s.region.name,
       user: s.conn.username,
+      person: s.person,
       connected_at: new Date(s.connectedAt).toISOString(),
       expires_at: new Date(s.expiresAt).toISOString(),
       expires_in: Math.max(0, Math.floor((s.expiresAt - Date.now()) / 1000))
@@ -54,7 +57,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/ssh_connect', {
     schema: {
       summary: 'Open this browser session\'s SSH connection to a registered region',
-      body: ConnectBody,
+      body: connectBody(fastify.accounts),
       response: { 200: MessageReply, ...errors(400, 401, 403, 404, 429, 500) }
     }
   }, async (request) => {
@@ -65,20 +68,31 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const region = regions.get(regionName)
     if (region === undefined) throw new RegionNotFoundError()
     if (region.ssh.host !== host || region.ssh.port !== port) throw new NotRegisteredEndpointError()
+    // Accounts mode: an operator of the region, as themselves; with no id and password typed, the
+    // login the gateway holds for the region (they never see it).
+    const person = fastify.accounts ? request.requirePerson(region.name, 'operator') : undefined
+    let login = { username: id, password }
+    if (person !== undefined && id === '' && password === '') {
+      const held = await fastify.credentials.login(region.name)
+      if (held === undefined) throw new NoHeldLoginError(region.name)
+      login = held
+    } else if (id === '') {
+      throw new BadRequestError('give the SSH id, or leave id and password both empty for the region\'s held login', 'INVALID_INPUT')
+    }
     const client = `${request.ip}|${region.name}`
     const wait = attempts.retryAfter(client)
     if (wait > 0) throw new TooManyLoginsError(waitInWords(wait))
 
     const started = Date.now()
     try {
-      const site = await fastify.sites.open(browserSession, region, { username: id, password }, { session: sessionTag(browserSession), user: id, client: request.ip })
+      const site = await fastify.sites.open(browserSession, region, login, { session: sessionTag(browserSession), user: login.username, person, client: request.ip })
       attempts.succeeded(client)
       request.session.siteId = site.id
-      request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started }, 'ssh connected')
+      request.log.info({ region: region.name, host, port, user: login.username, person, ms: Date.now() - started }, 'ssh connected')
       return { message: 'SSH connect success' }
     } catch (err) {
       if (err instanceof AuthFailedError) attempts.failed(client)
-      request.log.info({ region: region.name, host, port, user: id, ms: Date.now() - started, cause: (err as Error).message }, 'ssh connect failed')
+      request.log.info({ region: region.name, host, port, user: login.username, person, ms: Date.now() - started, cause: (err as Error).message }, 'ssh connect failed')
       throw err
     }
   })

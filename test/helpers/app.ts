@@ -182,3 +182,51 @@ export async function eventually (check: () => boolean | Promise<boolean>, ms = 
   }
   return await check()
 }
+
+/**
+ * A browser over real sockets (fetch to the listening gateway): its own cookie jar, the headers a
+ * browser sends when asked (Origin, Sec-Fetch-Site), redirects not followed (a test looks at them).
+ */
+export class HttpBrowser {
+  private readonly cookies = new Map<string, string>()
+  constructor (readonly origin: string, readonly headers: Record<string, string> = {}) {}
+
+  cookie (name: string): string | undefined { return this.cookies.get(name) }
+  setCookie (name: string, value: string): void { this.cookies.set(name, value) }
+
+  async request (method: string, url: string, opts: { json?: unknown, form?: Record<string, string>, headers?: Record<string, string> } = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...this.headers, ...opts.headers }
+    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    let body: string | undefined
+    if (opts.json !== undefined) { body = JSON.stringify(opts.json); headers['content-type'] = 'application/json' }
+    if (opts.form !== undefined) { body = new URLSearchParams(opts.form).toString(); headers['content-type'] = 'application/x-www-form-urlencoded' }
+    const res = await fetch(this.origin + url, { method, headers, body, redirect: 'manual' })
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(';')
+      const i = pair.indexOf('=')
+      const name = pair.slice(0, i).trim()
+      const value = pair.slice(i + 1).trim()
+      // A cleared cookie (sign-out) leaves the jar, as a browser's does.
+      if (value === '' || attrs.some(a => /^\s*expires=Thu, 01 Jan 1970/i.test(a))) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    const raw = Buffer.from(await res.arrayBuffer())
+    let parsed: unknown = raw.toString('utf8')
+    try { parsed = JSON.parse(parsed as string) } catch { /* not JSON */ }
+    return { status: res.status, body: parsed, headers: Object.fromEntries(res.headers), raw }
+  }
+
+  get (url: string, headers?: Record<string, string>): Promise<Reply> { return this.request('GET', url, { headers }) }
+  post (url: string, json?: unknown, headers?: Record<string, string>): Promise<Reply> { return this.request('POST', url, { json, headers }) }
+  put (url: string, json?: unknown): Promise<Reply> { return this.request('PUT', url, { json }) }
+  delete (url: string): Promise<Reply> { return this.request('DELETE', url) }
+
+  async signIn (username: string, password: string): Promise<Reply> {
+    return await this.post('/api/auth/login', { username, password })
+  }
+
+  async connect (region: { name: string, entry: Record<string, unknown> }, id = 'demo', password = 'demo'): Promise<Reply> {
+    const { host, port } = region.entry.ssh as { host: string, port: number }
+    return await this.post('/api/ssh_connect', { host, port, id, password, region: region.name })
+  }
+}

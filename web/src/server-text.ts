@@ -11,6 +11,8 @@ import type { ErrorCode } from '../../lib/error-codes.js'
 
 type Rule = [RegExp, (m: RegExpExecArray) => string]
 
+const roleKo = (role: string): string => ({ viewer: '조회', operator: '운영', admin: '관리' } as Record<string, string>)[role] ?? role
+
 /**
  * The console translates by code (lib/error-codes.ts): a code whose message is one fixed
  * sentence has its Korean here; null: the message carries details (a field, a file, a remote
@@ -56,6 +58,13 @@ const BY_CODE: Record<ErrorCode, string | null> = {
   REMOTE_TIMEOUT: null,
   REMOTE_FAILED: null,
   NO_FRAME: null,
+  AUTH_REQUIRED: '먼저 로그인하세요.',
+  SIGNIN_FAILED: '사용자 이름 또는 비밀번호가 올바르지 않거나, 사용이 중지된 계정입니다.',
+  TOO_MANY_SIGNINS: null,
+  ROLE_REQUIRED: null,
+  CROSS_SITE: '다른 사이트에서 온 요청이라 거부했습니다.',
+  NO_HELD_LOGIN: null,
+  USER_NOT_FOUND: '그런 사용자가 없습니다.',
   ROUTE_NOT_FOUND: null,
   INTERNAL: '게이트웨이 내부 오류입니다. 관리자에게 알려 주세요.'
 }
@@ -109,6 +118,18 @@ const rules: Rule[] = [
   [/^Authorization must be "Bearer <MONITOR_TOKEN>"$/, () => 'Authorization 헤더는 "Bearer <MONITOR_TOKEN>" 형식이어야 합니다.'],
   [/^this gateway has no MONITOR_TOKEN: (token access|\/metrics) is off$/, m => `이 게이트웨이에는 MONITOR_TOKEN이 없어 ${m[1] === '/metrics' ? '/metrics를 쓸 수 없습니다' : '토큰으로 접근할 수 없습니다'}.`],
   [/^send Authorization: Bearer <MONITOR_TOKEN>$/, () => 'Authorization: Bearer <MONITOR_TOKEN> 헤더를 보내세요.'],
+  [/^Too many failed sign-ins; try again in (\d+) (second|minute)s?$/, m => `로그인 실패가 너무 많습니다. ${units(m[1], m[2])} 후에 다시 시도하세요.`],
+  [/^this needs the (viewer|operator|admin) role in region (.+); you have (?:no role there|the (viewer|operator|admin) role)$/,
+    m => `${m[2]} 지역에서 ${roleKo(m[1])} 권한이 필요합니다. 현재 ${m[3] === undefined ? '권한이 없습니다' : `${roleKo(m[3])} 권한입니다`}.`],
+  [/^this needs the (viewer|operator|admin) role in a region; you have it in none$/, m => `${roleKo(m[1])} 권한이 있는 지역이 없습니다.`],
+  [/^give the SSH id, or leave id and password both empty for the region's held login$/, () => 'SSH 아이디를 입력하세요. 보관된 로그인을 쓰려면 아이디와 비밀번호를 모두 비워 두세요.'],
+  [/^region (.+) has no held site login: type the SSH id and password$/, m => `${m[1]} 지역에는 보관된 사이트 로그인이 없습니다. SSH 아이디와 비밀번호를 입력하세요.`],
+  [/^sign in first \(POST \/api\/auth\/login\)$/, () => '먼저 로그인하세요.'],
+  [/^wrong user name or password$/, () => '사용자 이름 또는 비밀번호가 올바르지 않거나, 사용이 중지된 계정입니다.'],
+  [/^cross-site request refused: use the gateway's own pages$/, () => '다른 사이트에서 온 요청이라 거부했습니다.'],
+  [/^no such person$/, () => '그런 사용자가 없습니다.'],
+  [/^roles: there is no region (.+)$/, m => `권한: ${m[1]} 지역은 없습니다.`],
+  [/^you cannot disable yourself \(another admin can\)$/, () => '자신의 계정은 사용 중지할 수 없습니다 (다른 관리자가 할 수 있습니다).'],
   [/^this session is logged in to region (.+); it sees no other region's cameras$/, m => `이 세션은 ${m[1]} 지역에 로그인되어 있어 다른 지역의 카메라는 볼 수 없습니다.`],
   // Things not found
   [/^container not found$/, () => 'FireWatcher 컨테이너를 찾을 수 없습니다.'],
