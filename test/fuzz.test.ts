@@ -1,9 +1,9 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { isErrorCode } from '../lib/error-codes.js'
 import fc from 'fast-check'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { startGateway, type Browser } from './helpers/app.js'
+import { startGateway, type Browser, type Gateway } from './helpers/app.js'
 import { HOSTILE_VALUES } from './helpers/hostile.js'
 import { ackLink } from '../lib/notify/ack-links.js'
 
@@ -42,14 +42,18 @@ const VALID: Record<string, unknown> = {
   l3: '황금동',
   ids: [1, 2],
   ip: host,
+  username: 'root-admin',
+  text: '메모',
+  note: '메모',
+  roles: { '대구': 'viewer' },
   token: 'A'.repeat(32)
 }
 
 interface Route { method: 'GET' | 'POST', url: string, body: string[], query: string[] }
 
 /** Every documented route and its fields, from the gateway's own OpenAPI document: a new route is fuzzed without touching this test. */
-function routes (): Route[] {
-  const doc = gw.app.swagger() as { paths: Record<string, Record<string, { parameters?: Array<{ in: string, name: string }>, requestBody?: { content?: Record<string,
+function routes (g: Gateway): Route[] {
+  const doc = g.app.swagger() as { paths: Record<string, Record<string, { parameters?: Array<{ in: string, name: string }>, requestBody?: { content?: Record<string,
     { schema?: { properties?: object } }> } }>> }
   const out: Route[] = []
   for (const [url, ops] of Object.entries(doc.paths)) {
@@ -67,8 +71,20 @@ function routes (): Route[] {
   return out
 }
 
-const ROUTES = routes()
+const ROUTES = routes(gw)
+
+// Issue 26: the same gateway with accounts (AUTH_MODE=accounts): its own routes (sign-in, people,
+// held logins) and every other route behind the sign-in, fuzzed signed in as an admin or not at all.
+const ADMIN = { username: 'root-admin', password: 'fuzz-admin-password-1' }
+const gwa = await startGateway(t, {
+  regions: [{ name: '대구', servers: 2, cameras: 8, logs: ['2025-03-13'], hls: true }],
+  env: { AUTH_MODE: 'accounts', FFPROBE_TIMEOUT_SECONDS: '2', HEALTH_PROBE_TIMEOUT_SECONDS: '2', HEALTH_ABANDON_SECONDS: '1', RATE_LIMIT_MAX: '100000' }
+})
+await gwa.app.users.add(ADMIN.username, { roles: new Map([['*', 'admin']]), password: ADMIN.password }, Date.now())
+const ACCOUNT_ROUTES = routes(gwa)
+// Assertions after the last top-level await: tap ends a file whose root test goes idle after one.
 t.ok(ROUTES.length >= 18, `${ROUTES.length} routes from the OpenAPI document`)
+t.ok(ACCOUNT_ROUTES.length > ROUTES.length, `${ACCOUNT_ROUTES.length} routes in accounts mode`)
 
 const hostile = fc.constantFrom(...HOSTILE_VALUES(canaries[0]), ...HOSTILE_VALUES(canaries[1]).filter(v => v.includes('PWNED')))
 const text = fc.string({ unit: 'binary', maxLength: 12 })
@@ -93,16 +109,17 @@ const queryValue = fc.oneof(
   fc.constantFrom('%00', '%ED%A0%80', '%C0%AF', '%', '%zz', '127.0.0.1%00', String(port))
 )
 
+type Target = { route: Route, field: string | null, where: 'body' | 'query' }
 /** Each field of each route is a target as often as any other; routes without fields are targets too. */
-const TARGETS: Array<{ route: Route, field: string | null, where: 'body' | 'query' }> = ROUTES.flatMap(route => [
+const targets = (list: Route[]): Target[] => list.flatMap(route => [
   ...route.body.map(field => ({ route, field, where: 'body' as const })),
   ...route.query.map(field => ({ route, field, where: 'query' as const })),
   ...(route.body.length + route.query.length === 0 ? [{ route, field: null, where: 'body' as const }] : [])
 ])
 
 /** One request: the target field hostile, the others valid or hostile too, a session or none. */
-const request = fc.record({
-  target: fc.constantFrom(...TARGETS),
+const request = (list: Target[]) => fc.record({
+  target: fc.constantFrom(...list),
   value: anyValue,
   queryValue,
   session: fc.boolean(),
@@ -113,12 +130,26 @@ const request = fc.record({
   repeat: fc.boolean()
 })
 
-const connected: { b?: Browser } = {}
+const connected: { b?: Browser, a?: Browser } = {}
 /** The session browser, logged in again whenever a fuzzed request logged it out. */
 async function sessionBrowser (): Promise<Browser> {
   const b = connected.b ??= gw.browser()
   if ((await b.get('/api/ssh_status')).body.status !== 'connected') {
     const r = await b.connect(region)
+    if (r.status !== 200) throw new Error(`could not log in again: ${r.status} ${JSON.stringify(r.body)}`)
+  }
+  return b
+}
+
+/** Accounts mode: the admin's browser, signed in and connected again whenever a fuzzed request signed it out. */
+async function adminBrowser (): Promise<Browser> {
+  const b = connected.a ??= gwa.browser()
+  if ((await b.get('/api/auth/me')).status !== 200) {
+    const r = await b.post('/api/auth/login', ADMIN)
+    if (r.status !== 200) throw new Error(`could not sign in again: ${r.status} ${JSON.stringify(r.body)}`)
+  }
+  if ((await b.get('/api/ssh_status')).body.status !== 'connected') {
+    const r = await b.connect(gwa.regions[0])
     if (r.status !== 200) throw new Error(`could not log in again: ${r.status} ${JSON.stringify(r.body)}`)
   }
   return b
@@ -146,12 +177,13 @@ function check (what: string, status: number, text: string, relayed = false): vo
   for (const c of canaries) if (existsSync(c)) throw new Error(`${what} created the injection canary ${c}`)
 }
 
-t.test(`property: ${RUNS} arbitrary requests (seed ${SEED}) never get a 500, a stack trace or a missing envelope, and never execute anything`, async t => {
+/** The property: arbitrary requests to every route of `g` never get a 500, a stack trace or a missing envelope, and never execute anything. */
+async function fuzzRoutes (t: Test, g: Gateway, list: Route[], session: () => Promise<Browser>, runs: number): Promise<void> {
   let sent = 0
   const statuses = new Map<number, number>()
-  const property = fc.asyncProperty(request, async ({ target, value, queryValue, session, fields, bodyShape, raw, query, repeat }) => {
+  const property = fc.asyncProperty(request(targets(list)), async ({ target, value, queryValue, session: withSession, fields, bodyShape, raw, query, repeat }) => {
     const { route } = target
-    const b = session ? await sessionBrowser() : gw.browser()
+    const b = withSession ? await session() : g.browser()
     const body: Record<string, unknown> = {}
     for (const f of route.body) body[f] = VALID[f] ?? 'x'
     for (const [k, v] of Object.entries(fields)) if (route.body.includes(k) || k === 'extra' || route.body.length === 0) body[k] = v
@@ -172,11 +204,20 @@ t.test(`property: ${RUNS} arbitrary requests (seed ${SEED}) never get a 500, a s
     if (route.url === '/api/cctv_health' && r.status === 202) await b.post('/api/cctv_health/stop')
   })
   try {
-    await fc.assert(property, { seed: SEED, numRuns: RUNS, endOnFailure: true, includeErrorInReport: true })
+    await fc.assert(property, { seed: SEED, numRuns: runs, endOnFailure: true, includeErrorInReport: true })
   } catch (err) {
     t.fail(report(err, `FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} npx tap test/fuzz.test.ts`))
   }
-  t.equal(sent, RUNS, `${sent} requests; answers by status: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`)
+  t.equal(sent, runs, `${sent} requests; answers by status: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`)
+}
+
+t.test(`property: ${RUNS} arbitrary requests (seed ${SEED}) never get a 500, a stack trace or a missing envelope, and never execute anything`, async t => {
+  await fuzzRoutes(t, gw, ROUTES, sessionBrowser, RUNS)
+})
+
+t.test(`property, accounts mode: ${Math.ceil(RUNS / 2)} arbitrary requests (seed ${SEED}), signed in as an admin or not at all, the same`, async t => {
+  await fuzzRoutes(t, gwa, ACCOUNT_ROUTES, adminBrowser, Math.ceil(RUNS / 2))
+  t.ok(await gwa.app.users.verify(ADMIN.username, ADMIN.password) !== undefined, 'the admin is still themselves')
 })
 
 t.test('property: the live-view relay\'s path and query, any bytes, with and without a tunnel', async t => {
@@ -243,6 +284,40 @@ t.test('property: the acknowledge pages (/ack/:id, not in the OpenAPI document) 
   }
   const answers = JSON.stringify(Object.fromEntries([...statuses].sort()))
   for (const kind of ['400 json', '403 page', '404 page', '410 page']) t.ok(statuses.has(kind), `answers include ${kind}: ${answers}`)
+})
+
+t.test('property: the sign-in page (/signin, accounts mode) takes any name, password and next without a 500; it never sends anyone off the gateway', async t => {
+  const next = fc.oneof(anyString, fc.constantFrom('//evil.example/x', '/\\evil.example', 'https://evil.example/', '/ok?a=1', '/%0d%0aSet-Cookie:x=1', 'javascript:alert(1)'))
+  const statuses = new Map<string, number>()
+  const property = fc.asyncProperty(fc.constantFrom('GET', 'form', 'json', 'raw'), fc.option(anyString), fc.option(anyString), fc.option(next), fc.option(anyValue), fc.boolean(),
+    async (how, username, password, nextPath, raw, right) => {
+      const b = gwa.browser()
+      const fields: Record<string, string> = {}
+      if (username !== null) fields.username = right ? ADMIN.username : username.toWellFormed()
+      if (password !== null) fields.password = right ? ADMIN.password : password.toWellFormed()
+      if (nextPath !== null) fields.next = nextPath.toWellFormed()
+      const r = how === 'GET'
+        ? await b.request({ method: 'GET', url: `/signin?${new URLSearchParams(nextPath === null ? {} : { next: fields.next }).toString()}` })
+        : await b.request({ method: 'POST', url: '/signin', ...(how === 'form'
+          ? { payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+          : { payload: JSON.stringify(how === 'json' ? fields : raw), headers: { 'content-type': 'application/json' } }) })
+      const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body)
+      const html = String(r.headers['content-type']).startsWith('text/html')
+      check(`${how} /signin ${JSON.stringify(fields).slice(0, 200)}`, r.status, text, html || r.status === 303)
+      const location = r.headers.location
+      if (location !== undefined && (typeof location !== 'string' || !location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\') || /[\r\n]/.test(location))) {
+        throw new Error(`${how} /signin ${JSON.stringify(fields)} → sent to ${String(location)}`)
+      }
+      const seen = `${r.status} ${html ? 'page' : r.status === 303 ? 'redirect' : 'json'}`
+      statuses.set(seen, (statuses.get(seen) ?? 0) + 1)
+    })
+  try {
+    await fc.assert(property, { seed: SEED, numRuns: Math.ceil(RUNS / 3), endOnFailure: true, includeErrorInReport: true })
+  } catch (err) {
+    t.fail(report(err, `FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} npx tap test/fuzz.test.ts`))
+  }
+  const answers = JSON.stringify(Object.fromEntries([...statuses].sort()))
+  for (const kind of ['200 page', '303 redirect', '400 page', '401 page']) t.ok(statuses.has(kind), `answers include ${kind}: ${answers}`)
 })
 
 t.test('a NUL or a lone surrogate in any field is a 400 that names the field, with or without a session', async t => {
