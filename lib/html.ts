@@ -19,7 +19,12 @@ ${body}
 /** Such a page's own CSP: no script at all, a form that posts to this origin only. */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
+/**
+ * Referrer-Policy same-origin, not no-referrer: the page's URL (an acknowledge link's signature) still
+ * never leaves the gateway, but the browser keeps sending its Origin on the form's own POST — under
+ * no-referrer Chromium sends `Origin: null`, which the cross-site check (accounts mode) refuses.
+ */
 export async function sendPage (reply: FastifyReply, status: number, title: string, body: string): Promise<FastifyReply> {
   return await reply.code(status).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', PAGE_CSP)
-    .header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(simplePage(title, body))
+    .header('cache-control', 'no-store').header('referrer-policy', 'same-origin').send(simplePage(title, body))
 }

@@ -1,0 +1,96 @@
+import t from 'tap'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { eventually, patient, startGateway } from './helpers/app.js'
+import { launchChromium } from './helpers/browser.js'
+
+// Issue 26, 5: the existing client keeps working in accounts mode when the gateway serves it
+// (STATIC_DIR): the gateway's own sign-in page first, then the client's walk — its calls in its
+// order, with the same-origin cookie — as the person, with the region's held login or the site's.
+
+
+/**
+ * A stand-in for the original client (its source is not ours to ship): the calls the contract
+ * says it makes, in its order, with its bodies, from a page served by the gateway. Returns each
+ * call's status and what it needed from the answer.
+ */
+const CLIENT_JS = `
+window.walk = async (region, held) => {
+  const out = []
+  const call = async (method, url, body) => {
+    const res = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    const data = await res.json().catch(() => ({}))
+    out.push([method + ' ' + url.split('?')[0], res.status])
+    return data
+  }
+  const page = await call('POST', '/api/page_url', { region })
+  const list = await call('GET', '/api/db_list')
+  const { ip, port } = list[region]
+  // The login dialog: empty fields for the held login, else the site's own.
+  await call('POST', '/api/ssh_connect', held ? { id: '', password: '', host: ip, port, region } : { id: 'demo', password: 'demo', host: ip, port, region })
+  const status = await call('GET', '/api/ssh_status')
+  const cams = (await call('POST', '/api/cctv_data')).message
+  const cam = cams.find(c => String(c.cctv_ID) === '1')
+  await call('POST', '/api/gstreamer_log', { inference_id: cam.inference_id, date: '2025-03-13', find_word: 'Reconnect 1' })
+  await call('POST', '/api/ffmpeg_log', { inference_id: cam.inference_id, date: '2025-03-13', find_word: cam.url })
+  await call('POST', '/api/run_ffprobe', { inference_id: cam.inference_id, url: cam.url })
+  const tunnel = await call('POST', '/api/hls_tunnel', { inference_id: cam.inference_id, cctv_id: 1 })
+  const playlist = await fetch(tunnel.message)
+  out.push(['GET playlist', playlist.status])
+  await call('POST', '/api/hls_tunnel_stop')
+  await call('POST', '/api/ssh_disconnect')
+  return { out, page: page.message, status, cameras: cams.length }
+}
+document.getElementById('ready').textContent = 'ready'
+`
+
+t.test('accounts mode: the original client behind the gateway\'s sign-in page — its whole walk as the person, with the held login and with the site\'s', async t => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fwclient-'))
+  mkdirSync(path.join(dir, 'assets'))
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><html lang="ko"><meta charset="utf-8"><title>original client</title><p id="ready">loading</p><script src="/assets/client.js"></script></html>')
+  writeFileSync(path.join(dir, 'assets', 'client.js'), CLIENT_JS)
+  const key = path.join(dir, 'credentials.key')
+  writeFileSync(key, `k1 ${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  const gw = await startGateway(t, {
+    regions: [{ name: '대구', servers: 2, cameras: 6, logs: ['2025-03-13'], hls: true }],
+    env: { AUTH_MODE: 'accounts', STATIC_DIR: dir, CREDENTIALS_KEY_FILE: key, FFPROBE_TIMEOUT_SECONDS: '6' }
+  })
+  await gw.app.users.add('kim', { roles: new Map([['대구', 'operator']]), password: 'kim-operator-pw-1' }, Date.now())
+  await gw.app.credentials.set('대구', 'demo', 'demo', 'test', Date.now())
+  const origin = await gw.origin()
+  const browser = await launchChromium(t)
+  const page = await (await browser.newContext()).newPage()
+
+  await page.goto(`${origin}/`)
+  t.match(page.url(), `${origin}/signin?next=%2F`, 'a page load without a person lands on the sign-in page')
+  await page.fill('#username', 'kim')
+  await page.fill('#password', 'wrong-password-1')
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+  t.match(await page.content(), /role="alert"[^>]*>[^<]*올바르지 않습니다/, 'a wrong password says so, on the page')
+  await page.fill('#password', 'kim-operator-pw-1')
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+  t.equal(page.url(), `${origin}/`, 'back where it was going')
+  await page.waitForFunction(() => document.getElementById('ready')?.textContent === 'ready')
+  t.equal(await page.title(), 'original client', 'the client from STATIC_DIR')
+
+  type Walk = { out: Array<[string, number]>, page: string, status: Record<string, unknown>, cameras: number }
+  const walk = async (held: boolean): Promise<Walk> => await page.evaluate(async ([r, h]) => await (window as unknown as { walk: (r: string, h: boolean) => Promise<Walk> }).walk(r, h), ['대구', held] as const)
+  for (const held of [true, false]) {
+    const w = await walk(held)
+    const bad = w.out.filter(([, status]) => status !== 200)
+    t.same(bad, [], `${held ? 'with the held login' : 'with the site login typed'}: every call of the walk answered 200 (${w.out.length} calls)`)
+    t.match(w.status, { status: 'connected', region: '대구', user: 'demo', person: 'kim' })
+    t.equal(w.cameras, 6)
+    t.match(w.page, /^http:\/\/127\.0\.0\.1:\d+\//, 'page_url is absolute')
+  }
+
+  const file = gw.app.config.env.AUDIT_LOG
+  t.ok(await eventually(() => readFileSync(file, 'utf8').split('\n').filter(l => l.includes('"/api/ssh_disconnect"')).length === 2, patient(5000)), 'audited')
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map(l => JSON.parse(l))
+  const walked = lines.filter(l => l.event === 'api' && l.route !== '/api/auth/login')
+  t.ok(walked.length >= 16 && walked.every(l => l.person === 'kim'), `every call of the walk names kim (${walked.length})`)
+  t.ok(lines.filter(l => l.event === 'exec').every(l => l.person === 'kim' && l.user === 'demo'), 'every remote command names kim and the SSH login demo')
+  t.equal(gw.app.sites.size, 0, 'nothing left connected')
+})
