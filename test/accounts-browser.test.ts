@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { eventually, patient, startGateway } from './helpers/app.js'
-import { launchChromium } from './helpers/browser.js'
+import { artifactPath, axeViolations, launchChromium } from './helpers/browser.js'
 
 // Issue 26, 5: the existing client keeps working in accounts mode when the gateway serves it
 // (STATIC_DIR): the gateway's own sign-in page first, then the client's walk — its calls in its
@@ -93,4 +93,66 @@ t.test('accounts mode: the original client behind the gateway\'s sign-in page �
   t.ok(walked.length >= 16 && walked.every(l => l.person === 'kim'), `every call of the walk names kim (${walked.length})`)
   t.ok(lines.filter(l => l.event === 'exec').every(l => l.person === 'kim' && l.user === 'demo'), 'every remote command names kim and the SSH login demo')
   t.equal(gw.app.sites.size, 0, 'nothing left connected')
+})
+
+t.test('the console in accounts mode: a viewer reads the monitor\'s screens without SSH; an operator connects with empty fields; names in the header; sign-out', async t => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fwkey-'))
+  const key = path.join(dir, 'credentials.key')
+  writeFileSync(key, `k1 ${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  const gw = await startGateway(t, {
+    regions: [{ name: '대구', servers: 2, cameras: 6 }, { name: '부산', servers: 1, cameras: 3 }],
+    env: { AUTH_MODE: 'accounts', CREDENTIALS_KEY_FILE: key }
+  })
+  await gw.app.users.add('lee', { roles: new Map([['*', 'viewer']]), password: 'lee-viewer-pw-22', displayName: '이조회' }, Date.now())
+  await gw.app.users.add('kim', { roles: new Map([['대구', 'operator']]), password: 'kim-operator-pw-1', displayName: '김현장' }, Date.now())
+  await gw.app.credentials.set('대구', 'demo', 'demo', 'test', Date.now())
+  const origin = await gw.origin()
+  const browser = await launchChromium(t)
+
+  async function signIn (username: string, password: string): Promise<{ page: import('playwright-core').Page, errors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ko-KR', timezoneId: 'Asia/Seoul' })
+    t.teardown(async () => { await context.close() })
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', e => { errors.push(`uncaught: ${e.message}`) })
+    page.on('console', m => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()) })
+    await page.goto(`${origin}/incidents`)
+    await page.waitForURL(/\/signin\?next=/)
+    await page.fill('#username', username)
+    await page.fill('#password', password)
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+    return { page, errors }
+  }
+
+  const viewer = await signIn('lee', 'lee-viewer-pw-22')
+  // Back at /incidents: no SSH session, so the region screen asks which region to read.
+  await viewer.page.locator('.region-card[data-region="대구"]').waitFor()
+  t.equal(await viewer.page.locator('.region-card[data-region="대구"] [data-test=role]').innerText(), '권한: 조회', 'the role per region on its card')
+  await viewer.page.locator('.region-card[data-region="대구"]').click()
+  t.ok(await viewer.page.locator('[data-test=viewer-only]').isVisible(), 'a viewer is told they read, not connect')
+  t.equal(await viewer.page.locator('[data-test=login] input[name=id]').count(), 0, 'no SSH fields for a viewer')
+  t.same(await axeViolations(viewer.page), [], 'axe-core on the dialog: nothing serious or critical')
+  await viewer.page.locator('[data-test=view-only]').click()
+  await viewer.page.waitForURL(`${origin}/incidents`)
+  t.match(await viewer.page.locator('[data-test=region-name]').innerText(), /대구 \(보기 전용\)/)
+  t.equal(await viewer.page.locator('[data-test=person]').innerText(), '이조회', 'the person\'s name in the header')
+  t.equal(await viewer.page.locator('[data-test=nav-health]').count(), 0, 'no SSH screens in the menu')
+  await viewer.page.locator('[data-test=nav-fleet]').click()
+  await viewer.page.waitForURL(`${origin}/fleet`)
+  await viewer.page.screenshot({ path: artifactPath('console-32-accounts-viewer.png'), fullPage: true })
+  t.same(await axeViolations(viewer.page), [], 'axe-core on the fleet: nothing serious or critical')
+  t.same(viewer.errors, [], 'no errors in the page')
+
+  const operator = await signIn('kim', 'kim-operator-pw-1')
+  await operator.page.locator('.region-card[data-region="대구"]').click()
+  t.ok(await operator.page.locator('[data-test=held-hint]').isVisible(), 'the hint: leave both empty for the held login')
+  await operator.page.locator('[data-test=login] button[type=submit]').click()
+  await operator.page.waitForURL(`${origin}/incidents`)
+  t.match(await operator.page.locator('[data-test=region-name]').innerText(), /^대구$/, 'connected: no "view only"')
+  t.ok(await operator.page.locator('[data-test=nav-health]').isVisible(), 'the SSH screens are there')
+  t.match(await gw.app.sites.all()[0]?.conn.username, 'demo', 'connected with the held login')
+  t.equal(gw.app.sites.all()[0]?.person, 'kim')
+  await Promise.all([operator.page.waitForURL(/\/signin/), operator.page.locator('[data-test=sign-out]').click()])
+  t.ok(await eventually(() => gw.app.sites.size === 0), 'signing out ends the SSH session')
+  t.same(operator.errors, [], 'no errors in the page')
 })

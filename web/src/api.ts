@@ -53,10 +53,20 @@ export async function api<T = Record<string, unknown>> (method: 'GET' | 'POST' |
   if (!res.ok) {
     const message = typeof data.message === 'string' ? data.message : `HTTP ${res.status}`
     if (data.code === 'NOT_CONNECTED') for (const fn of lostListeners) fn()
+    // Accounts mode: the person's session is over (signed out, disabled, ended by an admin).
+    if (data.code === 'AUTH_REQUIRED') toSignIn()
     throw new ApiFailure(res.status, message, data)
   }
   return data as T
 }
+
+/** The gateway's sign-in page (accounts mode), coming back here afterwards. */
+export function toSignIn (): void {
+  window.location.assign(`/signin?next=${encodeURIComponent(window.location.pathname + window.location.search)}`)
+}
+
+/** Who is signed in (GET /api/auth/me): a person with roles per region, or the site mode (no people). */
+export type Me = { mode: 'site' } | { mode: 'accounts', username: string, display_name: string | null, roles: Record<string, 'viewer' | 'operator' | 'admin'> }
 
 /** A gateway message (an error, a camera's reason) in the UI's language. */
 export function serverText (message: string): string {
@@ -104,6 +114,8 @@ export interface SshStatus {
   port?: number
   hls_server?: boolean
   region?: string
+  user?: string
+  person?: string
   expires_at?: string
   expires_in?: number
 }

@@ -1,5 +1,5 @@
-import { reactive } from 'vue'
-import { api, onSessionLost, type Camera, type SshStatus } from './api'
+import { computed, reactive } from 'vue'
+import { api, onSessionLost, toSignIn, type Camera, type Me, type SshStatus } from './api'
 
 /**
  * What the console knows of this browser session: the SSH status (polled), when it ends, and
@@ -14,8 +14,37 @@ export const session = reactive({
   camerasLoading: false,
   pageUrl: '',
   /** Why the operator was sent back to the region screen. */
-  notice: ''
+  notice: '',
+  /** Who is signed in (accounts mode), or { mode: 'site' }; null until asked. */
+  me: null as Me | null,
+  /** Accounts mode: the region the monitor's screens show without an SSH session ("view only"). */
+  viewRegion: ''
 })
+
+/** The region the console works in: the SSH session's, else (accounts mode) the one chosen to view. */
+export const workRegion = computed(() => session.status?.region ?? (session.viewRegion || ''))
+
+/** Accounts mode: the person's role in a region ('*' grants every region); undefined in site mode or without one. */
+export function roleIn (region: string): 'viewer' | 'operator' | 'admin' | undefined {
+  const me = session.me
+  if (me?.mode !== 'accounts') return undefined
+  return me.roles[region] ?? me.roles['*']
+}
+
+export async function loadMe (): Promise<void> {
+  try {
+    session.me = await api<Me>('GET', '/api/auth/me')
+  } catch {
+    // A gateway older than accounts answers 404: the site mode.
+    session.me ??= { mode: 'site' }
+  }
+}
+
+/** Accounts mode: the person signs out (their SSH session ends with it) and lands on the sign-in page. */
+export async function signOut (): Promise<void> {
+  try { await api('POST', '/api/auth/logout') } catch { /* over already */ }
+  toSignIn()
+}
 
 const lostHandlers: Array<(why: 'expired') => void> = []
 export function whenLost (fn: (why: 'expired') => void): void { lostHandlers.push(fn) }
