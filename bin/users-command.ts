@@ -5,6 +5,7 @@ import { parseRoleGrant, type Role } from '../lib/roles.js'
 import { openDatabase } from '../lib/store/db.js'
 import { UserError, UserStore } from '../lib/store/users.js'
 import { CredentialError, CredentialStore, readKeyring } from '../lib/store/credentials.js'
+import { TokenError, TokenStore } from '../lib/store/tokens.js'
 
 /** Where the command reads and writes: the process's own streams, or a test's. */
 export interface Io {
@@ -16,7 +17,8 @@ export interface Io {
 
 const USAGE = 'usage: users add <name> --role <region>=<viewer|operator|admin> [--role …] [--display <name>] [--password-stdin]\n' +
   '       users passwd <name> --password-stdin | users roles <name> --role … | users disable <name> | users enable <name> | users end-sessions <name> | users list\n' +
-  '       users credentials <region> --id <ssh id> --password-stdin | users credentials <region> --remove | users credentials'
+  '       users credentials <region> --id <ssh id> --password-stdin | users credentials <region> --remove | users credentials\n' +
+  '       users token add <name> --region <region> [--region …] | users token list | users token revoke <name>'
 
 async function readPassword (io: Io): Promise<string> {
   if (io.stdin.isTTY === true) throw new UserError('--password-stdin reads the password from a pipe, e.g. printf %s "$PW" | npm run users -- passwd kim --password-stdin')
@@ -43,14 +45,15 @@ export async function usersCommand (argv: string[], io: Io): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { role: { type: 'string', multiple: true }, display: { type: 'string' }, 'password-stdin': { type: 'boolean' }, id: { type: 'string' }, remove: { type: 'boolean' } }
+      options: { role: { type: 'string', multiple: true }, display: { type: 'string' }, 'password-stdin': { type: 'boolean' }, id: { type: 'string' }, remove: { type: 'boolean' }, region: { type: 'string', multiple: true } }
     })
   } catch (err) {
     io.err(`${(err as Error).message}\n${USAGE}`)
     return 2
   }
-  const [cmd, name, ...extra] = parsed.positionals
   const { values } = parsed
+  if (parsed.positionals[0] === 'token') return await tokenCommand(parsed.positionals.slice(1), values.region ?? [], io)
+  const [cmd, name, ...extra] = parsed.positionals
   if (cmd === undefined || extra.length > 0 || (cmd !== 'list' && cmd !== 'credentials' && name === undefined) ||
     !['add', 'passwd', 'roles', 'disable', 'enable', 'end-sessions', 'list', 'credentials'].includes(cmd)) {
     io.err(USAGE)
@@ -123,4 +126,34 @@ async function credentialsCommand (store: CredentialStore, region: string | unde
   await store.set(region, values.id, await readPassword(io), 'users command', now)
   io.out(`the ${region} site login (${values.id}) is held, sealed with CREDENTIALS_KEY_FILE's current key`)
   return 0
+}
+
+/** `users token`: read-only integration tokens scoped to regions (Prometheus, Grafana); the token is printed once. */
+async function tokenCommand (args: string[], regions: string[], io: Io): Promise<number> {
+  const [action, name, ...extra] = args
+  if (extra.length > 0 || !(action === 'list' ? name === undefined : (action === 'add' || action === 'revoke') && name !== undefined)) {
+    io.err(USAGE)
+    return 2
+  }
+  const db = await openDatabase({ url: io.env.DATABASE_URL, file: io.env.HISTORY_DB })
+  const tokens = new TokenStore(db)
+  try {
+    if (action === 'add') {
+      const token = await tokens.create(name!, regions, 'users command', Date.now())
+      io.out(token)
+      io.err(`token ${name!} reads ${regions.join(', ')} (read only): send it as "Authorization: Bearer <token>". It is shown this once.`)
+    } else if (action === 'revoke') {
+      await tokens.revoke(name!, Date.now())
+      io.out(`token ${name!} revoked`)
+    } else {
+      for (const tk of await tokens.list()) io.out([tk.name, tk.regions.join(','), tk.revoked_at === null ? 'live' : `revoked ${new Date(tk.revoked_at).toISOString()}`, tk.created_by].join('\t'))
+    }
+    return 0
+  } catch (err) {
+    if (!(err instanceof TokenError)) throw err
+    io.err(err.message)
+    return 1
+  } finally {
+    await db.close()
+  }
 }

@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   CROSS_SITE: 'a state-changing request from another site was refused',
   NO_HELD_LOGIN: 'the region has no held site login: type the SSH id and password',
   USER_NOT_FOUND: 'no person of that name',
+  TOKEN_READ_ONLY: 'a read-only integration token asked to change something',
+  TOKEN_SCOPE: 'the integration token does not read that region',
   ROUTE_NOT_FOUND: 'no such route',
   INTERNAL: 'the gateway failed unexpectedly (logged)'
 } as const

@@ -187,3 +187,12 @@ export class NoHeldLoginError extends ApiError {
 export class UserNotFoundError extends ApiError {
   constructor () { super(404, 'USER_NOT_FOUND', 'no such person') }
 }
+
+/** A read-only integration token asked to change something. */
+export class TokenReadOnlyError extends ApiError {
+  constructor () { super(403, 'TOKEN_READ_ONLY', 'this token reads only: it changes nothing') }
+}
+
+export class TokenScopeError extends ApiError {
+  constructor (region: string) { super(403, 'TOKEN_SCOPE', `this token does not read region ${region}`, { region }) }
+}

@@ -325,3 +325,46 @@ t.test('people by admins: add, roles, password; the store\'s refusals are 400s w
   const kim = await signedIn(w, 'kim')
   t.match(await kim.get('/api/people'), { status: 403, body: { code: 'ROLE_REQUIRED', needed: 'admin' } })
 })
+
+t.test('read-only integration tokens scoped to regions: read their regions\' monitor and /metrics, nothing else, change nothing; revoked, they stop', async t => {
+  process.env.FWMAINT_TEST_DEMO_PW = 'demo'
+  const gw = await startGateway(t, {
+    regions: [{ name: '대구', cameras: 4 }, { name: '부산', host: '127.0.0.2', cameras: 3 }],
+    patch: doc => { for (const r of ['대구', '부산']) doc.regions[r].monitor = { cron: '0 0 31 2 *', id: 'demo', password_env: 'FWMAINT_TEST_DEMO_PW' } }
+  })
+  await gw.app.monitors.get('대구')!.tick()
+  await gw.app.monitors.get('부산')!.tick()
+  const out: string[] = []
+  const err: string[] = []
+  const run = async (args: string[]): Promise<number> =>
+    await usersCommand(args, { stdin: Readable.from([]), out: l => { out.push(l) }, err: l => { err.push(l) }, env: gw.app.config.env })
+  t.equal(await run(['token', 'add', 'grafana-daegu', '--region', '대구']), 0)
+  const token = out.pop()!
+  t.match(token, /^fwt_[A-Za-z0-9_-]{43}$/, 'printed once')
+  t.equal(await run(['token', 'add', 'grafana-daegu', '--region', '대구']), 1, 'names are unique')
+  t.equal(await run(['token', 'add', 'nothing']), 1, 'a token reads some region')
+  const stored = await gw.app.history.database.db.selectFrom('api_tokens').selectAll().execute()
+  t.notOk(JSON.stringify(stored).includes(token.slice(4)), 'only its digest is kept')
+
+  const b = gw.browser()
+  const as = async (url: string, method = 'GET', tk = token): Promise<{ status: number, body: any }> =>
+    await b.request({ method: method as 'GET', url, headers: { authorization: `Bearer ${tk}` } })
+  const fleet = await as('/api/monitor')
+  t.equal(fleet.status, 200)
+  t.same(fleet.body.regions.filter((r: { down_now: unknown[] | null }) => r.down_now !== null).map((r: { region: string }) => r.region), ['대구'], 'camera names of its region only')
+  t.equal((await as(`/api/monitor/${encodeURIComponent('대구')}/cameras`)).body.cameras.length, 4)
+  t.match(await as(`/api/monitor/${encodeURIComponent('부산')}/cameras`), { status: 403, body: { code: 'TOKEN_SCOPE', region: '부산' } })
+  t.match(await as(`/api/monitor/${encodeURIComponent('대구')}/cameras/1/references`, 'POST'), { status: 403, body: { code: 'TOKEN_READ_ONLY' } }, 'takes no reference')
+  t.match(await as(`/api/monitor/${encodeURIComponent('대구')}/cameras/1/references/1`, 'DELETE'), { status: 403, body: { code: 'TOKEN_READ_ONLY' } }, 'deletes none')
+  t.match(await as('/api/cctv_data', 'POST'), { status: 400, body: { code: 'NOT_CONNECTED' } }, 'no SSH operation either')
+  const metrics = await as('/metrics')
+  t.equal(metrics.status, 200)
+  t.match(metrics.body, /fwmaint_cameras\{region="대구",status="offline"\} 4/, 'its region\'s samples')
+  t.notMatch(metrics.body, /region="부산"/, 'no sample of another region')
+  t.match(metrics.body, /# HELP/, 'the families stay described')
+
+  t.equal(await run(['token', 'revoke', 'grafana-daegu']), 0)
+  t.match(await as('/api/monitor'), { status: 401, body: { code: 'BAD_MONITOR_TOKEN' } }, 'revoked: refused')
+  t.equal(await run(['token', 'list']), 0)
+  t.match(out.at(-1), /^grafana-daegu\t대구\trevoked /)
+})

@@ -88,7 +88,8 @@ t.test('every named API error (lib/errors.ts) has a Korean form', async t => {
     IncidentAcknowledgedError: ['kim', Date.parse('2026-12-04T03:00:00Z')],
     TooManySigninsError: [waitInWords(45_000)],
     RoleRequiredError: ['대구', 'operator', 'viewer'],
-    NoHeldLoginError: ['대구']
+    NoHeldLoginError: ['대구'],
+    TokenScopeError: ['대구']
   }
   let n = 0
   for (const [name, Cls] of Object.entries(errors)) {

@@ -104,3 +104,18 @@ async function read (store: HistoryStore, monitored: string[]): Promise<Snapshot
   const byStatus = new Map([...summaries].map(([n, s]) => [n, new Map(Object.entries(s.byStatus))]))
   return { byStatus, summaries, cameras: await store.allCameraStates(), sweeps: await store.sweepCounts() }
 }
+
+/**
+ * The exposition text for a token that reads some regions only: every sample labelled with another
+ * region is left out (gateway-wide samples, without a region, stay); HELP and TYPE lines stay.
+ */
+export function metricsOfRegions (text: string, regions: readonly string[]): string {
+  const keep = new Set(regions)
+  return text.split('\n').filter(line => {
+    if (line.startsWith('#') || line === '') return true
+    const m = /[{,]region="((?:[^"\\]|\\.)*)"/.exec(line)
+    if (m === null) return true
+    // Label values escape \, " and a line end (Prometheus' text format).
+    return keep.has(m[1].replace(/\\(["\\n])/g, (_x, c: string) => (c === 'n' ? '\n' : c)))
+  }).join('\n')
+}

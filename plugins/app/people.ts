@@ -106,7 +106,7 @@ export default fp(async (fastify) => {
     if (!accounts) return
     if (this.person === undefined) {
       // The monitor token keeps today's rights (its requests were checked by monitor-access).
-      if (this.headers.authorization !== undefined) { this.monitorViewer(); return }
+      if (this.headers.authorization !== undefined) { this.monitorViewer(); this.refuseReadOnlyToken(); return }
       throw new AuthRequiredError()
     }
     const has = roleIn(this.person.roles, region)

@@ -56,6 +56,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
    */
   async function siteFor (request: FastifyRequest, region: string): Promise<{ site: SiteSession, who: string, done: () => Promise<void> }> {
     request.requireRegionView(region)
+    request.refuseReadOnlyToken()
     request.requireRole(region, 'operator')
     const own = request.site()
     if (own !== undefined && own.region.name === region) return { site: own, who: own.actor, done: async () => {} }
@@ -121,6 +122,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { region, id, rid } = request.params
     request.requireRegionView(region)
+    request.refuseReadOnlyToken()
     request.requireRole(region, 'operator')
     if (!await fastify.references.remove(region, String(Number(id)), Number(rid))) throw new ReferenceNotFoundError()
     return await reply.code(204).send(null)

@@ -65,6 +65,8 @@ const BY_CODE: Record<ErrorCode, string | null> = {
   CROSS_SITE: '다른 사이트에서 온 요청이라 거부했습니다.',
   NO_HELD_LOGIN: null,
   USER_NOT_FOUND: '그런 사용자가 없습니다.',
+  TOKEN_READ_ONLY: '이 토큰은 읽기 전용이라 아무것도 바꿀 수 없습니다.',
+  TOKEN_SCOPE: null,
   ROUTE_NOT_FOUND: null,
   INTERNAL: '게이트웨이 내부 오류입니다. 관리자에게 알려 주세요.'
 }
@@ -128,6 +130,8 @@ const rules: Rule[] = [
   [/^wrong user name or password$/, () => '사용자 이름 또는 비밀번호가 올바르지 않거나, 사용이 중지된 계정입니다.'],
   [/^cross-site request refused: use the gateway's own pages$/, () => '다른 사이트에서 온 요청이라 거부했습니다.'],
   [/^no such person$/, () => '그런 사용자가 없습니다.'],
+  [/^this token does not read region (.+)$/, m => `이 토큰으로는 ${m[1]} 지역을 볼 수 없습니다.`],
+  [/^this token reads only: it changes nothing$/, () => '이 토큰은 읽기 전용이라 아무것도 바꿀 수 없습니다.'],
   [/^roles: there is no region (.+)$/, m => `권한: ${m[1]} 지역은 없습니다.`],
   [/^you cannot disable yourself \(another admin can\)$/, () => '자신의 계정은 사용 중지할 수 없습니다 (다른 관리자가 할 수 있습니다).'],
   [/^this session is logged in to region (.+); it sees no other region's cameras$/, m => `이 세션은 ${m[1]} 지역에 로그인되어 있어 다른 지역의 카메라는 볼 수 없습니다.`],
