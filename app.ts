@@ -5,6 +5,7 @@ import AutoLoad from '@fastify/autoload'
 import type { Env } from './lib/env.js'
 import type { ChannelConfig, RegionConfig } from './lib/config/regions.js'
 import { maskSecrets } from './lib/mask.js'
+import type { Role } from './lib/roles.js'
 import { systemClock, type Clock } from './lib/clock.js'
 
 const dirname = path.dirname(fileURLToPath(import.meta.url))
@@ -14,6 +15,8 @@ export interface AppConfig {
   regions: Map<string, RegionConfig>
   /** Where alerts go (the regions file's `notify`); none when absent. */
   channels?: ChannelConfig[]
+  /** Single sign-on: an IdP group → its roles per region (the regions file's `groups`). */
+  groups?: Map<string, Map<string, Role>>
   /** Resolved session secret (generated at start when SESSION_SECRET is unset). */
   sessionSecret: string
   /** What time it is for the monitor, its store, alerts and maintenance (tests set it; default: the system's). */

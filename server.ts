@@ -5,6 +5,7 @@ import closeWithGrace from 'close-with-grace'
 import app, { serverOptions } from './app.js'
 import { loadEnv } from './lib/env.js'
 import { loadConfigFile, parseRegions, type ChannelConfig, type RegionConfig } from './lib/config/regions.js'
+import type { Role } from './lib/roles.js'
 
 /** What server.ts uses of the simulator (sim/region.ts; test/server.test.ts checks that it fits). */
 export interface DemoSite {
@@ -28,11 +29,12 @@ const log = fastify.log
 
 let regions: Map<string, RegionConfig>
 let channels: ChannelConfig[] = []
+let groups = new Map<string, Map<string, Role>>()
 /** The demo's simulated site, closed on the way out. */
 let demo: { close: () => Promise<void> } | undefined
 try {
   if (env.REGIONS_FILE !== '') {
-    ({ regions, channels } = loadConfigFile(env.REGIONS_FILE))
+    ({ regions, channels, groups } = loadConfigFile(env.REGIONS_FILE))
   } else {
     // The simulated site is a development tool: loaded only here, and absent from a production
     // build (npm run build leaves sim/ out; npm start builds it when dev dependencies are there).
@@ -100,7 +102,7 @@ if (sessionSecret === '') {
   process.exit(1)
 }
 
-await fastify.register(app, { config: { env, regions, channels, sessionSecret } })
+await fastify.register(app, { config: { env, regions, channels, groups, sessionSecret } })
 
 // SIGTERM/SIGINT (systemd stop): stop accepting, close every SSH session, then exit.
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {

@@ -28,6 +28,14 @@ export const EnvSchema = Type.Object({
   AUTH_MODE: Type.Union([Type.Literal('site'), Type.Literal('accounts')], { default: 'site' }),
   /** Key file for held site credentials (lines '<id> <base64 32 bytes>', the first current); empty: none can be held. */
   CREDENTIALS_KEY_FILE: Type.String({ default: '' }),
+  /** Single sign-on (accounts mode): the OpenID Connect issuer; empty: passwords only. */
+  OIDC_ISSUER: Type.String({ default: '' }),
+  OIDC_CLIENT_ID: Type.String({ default: '' }),
+  /** A private file (mode 600) holding the client secret. */
+  OIDC_CLIENT_SECRET_FILE: Type.String({ default: '' }),
+  OIDC_SCOPES: Type.String({ default: 'openid profile email groups' }),
+  /** The claim (ID token or UserInfo) listing the person's groups, mapped to roles by the regions file's `groups`. */
+  OIDC_GROUPS_CLAIM: Type.String({ minLength: 1, default: 'groups' }),
   SESSION_SECRET: Type.String({ default: '' }),
   SESSION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400 }),
   COOKIE_SECURE: Type.Boolean({ default: false }),

@@ -3,6 +3,8 @@ import type { FastifyReply } from 'fastify'
 import { ApiError } from '../lib/errors.js'
 import { escapeHtml, sendPage } from '../lib/html.js'
 import { addFormParser } from '../lib/http/form-body.js'
+import { rolesOfGroups, SsoError } from '../lib/oidc.js'
+import { UserError } from '../lib/store/users.js'
 
 /** Where to go after signing in: a path on this gateway only (never another site, never `//host`). */
 export function safeNext (next: string | undefined): string {
@@ -20,8 +22,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   if (!fastify.accounts) return
   addFormParser(fastify)
 
+  const sso = fastify.sso
+  const TITLE = 'FireWatcher 유지보수 로그인'
+
   function form (next: string, username: string, problem?: string): string {
-    return `${problem === undefined ? '' : `<p role="alert" style="color:#a00">${escapeHtml(problem)}</p>`}
+    const ssoLink = sso === undefined ? '' : `<p><a href="/signin/oidc?next=${encodeURIComponent(next)}" data-test="sso">통합 로그인 (SSO) <span class="en">(single sign-on)</span></a></p>`
+    return `${problem === undefined ? '' : `<p role="alert" style="color:#a00">${escapeHtml(problem)}</p>`}${ssoLink}
 <form method="post" action="/signin">
 <input type="hidden" name="next" value="${escapeHtml(next)}">
 <label for="username">사용자 이름 <span class="en">(user name)</span></label>
@@ -39,7 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const next = safeNext(request.query.next)
     if (request.person !== undefined) return await reply.redirect(next, 303)
-    return await sendPage(reply, 200, 'FireWatcher 유지보수 로그인', form(next, ''))
+    return await sendPage(reply, 200, TITLE, form(next, ''))
   })
 
   fastify.post('/signin', {
@@ -66,6 +72,54 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       return await sendPage(reply, err.statusCode, 'FireWatcher 유지보수 로그인', form(next, username, words))
     }
     return await reply.redirect(next, 303)
+  })
+
+  if (sso === undefined) return
+
+  // Single sign-on: to the identity provider with PKCE, state and nonce kept in this session; back
+  // at the callback, checked and exchanged by openid-client; the person's roles from their groups.
+  fastify.get('/signin/oidc', { schema: { hide: true, querystring: Type.Object({ next: Next }) } }, async (request, reply) => {
+    const next = safeNext(request.query.next)
+    try {
+      const { url, pending } = await sso.start(`${request.publicOrigin()}/signin/oidc/callback`, next)
+      request.session.sso = pending
+      return await reply.redirect(url, 303)
+    } catch (err) {
+      if (!(err instanceof SsoError)) throw err
+      request.log.warn({ err: { message: err.message } }, 'single sign-on unavailable')
+      return await sendPage(reply, 502, TITLE, form(next, '', `통합 로그인을 지금 쓸 수 없습니다. (${err.message})`))
+    }
+  })
+
+  fastify.get('/signin/oidc/callback', { schema: { hide: true } }, async (request, reply) => {
+    const pending = request.session.sso
+    request.session.sso = undefined
+    if (pending === undefined) return await sendPage(reply, 400, TITLE, form('/', '', '로그인을 처음부터 다시 하세요. (The sign-in was not started here, or took too long: start again.)'))
+    let who
+    try {
+      who = await sso.finish(new URL(request.url, request.publicOrigin()), pending)
+    } catch (err) {
+      if (!(err instanceof SsoError)) throw err
+      request.log.info({ err: { message: err.message } }, 'single sign-on refused')
+      return await sendPage(reply, 401, TITLE, form(pending.next, '', `통합 로그인이 완료되지 않았습니다. (${err.message})`))
+    }
+    const roles = rolesOfGroups(who.groups, fastify.config.groups ?? new Map())
+    const refuse = async (why: string): Promise<FastifyReply> => {
+      request.log.info({ subject: who.subject, username: who.username, groups: who.groups, why }, 'single sign-on refused')
+      return await sendPage(reply, 403, TITLE, form(pending.next, '', why))
+    }
+    if (roles.size === 0) return await refuse(`${who.username}: 그룹(${who.groups.join(', ') || '없음'})에 이 게이트웨이의 권한이 없습니다. (Your groups give no role here.)`)
+    let user
+    try {
+      user = await fastify.users.signInSso({ subject: who.subject, username: who.username, displayName: who.displayName, roles }, fastify.clock())
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err
+      return await refuse(err.message)
+    }
+    if (user === undefined) return await refuse(`${who.username}: 사용이 중지된 계정입니다. (The account is disabled.)`)
+    await fastify.startSession(request, user)
+    fastify.audit.write({ event: 'api', person: user.username, client: request.ip, route: '/signin/oidc/callback', target: { groups: who.groups.join(',').slice(0, 300) }, outcome: 'ok', status: 303 })
+    return await reply.redirect(pending.next, 303)
   })
 }
 

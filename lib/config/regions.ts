@@ -7,6 +7,7 @@ import { IncidentRulesSchema, DEFAULT_INCIDENT_RULES, escalationProblem, inciden
 import { ChannelSchema, parseChannels, type ChannelConfig } from './channels.js'
 import { MonitorSchema, monitorConfig, type MonitorConfig } from './monitor.js'
 import { ConfigProblem, RegionsFileError } from './problem.js'
+import { parseRoleGrant, type Role } from '../roles.js'
 import { MaintenanceSchema, checkWindow, type WindowConfig } from './windows.js'
 
 export { DEFAULT_ALERT_RULES, parseChannels, RegionsFileError }
@@ -79,7 +80,9 @@ export const RegionsFileSchema = Type.Object({
   regions: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), RegionSchema),
   alerts: Type.Optional(AlertRulesSchema),
   incidents: Type.Optional(IncidentRulesSchema),
-  notify: Type.Optional(Type.Array(ChannelSchema, { maxItems: 100 }))
+  notify: Type.Optional(Type.Array(ChannelSchema, { maxItems: 100 })),
+  /** Single sign-on (issue 26): an IdP group → the roles its members get, as "<region>=<role>" ('*' for every region). */
+  groups: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Array(Type.String({ minLength: 3, maxLength: 80 }), { minItems: 1, maxItems: 100 })))
 }, { additionalProperties: false })
 
 export type RegionsFile = Static<typeof RegionsFileSchema>
@@ -248,8 +251,8 @@ export function loadRegionsFile (path: string): Map<string, RegionConfig> {
   return loadConfigFile(path).regions
 }
 
-/** Reads the regions file: its regions and its notification channels. */
-export function loadConfigFile (path: string): { regions: Map<string, RegionConfig>, channels: ChannelConfig[] } {
+/** Reads the regions file: its regions, its notification channels and its single sign-on groups. */
+export function loadConfigFile (path: string): { regions: Map<string, RegionConfig>, channels: ChannelConfig[], groups: Map<string, Map<string, Role>> } {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -266,5 +269,21 @@ export function loadConfigFile (path: string): { regions: Map<string, RegionConf
   const channels = parseChannels(doc as RegionsFile, path)
   const problem = escalationProblem(regions.values(), new Set(channels.map(c => c.name)))
   if (problem !== null) throw new RegionsFileError(`${path}: ${problem}`)
-  return { regions, channels }
+  return { regions, channels, groups: parseGroups(doc as RegionsFile, regions, path) }
+}
+
+/** The regions file's `groups`: each IdP group's grants, checked against the regions named. */
+export function parseGroups (doc: RegionsFile, regions: ReadonlyMap<string, RegionConfig>, source = 'regions file'): Map<string, Map<string, Role>> {
+  const out = new Map<string, Map<string, Role>>()
+  for (const [group, grants] of Object.entries(doc.groups ?? {})) {
+    const roles = new Map<string, Role>()
+    for (const g of grants) {
+      const parsed = parseRoleGrant(g)
+      if (parsed === undefined) throw new RegionsFileError(`${source}: groups.${group}: "${g}" is not <region>=<viewer|operator|admin>`)
+      if (parsed[0] !== '*' && !regions.has(parsed[0])) throw new RegionsFileError(`${source}: groups.${group}: there is no region ${parsed[0]}`)
+      roles.set(parsed[0], parsed[1])
+    }
+    out.set(group, roles)
+  }
+  return out
 }

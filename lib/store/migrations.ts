@@ -344,5 +344,13 @@ export const migrations: Array<{ name: string, up: (db: Kysely<unknown>, dialect
         .addColumn('revoked_at', 'bigint')
         .execute()
     }
+  },
+  {
+    // Single sign-on (issue 26): the IdP's subject a person signs in as (null: a local account).
+    name: '012-users-oidc-subject',
+    up: async (db) => {
+      await db.schema.alterTable('users').addColumn('oidc_subject', 'text').execute()
+      await db.schema.createIndex('users_oidc_subject').unique().on('users').column('oidc_subject').execute()
+    }
   }
 ]

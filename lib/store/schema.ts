@@ -263,6 +263,8 @@ export interface UsersTable {
   disabled: Generated<number>
   /** Sessions signed in under another epoch are over (disabled, new password, ended by an admin). */
   session_epoch: Generated<number>
+  /** The OpenID Connect subject this person signs in as; null for a local account. */
+  oidc_subject: Generated<string | null>
   created_at: number
   updated_at: number
 }

@@ -23,7 +23,8 @@ export interface User {
   updated_at: number
 }
 
-type Row = { id: number, username: string, display_name: string | null, password_hash: string | null, disabled: number, session_epoch: number, created_at: number, updated_at: number }
+type Row = { id: number, username: string, display_name: string | null, password_hash: string | null, disabled: number, session_epoch: number, oidc_subject: string | null,
+  created_at: number, updated_at: number }
 
 /** A request the store refuses (an unknown or taken name, a weak password): its message says why. */
 export class UserError extends Error {}
@@ -74,6 +75,28 @@ export class UserStore {
   async endSessions (username: string, at: number): Promise<void> {
     await this.need(username)
     await this.db.updateTable('users').set(eb => ({ session_epoch: eb('session_epoch', '+', 1), updated_at: at })).where('username', '=', username).execute()
+  }
+
+  /**
+   * A person signed in by single sign-on: found by the IdP's subject (their name and roles brought up
+   * to date: the IdP's groups are the truth), or added without a password. A local account of the
+   * same name is never taken over: refused. Undefined when the person is disabled.
+   */
+  async signInSso (who: { subject: string, username: string, displayName?: string, roles: ReadonlyMap<string, Role> }, at: number): Promise<User | undefined> {
+    const r = await this.db.selectFrom('users').selectAll().where('oidc_subject', '=', who.subject).executeTakeFirst()
+    if (r === undefined) {
+      const name = who.username.normalize('NFC')
+      const bad = usernameProblem(name)
+      if (bad !== undefined) throw new UserError(`the identity provider's name ${JSON.stringify(name)} cannot be used here: ${bad}`)
+      if (await this.row(name) !== undefined) throw new UserError(`the name ${name} belongs to an account of this gateway: an admin must rename one of them`)
+      await this.add(name, { displayName: who.displayName, roles: who.roles }, at)
+      await this.db.updateTable('users').set({ oidc_subject: who.subject }).where('username', '=', name).execute()
+      return await this.get(name)
+    }
+    if (Number(r.disabled) === 1) return undefined
+    await this.setRoles(r.username, who.roles, at)
+    if (who.displayName !== undefined && who.displayName !== r.display_name) await this.db.updateTable('users').set({ display_name: who.displayName }).where('id', '=', r.id).execute()
+    return await this.get(r.username)
   }
 
   /** The person behind a session: by id (a name may be freed and taken again). */

@@ -35,7 +35,7 @@ export default fp(async (fastify) => {
   fastify.decorate('audit', audit)
   fastify.addHook('onResponse', async (request, reply) => {
     const url = request.routeOptions.url ?? ''
-    if (!url.startsWith('/api/') || (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'DELETE' && url !== '/api/ssh_status_check')) return
+    if (!(url.startsWith('/api/') || url === '/signin') || (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'DELETE' && url !== '/api/ssh_status_check')) return
     const site = request.site()
     const body = request.body as { id?: unknown, region?: unknown } | undefined
     const status = reply.statusCode

@@ -6,11 +6,15 @@ import { LoginAttempts, waitInWords } from '../../lib/http/login-attempts.js'
 import { allows, roleIn, type Role } from '../../lib/roles.js'
 import { UserStore, type User } from '../../lib/store/users.js'
 import { CredentialStore, readKeyring } from '../../lib/store/credentials.js'
+import { Sso, type SsoPending } from '../../lib/oidc.js'
+import { readSecret } from '../../lib/config/secrets.js'
 
 declare module 'fastify' {
   interface Session {
     /** Accounts mode: who signed in, and under which of their epochs (a moved epoch ends the session). */
     person?: { id: number, epoch: number }
+    /** A single sign-on under way: what the callback checks. */
+    sso?: SsoPending
   }
   interface FastifyInstance {
     /** AUTH_MODE: 'site' (the region's SSH login is the identity) or 'accounts' (people sign in). */
@@ -20,6 +24,10 @@ declare module 'fastify' {
     credentials: CredentialStore
     /** Signs `request`'s session in as the person (a new session id), or throws SIGNIN_FAILED / TOO_MANY_SIGNINS. */
     signIn: (request: FastifyRequest, username: string, password: string) => Promise<User>
+    /** The session becomes the person's (a new session id): after a password or single sign-on. */
+    startSession: (request: FastifyRequest, user: User) => Promise<void>
+    /** Single sign-on (OIDC_ISSUER set, accounts mode); undefined otherwise. */
+    sso?: Sso
     /** Ends the person's sessions on this gateway signed in under another epoch than `epoch`, now (their SSH connections with them); other gateways see the epoch. */
     endLocalSessions: (userId: number, epoch: number, reason: string) => number
   }
@@ -81,13 +89,29 @@ export default fp(async (fastify) => {
       throw new SigninFailedError()
     }
     perAccount.succeeded(account)
+    await startSession(request, user)
+    return user
+  })
+
+  async function startSession (request: FastifyRequest, user: User): Promise<void> {
     // A new session id at sign-in: an id planted before (session fixation) signs no one in. Its SSH
     // connection, if any, belonged to the session before and ends with it.
     await request.session.regenerate()
     request.session.person = { id: user.id, epoch: user.session_epoch }
     request.person = user
-    return user
-  })
+  }
+  fastify.decorate('startSession', startSession)
+  if (accounts && env.OIDC_ISSUER !== '') {
+    if (env.OIDC_CLIENT_ID === '' || env.OIDC_CLIENT_SECRET_FILE === '') throw new Error('OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET_FILE')
+    fastify.decorate('sso', new Sso({
+      issuer: env.OIDC_ISSUER,
+      clientId: env.OIDC_CLIENT_ID,
+      clientSecret: readSecret(env.OIDC_CLIENT_SECRET_FILE, undefined, 'OIDC_CLIENT_SECRET'),
+      scopes: env.OIDC_SCOPES,
+      groupsClaim: env.OIDC_GROUPS_CLAIM,
+      timeoutSeconds: 10
+    }))
+  }
 
   const endLocal = (userId: number, epoch: number, reason: string): number => {
     let n = 0

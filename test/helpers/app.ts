@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { Test } from 'tap'
 import app, { serverOptions } from '../../app.js'
 import { loadEnv, type Env } from '../../lib/env.js'
-import { parseChannels, parseRegions, type RegionsFile } from '../../lib/config/regions.js'
+import { parseChannels, parseGroups, parseRegions, type RegionsFile } from '../../lib/config/regions.js'
 import { startSimRegion, type SimRegion, type SimRegionOptions } from '../../sim/region.js'
 import { startOpenSshRegion, type OpenSshRegion } from '../../sim/openssh.js'
 
@@ -72,7 +72,9 @@ export interface GatewayOptions {
   env?: Record<string, string>
   extraRegions?: Record<string, unknown>
   captureLogs?: boolean
-  patch?: (doc: { regions: Record<string, any>, alerts?: Record<string, unknown>, incidents?: Record<string, unknown>, notify?: Array<Record<string, unknown>> }) => void
+  patch?: (doc: {
+    regions: Record<string, any>, alerts?: Record<string, unknown>, incidents?: Record<string, unknown>, notify?: Array<Record<string, unknown>>, groups?: Record<string, string[]>
+  }) => void
   extend?: (app: FastifyInstance) => void
   openssh?: SimRegionOptions[]
   clock?: Clock
@@ -109,7 +111,10 @@ export async function startGateway (t: Test, opts: GatewayOptions = {}): Promise
   options.pluginTimeout = 0
   fastify = Fastify(options)
   // fp: the test sees the app's decorators (sites, sessionStore), as in fastify/demo's helper.
-  await fastify.register(fp(app), { config: { env, regions: parseRegions(doc, 'test'), channels: parseChannels(doc as RegionsFile, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890', clock: opts.clock } })
+  const regions = parseRegions(doc, 'test')
+  await fastify.register(fp(app), {
+    config: { env, regions, channels: parseChannels(doc as RegionsFile, 'test'), groups: parseGroups(doc as RegionsFile, regions, 'test'), sessionSecret: 'a-test-secret-that-is-long-enough-1234567890', clock: opts.clock }
+  })
   opts.extend?.(fastify)
   await fastify.ready()
   const instance = fastify
