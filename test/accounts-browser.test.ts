@@ -89,8 +89,10 @@ t.test('accounts mode: the original client behind the gateway\'s sign-in page â€
   const file = gw.app.config.env.AUDIT_LOG
   t.ok(await eventually(() => readFileSync(file, 'utf8').split('\n').filter(l => l.includes('"/api/ssh_disconnect"')).length === 2, patient(5000)), 'audited')
   const lines = readFileSync(file, 'utf8').trim().split('\n').map(l => JSON.parse(l))
-  const walked = lines.filter(l => l.event === 'api' && l.route !== '/api/auth/login')
+  const walked = lines.filter(l => l.event === 'api' && l.route !== '/signin')
   t.ok(walked.length >= 16 && walked.every(l => l.person === 'kim'), `every call of the walk names kim (${walked.length})`)
+  t.match(lines.filter(l => l.route === '/signin'), [{ outcome: 'denied', status: 401, target: { username: 'kim' } }, { outcome: 'ok', person: 'kim', status: 303 }],
+    'the sign-in page\'s attempts are recorded: the refused one by the name tried, the other by the person')
   t.ok(lines.filter(l => l.event === 'exec').every(l => l.person === 'kim' && l.user === 'demo'), 'every remote command names kim and the SSH login demo')
   t.equal(gw.app.sites.size, 0, 'nothing left connected')
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import type { Page, BrowserContext } from 'playwright-core'
-import { patient, startGateway } from './helpers/app.js'
+import { eventually, patient, startGateway } from './helpers/app.js'
 import { artifactPath, axeViolations, launchChromium } from './helpers/browser.js'
 import { expectedStatus } from './helpers/health.js'
 import { httpReceiver } from './helpers/receivers.js'
@@ -550,11 +550,20 @@ t.test('view checks (issue 24): references from a story and the Health screen, a
   await page.locator('[data-test=ref-job][data-state=done]').waitFor({ timeout: patient(60_000) })
   const counted = await page.locator('[data-test=ref-job-count]').textContent()
   t.match(counted, new RegExp(`^${online.length} / ${online.length} — 새로 \\d+`), `기준 화면 만들기: every online camera looked at (${counted ?? ''})`)
-  // (Failed once in about six runs of this file this session, with the count above right: the
-  // diagnostics say which cameras and what the job reported, for whoever sees it next.)
-  const refCounts = await Promise.all(online.map(async id => [id, await refsOf(Number(id))] as const))
-  const jobFailed = await page.locator('[data-test=ref-job-failed]').count() > 0 ? await page.locator('[data-test=ref-job-failed]').textContent() : null
-  t.ok(refCounts.every(([, n]) => n === 1), 'each of them has its reference, in the store', { notOne: refCounts.filter(([, n]) => n !== 1), jobFailed })
+  // A simulated camera's stream can stall on a machine busy with the rest of the suite, and the job
+  // then rightly refuses its frozen picture as a reference (seen in session 17's full run: camera 9,
+  // "멈춘 화면(2.0초 중 95%)"). As an operator would, the button once more: it takes the missing ones only.
+  let refCounts = await Promise.all(online.map(async id => [id, await refsOf(Number(id))] as const))
+  for (let again = 0; again < 2 && refCounts.some(([, n]) => n === 0); again++) {
+    const jobFailed = await page.locator('[data-test=ref-job-failed]').count() > 0 ? await page.locator('[data-test=ref-job-failed]').textContent() : null
+    t.comment(`again for ${refCounts.filter(([, n]) => n === 0).map(([id]) => id).join(', ')}: ${jobFailed ?? ''}`)
+    const job = async (): Promise<{ state: string, started_at: string }> => await (await page.request.get(`${origin}/api/monitor/${encodeURIComponent('데모')}/references/job`)).json()
+    const was = (await job()).started_at
+    await page.locator('[data-test=ref-job-start]').click()
+    t.ok(await eventually(async () => { const j = await job(); return j.started_at !== was && j.state !== 'running' }, patient(60_000), 250), 'the second job ended')
+    refCounts = await Promise.all(online.map(async id => [id, await refsOf(Number(id))] as const))
+  }
+  t.ok(refCounts.every(([, n]) => n === 1), 'each of them has its reference, in the store', { notOne: refCounts.filter(([, n]) => n !== 1) })
 
   // The story: none yet; "이 화면을 기준으로" twice (day and night), then one deleted.
   await page.goto(origin + '/camera/11')
