@@ -25,7 +25,7 @@ export function onSessionLost (fn: Listener): void { lostListeners.add(fn) }
  * Calls the gateway's API. Resolves with the JSON body of a 2xx; rejects with an ApiFailure
  * whose message is the server's `message`. Request bodies are never logged anywhere.
  */
-export async function api<T = Record<string, unknown>> (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, opts: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T = Record<string, unknown>> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, opts: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS
   const timeout = AbortSignal.timeout(timeoutMs)
   const signal = opts.signal === undefined ? timeout : AbortSignal.any([timeout, opts.signal])

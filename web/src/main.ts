@@ -22,6 +22,7 @@ const router = createRouter({
     { path: '/changes', name: 'changes', component: async () => await import('./views/ChangesView.vue'), meta: { ssh: true, monitor: true } },
     { path: '/incidents', name: 'incidents', component: async () => await import('./views/IncidentsView.vue'), meta: { ssh: true, monitor: true } },
     { path: '/report', name: 'report', component: async () => await import('./views/ReportView.vue'), meta: { ssh: true, monitor: true } },
+    { path: '/people', name: 'people', component: async () => await import('./views/PeopleView.vue'), meta: { ssh: true, monitor: true } },
     { path: '/alerts', name: 'alerts', component: async () => await import('./views/AlertsView.vue'), meta: { ssh: true, monitor: true } },
     { path: '/:rest(.*)*', redirect: '/' }
   ]
