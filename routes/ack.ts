@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from '../lib/errors.js'
 import { escapeHtml, sendPage } from '../lib/html.js'
 import { addFormParser } from '../lib/http/form-body.js'
@@ -23,7 +23,8 @@ function summary (i: IncidentRow): string {
  * The acknowledge link of an alert (issue 25, lib/notify/ack-links.ts). GET shows a confirmation
  * page and changes nothing (a link preview or a mail scanner fetches links); the page's form
  * POSTs the signed link back with the person's name, which acknowledges the incident as
- * "<name> (알림 링크)", audited. Pages, not JSON: a person opens them from a phone.
+ * "<name> (알림 링크)", audited. In accounts mode the name is the signed-in person's (an operator of
+ * the region; the page sends anyone else to sign in first). Pages, not JSON: a person opens them from a phone.
  */
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   addFormParser(fastify)
@@ -41,6 +42,20 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return i
   }
 
+  /** Accounts mode: why this browser may not acknowledge (not signed in, or not an operator of the region); undefined when it may. */
+  function personRefusal (request: FastifyRequest, region: string): string | undefined {
+    if (request.person === undefined) {
+      const here = `/signin?next=${encodeURIComponent(request.url)}`
+      return `<p><a href="${escapeHtml(here)}">로그인하고 확인하세요.</a></p><p class="en">Sign in to acknowledge: the page comes back.</p>`
+    }
+    try {
+      request.requireRole(region, 'operator')
+      return undefined
+    } catch {
+      return `<p>${escapeHtml(request.person.username)} 님은 이 지역의 장애를 확인할 권한(운영)이 없습니다.</p><p class="en">Acknowledging needs the operator role in ${escapeHtml(region)}.</p>`
+    }
+  }
+
   function stateWords (i: IncidentRow): string | null {
     if (i.state === 'resolved') return `<p>이미 해결된 장애입니다${i.resolved_by === null ? '' : ` (${escapeHtml(i.resolved_by)})`}.</p><p class="en">It is resolved.</p>`
     if (i.state === 'acknowledged') return `<p>${escapeHtml(i.acknowledged_by ?? '')} 님이 ${escapeHtml(kstMinutes(i.acknowledged_at))}에 이미 확인했습니다.</p><p class="en">Acknowledged already by ${escapeHtml(i.acknowledged_by ?? '')}.</p>`
@@ -54,11 +69,18 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (i === undefined) return reply
     const done = stateWords(i)
     if (done !== null) return await sendPage(reply, 200, `장애 #${i.id}`, summary(i) + done)
+    // Accounts mode: the person signed in is who acknowledges (an operator of the region), not a typed name.
+    let whoField = `<label for="who">누가 맡나요? (이름) <span class="en">Your name</span></label>
+<input id="who" name="who" required maxlength="64" autocomplete="name">`
+    if (fastify.accounts) {
+      const refusal = personRefusal(request, i.region)
+      if (refusal !== undefined) return await sendPage(reply, 200, `장애 #${i.id} 확인`, summary(i) + refusal)
+      whoField = `<p>${escapeHtml(request.person!.username)} 님으로 확인합니다. <span class="en">(as ${escapeHtml(request.person!.username)})</span></p>`
+    }
     return await sendPage(reply, 200, `장애 #${i.id} 확인`, `${summary(i)}
 <form method="post" action="/ack/${i.id}">
 <input type="hidden" name="exp" value="${escapeHtml(request.query.exp)}"><input type="hidden" name="sig" value="${escapeHtml(request.query.sig)}">
-<label for="who">누가 맡나요? (이름) <span class="en">Your name</span></label>
-<input id="who" name="who" required maxlength="64" autocomplete="name">
+${whoField}
 <p><button type="submit">제가 확인합니다 <span class="en">— I am on it</span></button></p>
 </form>
 <p class="en">Opening this page changes nothing; the button acknowledges the incident: repeats of its cameras stop, and the region's channels hear who.</p>`)
@@ -70,11 +92,19 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const started = Date.now()
     const i = await opened(reply, request.params.id, request.body.exp, request.body.sig)
     const audit = (who: string | undefined, region: string | undefined): void => {
-      fastify.audit.write({ event: 'api', user: who === undefined ? undefined : `${who} (ack link)`, client: request.ip, region, route: '/ack/:id', target: { id: request.params.id },
+      fastify.audit.write({ event: 'api', person: request.person?.username, user: who === undefined || fastify.accounts ? undefined : `${who} (ack link)`, client: request.ip, region, route: '/ack/:id', target: { id: request.params.id },
         outcome: reply.statusCode < 400 ? 'ok' : reply.statusCode === 403 || reply.statusCode === 410 ? 'denied' : 'error', status: reply.statusCode, ms: Date.now() - started })
     }
     if (i === undefined) { audit(undefined, undefined); return reply }
-    const who = (request.body.who ?? '').trim()
+    if (fastify.accounts) {
+      const refusal = personRefusal(request, i.region)
+      if (refusal !== undefined) {
+        await sendPage(reply, request.person === undefined ? 401 : 403, `장애 #${i.id} 확인`, summary(i) + refusal)
+        audit(undefined, i.region)
+        return reply
+      }
+    }
+    const who = fastify.accounts ? request.person!.username : (request.body.who ?? '').trim()
     if (who === '' || who.length > 64) {
       await sendPage(reply, 400, '이름을 적어 주세요', `${summary(i)}<p>누가 맡는지 이름(64자까지)을 적고 다시 누르세요.</p><p class="en">Give your name (up to 64 characters) and press again.</p>`)
       audit(undefined, i.region)
@@ -82,7 +112,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     const region = fastify.config.regions.get(i.region)
     try {
-      await store.acknowledge(i.id, `${who} (알림 링크)`, fastify.clock(), null, region === undefined ? [] : fastify.channelsOf(region).map(c => c.name))
+      await store.acknowledge(i.id, fastify.accounts ? who : `${who} (알림 링크)`, fastify.clock(), null, region === undefined ? [] : fastify.channelsOf(region).map(c => c.name))
     } catch (err) {
       if (!(err instanceof ApiError) || err.statusCode !== 409) throw err
       const [now] = await store.list({ ids: [i.id], limit: 1 })

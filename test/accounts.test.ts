@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import { eventually, HttpBrowser, startGateway, type Gateway } from './helpers/app.js'
 import { usersCommand } from '../bin/users-command.js'
 import { SESSION_COOKIE } from '../lib/http/session-store.js'
+import { ackLink } from '../lib/notify/ack-links.js'
 
 // Issue 26: people sign in as themselves (AUTH_MODE=accounts), over real sockets.
 
@@ -367,4 +368,32 @@ t.test('read-only integration tokens scoped to regions: read their regions\' mon
   t.match(await as('/api/monitor'), { status: 401, body: { code: 'BAD_MONITOR_TOKEN' } }, 'revoked: refused')
   t.equal(await run(['token', 'list']), 0)
   t.match(out.at(-1), /^grafana-daegu\t대구\trevoked /)
+})
+
+t.test('an alert\'s acknowledge link in accounts mode: the signed-in operator of the region acknowledges as themselves; others are sent to sign in or refused', async t => {
+  const w = await world(t)
+  const incident = await openIncident(w)
+  const link = new URL(ackLink(w.origin, w.gw.app.ackLinkKey, incident, Math.floor(Date.now() / 1000) + 3600))
+  const path = link.pathname + link.search
+  const form = { exp: link.searchParams.get('exp')!, sig: link.searchParams.get('sig')!, who: '아무개' }
+
+  const anonymous = w.browser()
+  const page = await anonymous.get(path)
+  t.equal(page.status, 200)
+  t.match(page.body, /href="\/signin\?next=%2Fack%2F/, 'not signed in: a link to sign in and come back')
+  t.notMatch(page.body, /<form/, 'and no form')
+  t.equal((await anonymous.request('POST', `/ack/${incident}`, { form, headers: { origin: w.origin } })).status, 401, 'a typed name is no one here')
+
+  const lee = await signedIn(w, 'lee')
+  const refused = await lee.request('POST', `/ack/${incident}`, { form, headers: { origin: w.origin } })
+  t.equal(refused.status, 403, 'a viewer may not')
+
+  const kim = await signedIn(w, 'kim')
+  const mine = await kim.get(path)
+  t.match(mine.body, /kim 님으로 확인합니다/)
+  t.notMatch(mine.body, /name="who"/, 'no name to type')
+  const done = await kim.request('POST', `/ack/${incident}`, { form, headers: { origin: w.origin } })
+  t.equal(done.status, 200)
+  t.match(await kim.get(`/api/incidents/${incident}`), { body: { state: 'acknowledged', acknowledged_by: 'kim' } }, 'acknowledged by the person, not by the name typed')
+  t.ok(await eventually(() => w.audit().some(l => l.route === '/ack/:id' && l.person === 'kim' && l.outcome === 'ok')), 'audited as kim')
 })
