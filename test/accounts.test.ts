@@ -59,6 +59,10 @@ t.test('accounts mode: every /api route but sign-in answers 401 AUTH_REQUIRED wi
     t.match(r, { status: 401, body: { code: 'AUTH_REQUIRED', message: /sign in/ } }, `${method} ${url}`)
   }
   t.match(await b.connect(region), { status: 401, body: { code: 'AUTH_REQUIRED' } }, 'ssh_connect too: the site password is not an identity here')
+  for (const url of ['/%61pi/db_list', '/api/db_list/', '/api//db_list', '/API/db_list', '/api/db_list?x=/api/auth/login', '/api/./db_list']) {
+    const r = await b.get(url)
+    t.ok(r.status === 401 || r.status === 404, `${url}: ${r.status}, never the answer`)
+  }
   t.equal(w.gw.app.sites.size, 0, 'no SSH session was opened')
 })
 

@@ -172,9 +172,10 @@ export default fp(async (fastify) => {
       }
     }
     if (UNSAFE.has(request.method)) refuseCrossSite(request)
-    const path = request.url
-    if (path.startsWith('/api/')) {
-      if (request.person === undefined && request.headers.authorization === undefined && !(request.method === 'POST' && path.split('?')[0] === '/api/auth/login')) throw new AuthRequiredError()
+    // The route Fastify matched and the raw URL both: an encoded path (/%61pi/…) reaches an API route too.
+    const path = request.routeOptions.url ?? ''
+    if (path.startsWith('/api/') || request.url.startsWith('/api/')) {
+      if (request.person === undefined && request.headers.authorization === undefined && !(request.method === 'POST' && path === '/api/auth/login')) throw new AuthRequiredError()
       return
     }
     if (request.person === undefined) await toSignIn(request, reply)
