@@ -8,6 +8,7 @@ import { eventually, HttpBrowser, startGateway, type Gateway } from './helpers/a
 import { usersCommand } from '../bin/users-command.js'
 import { SESSION_COOKIE } from '../lib/http/session-store.js'
 import { ackLink } from '../lib/notify/ack-links.js'
+import { monitorConfig } from '../lib/config/monitor.js'
 
 // Issue 26: people sign in as themselves (AUTH_MODE=accounts), over real sockets.
 
@@ -400,4 +401,29 @@ t.test('an alert\'s acknowledge link in accounts mode: the signed-in operator of
   t.equal(done.status, 200)
   t.match(await kim.get(`/api/incidents/${incident}`), { body: { state: 'acknowledged', acknowledged_by: 'kim' } }, 'acknowledged by the person, not by the name typed')
   t.ok(await eventually(() => w.audit().some(l => l.route === '/ack/:id' && l.person === 'kim' && l.outcome === 'ok')), 'audited as kim')
+})
+
+t.test('the monitor\'s service identity from the same store: held: true sweeps with the region\'s held login; none held is a failed sweep that says so', async t => {
+  const gw = await startGateway(t, {
+    regions: [{ name: '대구', cameras: 3 }],
+    patch: doc => { doc.regions.대구.monitor = { cron: '0 0 31 2 *', held: true } },
+    env: { AUTH_MODE: 'accounts', CREDENTIALS_KEY_FILE: keyFile() }
+  })
+  const monitor = gw.app.monitors.get('대구')!
+  await monitor.tick()
+  let [sweep] = await gw.app.history.sweeps('대구')
+  t.match(sweep, { state: 'failed', failure: /대구 has no held site login/ }, 'nothing held: the record says why')
+  await gw.app.credentials.set('대구', 'demo', 'demo', 'park', Date.now())
+  await monitor.tick()
+  ;[sweep] = await gw.app.history.sweeps('대구')
+  t.match(sweep, { state: 'done', total: 3 }, 'held: the sweep ran with it')
+  t.ok(await eventually(() => readFileSync(gw.app.config.env.AUDIT_LOG, 'utf8').includes('"event":"exec"')), 'audited')
+  const execs = readFileSync(gw.app.config.env.AUDIT_LOG, 'utf8').trim().split('\n').map(l => JSON.parse(l)).filter(l => l.event === 'exec')
+  t.ok(execs.length > 0 && execs.every(l => l.user === 'demo' && l.client === 'monitor'), 'as the held SSH login, on the monitor\'s behalf')
+})
+
+t.test('a monitor block: held: true, or an id with one password source — not both, not neither', async t => {
+  t.match(monitorConfig({ cron: '0 * * * *', held: true }), { held: true, id: '', password: '' })
+  t.throws(() => monitorConfig({ cron: '0 * * * *', held: true, id: 'fwops' }), /held: true takes the region's held login/)
+  t.throws(() => monitorConfig({ cron: '0 * * * *' }), /give the service identity's id \(or held: true\)/)
 })

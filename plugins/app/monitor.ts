@@ -28,7 +28,11 @@ export default fp(async (fastify) => {
     const m = region.monitor
     if (m === undefined) continue
     const monitor = new RegionMonitor(region, {
-      connect: async (r, login, who) => await fastify.sites.connect(r, login, who),
+      // The service identity: the regions file's, or the region's held login (read at each sweep).
+      connect: async (r, login, who) => {
+        const l = m.held ? await fastify.monitorLogin(r) : login
+        return await fastify.sites.connect(r, l, { ...who, user: l.username })
+      },
       sweepOptions: () => ({ ...sweepOptions(env, m.picture), references: async () => await fastify.references.ofRegion(region.name) }),
       store: fastify.history,
       gateway,
@@ -60,4 +64,4 @@ export default fp(async (fastify) => {
     for (const j of jobs) j.stop()
     await Promise.all([...monitors.values()].map(async m => { await m.stop() }))
   })
-}, { name: 'monitor', dependencies: ['history', 'ssh-session', 'alerts'] })
+}, { name: 'monitor', dependencies: ['history', 'ssh-session', 'alerts', 'people'] })

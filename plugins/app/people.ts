@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RegionConfig } from '../../lib/config/regions.js'
-import { AuthRequiredError, CrossSiteError, OtherRegionError, RegionNotFoundError, RoleRequiredError, SigninFailedError, TooManySigninsError } from '../../lib/errors.js'
+import { AuthRequiredError, CrossSiteError, NoHeldLoginError, OtherRegionError, RegionNotFoundError, RoleRequiredError, SigninFailedError, TooManySigninsError } from '../../lib/errors.js'
 import { LoginAttempts, waitInWords } from '../../lib/http/login-attempts.js'
 import { allows, roleIn, type Role } from '../../lib/roles.js'
 import { UserStore, type User } from '../../lib/store/users.js'
@@ -28,6 +28,8 @@ declare module 'fastify' {
     startSession: (request: FastifyRequest, user: User) => Promise<void>
     /** Single sign-on (OIDC_ISSUER set, accounts mode); undefined otherwise. */
     sso?: Sso
+    /** The region's service identity (its monitor's login): from the regions file, or the region's held login (`held: true`). */
+    monitorLogin: (region: RegionConfig) => Promise<{ username: string, password: string }>
     /** Ends the person's sessions on this gateway signed in under another epoch than `epoch`, now (their SSH connections with them); other gateways see the epoch. */
     endLocalSessions: (userId: number, epoch: number, reason: string) => number
   }
@@ -112,6 +114,16 @@ export default fp(async (fastify) => {
       timeoutSeconds: 10
     }))
   }
+
+  fastify.decorate('monitorLogin', async (region: RegionConfig): Promise<{ username: string, password: string }> => {
+    const m = region.monitor
+    if (m === undefined) throw new Error(`region ${region.name} has no monitor`)
+    if (!m.held) return { username: m.id, password: m.password }
+    // Read at each use: a login an admin changes is the monitor's next sweep's.
+    const held = await fastify.credentials.login(region.name)
+    if (held === undefined) throw new NoHeldLoginError(region.name)
+    return held
+  })
 
   const endLocal = (userId: number, epoch: number, reason: string): number => {
     let n = 0

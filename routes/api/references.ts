@@ -64,7 +64,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (r.monitor === undefined) throw new BadRequestError(`region ${region} has no monitor identity: take references from a session logged in to it`)
     // The token's action, or (accounts mode) a person's: on the monitor's identity, named as the person.
     const person = request.personName()
-    const site = await fastify.sites.connect(r, { username: r.monitor.id, password: r.monitor.password }, { user: r.monitor.id, person, client: person === undefined ? 'monitor' : request.ip })
+    const login = await fastify.monitorLogin(r)
+    const site = await fastify.sites.connect(r, login, { user: login.username, person, client: person === undefined ? 'monitor' : request.ip })
     return { site, who: person ?? 'monitor', done: async () => { await site.close() } }
   }
 
