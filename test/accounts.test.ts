@@ -187,6 +187,10 @@ t.test('an operator connects with the held login without typing it; the audit na
   // 부산 holds nothing: choi is told to type it.
   t.match(await choi.connect(w.gw.regions[1], '', ''), { status: 401, body: { code: 'NO_HELD_LOGIN' } })
   t.match(await choi.connect(w.gw.regions[1]), { status: 200 }, 'typing the site login still works')
+  // A held login sealed under a key the file no longer has: said plainly, never a crash.
+  await w.gw.app.history.database.db.updateTable('site_credentials').set({ sealed: stored.sealed.replace(/^v1:k1:/, 'v1:gone:') }).where('region', '=', '대구').execute()
+  await kim.post('/api/ssh_disconnect')
+  t.match(await kim.connect(region, '', ''), { status: 500, body: { code: 'REMOTE_FAILED', message: 'the login held for region 대구 does not open: an admin must hold it again' } })
 
   t.ok(await eventually(() => w.audit().some(l => l.route === '/api/cctv_data')), 'audited')
   const lines = w.audit()

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
-import { needsReseal, open, parseKeyring, seal, type Keyring } from '../sealed.js'
+import { needsReseal, open, parseKeyring, seal, SealError, type Keyring } from '../sealed.js'
 import type { Database } from './db.js'
 
 /*
@@ -73,7 +73,13 @@ export class CredentialStore {
     const r = await this.db.selectFrom('site_credentials').selectAll().where('region', '=', region).executeTakeFirst()
     if (r === undefined) return undefined
     const ring = this.need()
-    const password = open(ring, r.sealed, context(region))
+    let password: string
+    try {
+      password = open(ring, r.sealed, context(region))
+    } catch (err) {
+      if (!(err instanceof SealError)) throw err
+      throw new CredentialError(`the login held for region ${region} does not open (${err.message}): an admin must hold it again`)
+    }
     if (needsReseal(ring, r.sealed)) {
       await this.db.updateTable('site_credentials').set({ sealed: seal(ring, password, context(region)) }).where('region', '=', region).where('sealed', '=', r.sealed).execute()
     }

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AlreadyConnectedError, AuthFailedError, BadRequestError, NoHeldLoginError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError, TooManyLoginsError } from '../../lib/errors.js'
+import { AlreadyConnectedError, AuthFailedError, BadRequestError, NoHeldLoginError, NotConnectedError, NotRegisteredEndpointError, RegionNotFoundError, RemoteError, TooManyLoginsError } from '../../lib/errors.js'
 import { LoginAttempts, waitInWords } from '../../lib/http/login-attempts.js'
 import { currentTunnel } from '../../lib/ops/live-view.js'
+import { CredentialError } from '../../lib/store/credentials.js'
 import { sessionTag } from '../../lib/audit.js'
 import { Host, MessageReply, Port, RegionName, errors } from './schemas.js'
 
@@ -73,7 +74,14 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const person = fastify.accounts ? request.requirePerson(region.name, 'operator') : undefined
     let login = { username: id, password }
     if (person !== undefined && id === '' && password === '') {
-      const held = await fastify.credentials.login(region.name)
+      let held
+      try {
+        held = await fastify.credentials.login(region.name)
+      } catch (err) {
+        // A key file changed under a held login: the gateway's fault, said plainly (500, as the client expects).
+        if (err instanceof CredentialError) throw new RemoteError(`the login held for region ${region.name} does not open: an admin must hold it again`)
+        throw err
+      }
       if (held === undefined) throw new NoHeldLoginError(region.name)
       login = held
     } else if (id === '') {

@@ -125,6 +125,7 @@ const rules: Rule[] = [
     m => `${m[2]} 지역에서 ${roleKo(m[1])} 권한이 필요합니다. 현재 ${m[3] === undefined ? '권한이 없습니다' : `${roleKo(m[3])} 권한입니다`}.`],
   [/^this needs the (viewer|operator|admin) role in a region; you have it in none$/, m => `${roleKo(m[1])} 권한이 있는 지역이 없습니다.`],
   [/^give the SSH id, or leave id and password both empty for the region's held login$/, () => 'SSH 아이디를 입력하세요. 보관된 로그인을 쓰려면 아이디와 비밀번호를 모두 비워 두세요.'],
+  [/^the login held for region (.+) does not open: an admin must hold it again$/, m => `${m[1]} 지역에 보관된 로그인을 열 수 없습니다. 관리자가 다시 보관해야 합니다.`],
   [/^region (.+) has no held site login: type the SSH id and password$/, m => `${m[1]} 지역에는 보관된 사이트 로그인이 없습니다. SSH 아이디와 비밀번호를 입력하세요.`],
   [/^sign in first \(POST \/api\/auth\/login\)$/, () => '먼저 로그인하세요.'],
   [/^wrong user name or password$/, () => '사용자 이름 또는 비밀번호가 올바르지 않거나, 사용이 중지된 계정입니다.'],
