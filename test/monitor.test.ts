@@ -19,7 +19,7 @@ chmodSync(pwFile, 0o600)
 t.test('the monitor block: every or cron, id, password from a private file or the environment', async t => {
   const base = { ssh: { host: 'h', port: 22 }, page_url: 'http://h/' }
   const r = parseRegions({ regions: { a: { ...base, monitor: { every: '15m', id: 'svc', password_file: pwFile } } } }).get('a')!
-  t.same(r.monitor, { everyMs: 900_000, cron: undefined, id: 'svc', password: SECRET, picture: false }, 'the file\'s password, without its newline')
+  t.same(r.monitor, { everyMs: 900_000, cron: undefined, id: 'svc', password: SECRET, picture: false, held: false }, 'the file\'s password, without its newline')
   process.env.FWMAINT_TEST_MONITOR_PW = 'from-env'
   t.equal(parseRegions({ regions: { a: { ...base, monitor: { cron: '0 */15 * * * *', id: 'svc', password_env: 'FWMAINT_TEST_MONITOR_PW' } } } }).get('a')!.monitor!.password, 'from-env')
   t.equal(parseRegions({ regions: { a: base } }).get('a')!.monitor, undefined, 'no block: not swept in the background')
