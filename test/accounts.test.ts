@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -9,6 +9,7 @@ import { usersCommand } from '../bin/users-command.js'
 import { SESSION_COOKIE } from '../lib/http/session-store.js'
 import { ackLink } from '../lib/notify/ack-links.js'
 import { monitorConfig } from '../lib/config/monitor.js'
+import { readKeyring } from '../lib/store/credentials.js'
 
 // Issue 26: people sign in as themselves (AUTH_MODE=accounts), over real sockets.
 
@@ -430,4 +431,17 @@ t.test('a monitor block: held: true, or an id with one password source — not b
   t.match(monitorConfig({ cron: '0 * * * *', held: true }), { held: true, id: '', password: '' })
   t.throws(() => monitorConfig({ cron: '0 * * * *', held: true, id: 'fwops' }), /held: true takes the region's held login/)
   t.throws(() => monitorConfig({ cron: '0 * * * *' }), /give the service identity's id \(or held: true\)/)
+})
+
+t.test('CREDENTIALS_KEY_FILE is read as every secret file is: refused when others can read it, named when missing or malformed', async t => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fwkey-'))
+  const open = path.join(dir, 'open.key')
+  writeFileSync(open, `k1 ${randomBytes(32).toString('base64')}\n`, { mode: 0o644 })
+  chmodSync(open, 0o644)
+  t.throws(() => readKeyring(open), /^CREDENTIALS_KEY_FILE: .*readable by group or others \(mode 644\); chmod 600 it$/)
+  t.throws(() => readKeyring(path.join(dir, 'missing.key')), /^CREDENTIALS_KEY_FILE: cannot read .*ENOENT/)
+  const bad = path.join(dir, 'bad.key')
+  writeFileSync(bad, 'k1 not-base64\n', { mode: 0o600 })
+  t.throws(() => readKeyring(bad), /^CREDENTIALS_KEY_FILE .*line 1: give "<id> <32 random bytes in base64>"/)
+  t.equal(readKeyring(keyFile()).current, 'k1')
 })

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs'
+import { ConfigProblem } from '../config/problem.js'
+import { readSecret } from '../config/secrets.js'
 import { needsReseal, open, parseKeyring, seal, SealError, type Keyring } from '../sealed.js'
 import type { Database } from './db.js'
 
@@ -12,17 +13,15 @@ export class CredentialError extends Error {
   override name = 'CredentialError'
 }
 
-/** CREDENTIALS_KEY_FILE's keys: refused when others may read the file (like ssh with a private key). */
+/** CREDENTIALS_KEY_FILE's keys: read as every secret file is (refused when others may read it, like ssh with a private key). */
 export function readKeyring (file: string): Keyring {
-  let mode: number
   let text: string
   try {
-    mode = statSync(file).mode
-    text = readFileSync(file, 'utf8')
+    text = readSecret(file, undefined, 'CREDENTIALS_KEY')
   } catch (err) {
-    throw new CredentialError(`CREDENTIALS_KEY_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    if (!(err instanceof ConfigProblem)) throw err
+    throw new CredentialError(`CREDENTIALS_KEY_FILE: ${err.message}`)
   }
-  if ((mode & 0o077) !== 0) throw new CredentialError(`CREDENTIALS_KEY_FILE: ${file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`)
   try {
     return parseKeyring(text)
   } catch (err) {

@@ -1,14 +1,14 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { User } from '../../lib/store/users.js'
 import { SESSION_COOKIE } from '../../lib/http/session-store.js'
-import { MessageReply, errors } from './schemas.js'
+import { MessageReply, RoleMap, errors } from './schemas.js'
 
 export const Me = Type.Union([
   Type.Object({
     mode: Type.Literal('accounts'),
     username: Type.String(),
     display_name: Type.Union([Type.String(), Type.Null()]),
-    roles: Type.Record(Type.String(), Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]), { description: 'region (or * for every region) → role' })
+    roles: RoleMap
   }),
   Type.Object({ mode: Type.Literal('site') }, { description: 'AUTH_MODE=site: the region\'s SSH login is the identity (POST /api/ssh_connect)' })
 ])

@@ -4,10 +4,8 @@ import { BadRequestError, RegionNotFoundError, UserNotFoundError } from '../../l
 import { isRole, type Role } from '../../lib/roles.js'
 import { UserError, type User } from '../../lib/store/users.js'
 import { CredentialError } from '../../lib/store/credentials.js'
-import { MessageReply, RegionName, errors, iso } from './schemas.js'
+import { MessageReply, RegionName, RoleMap, errors, iso } from './schemas.js'
 
-const RoleName = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')])
-const RoleMap = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), RoleName, { description: 'region (or * for every region) → role' })
 const Username = Type.String({ minLength: 2, maxLength: 64, description: '2-64 letters, digits or . _ @ -' })
 const Person = Type.Object({
   username: Type.String(),

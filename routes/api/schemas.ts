@@ -61,3 +61,7 @@ export function queryLimit (value: string | undefined, fallback: number, max: nu
 
 /** Accounts mode: the region an action is in, for a person acting without an SSH session there (else the session's region). */
 export const InRegion = Type.Object({ region: Type.Optional(RegionName) })
+
+/** A person's roles: region (or * for every region) → viewer, operator or admin (lib/roles.ts). */
+export const RoleMap = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]),
+  { description: 'region (or * for every region) → role' })
