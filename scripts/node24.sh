@@ -10,6 +10,8 @@
 # suite runs on Node 20 (whose files leave a fifth of both cores idle waiting on cameras); then
 # `FWMAINT_NODE24_PREBUILT=DIR bash scripts/node24.sh npm test` copies those binaries in instead of
 # compiling (SQLite alone is ~70 s of one core). Without a complete DIR it says so and compiles.
+# A prebuild is kept in the cache folder too (natives/<key>: Node's version and the packages'), so
+# the next CI run on this machine copies it (issue 23: the CI budget).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${FWMAINT_NODE24_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fwmaint/node24}
@@ -35,6 +37,18 @@ if [ "${1:-}" = "--prebuild" ]; then
   t0=$SECONDS
   rm -rf "$out" && mkdir -p "$out/node_modules"
   names=$(natives)
+  # Kept beside the binary, by what the build depends on (Node's version, each package's name
+  # and version): a fresh clone on this machine copies them instead of compiling again, as it
+  # finds the binary itself.
+  key=$( { node --version; for p in $names $build_deps; do
+    [ -f "node_modules/$p/package.json" ] && printf '%s@%s\n' "$p" "$(node -p "require('./node_modules/$p/package.json').version")"
+  done; } | sha256sum | cut -c1-16)
+  cache="$dir/natives/$key"
+  if [ -f "$cache/.complete" ]; then
+    cp -a "$cache/." "$out/"
+    echo "node24 prebuild: $(echo $names) from $cache (built before for these versions)" >&2
+    exit 0
+  fi
   for p in $names $build_deps; do
     [ -d "node_modules/$p" ] || continue
     mkdir -p "$out/node_modules/$(dirname "$p")"
@@ -53,7 +67,9 @@ if [ "${1:-}" = "--prebuild" ]; then
   done < <(find node_modules -name '*.node' -path '*/build/Release/*' -not -path '*/obj.target/*')
   [ "$missing" = 0 ] || exit 1
   touch "$out/.complete"
-  echo "node24 prebuild: $(echo $names) in $((SECONDS - t0)) s" >&2
+  mkdir -p "$dir/natives"
+  rm -rf "$cache.tmp" && cp -a "$out" "$cache.tmp" && rm -rf "$cache" && mv "$cache.tmp" "$cache"
+  echo "node24 prebuild: $(echo $names) in $((SECONDS - t0)) s (kept in $cache)" >&2
   exit 0
 fi
 
