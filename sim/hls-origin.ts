@@ -23,15 +23,19 @@ export class LiveEncoder {
     mkdirSync(this.dir, { recursive: true })
     const env = { ...process.env }
     delete env.NODE_OPTIONS
-    this.child = spawn('ffmpeg', [
+    // Through sh, which ends ffmpeg when its stdin closes: at stop(), and when the test process
+    // dies without its teardown (an encoder was once found still running 50 minutes after its
+    // run, its parent gone).
+    this.child = spawn('sh', ['-c', 'ffmpeg "$@" < /dev/null & f=$!; read -r _; kill -9 "$f"', 'sh',
       '-hide_banner', '-loglevel', 'error', '-re',
       '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '10',
       '-f', 'hls', '-hls_time', '1', '-hls_list_size', '6', '-hls_flags', 'delete_segments+independent_segments',
       '-hls_segment_filename', path.join(this.dir, 'seg%05d.ts'),
       path.join(this.dir, 'index.m3u8')
-    ], { stdio: 'ignore', env })
+    ], { stdio: ['pipe', 'ignore', 'ignore'], env })
     this.child.on('error', () => {})
+    this.child.stdin?.on('error', () => {})
   }
 
   /** Resolves once the playlist lists `segments` segments (ffmpeg is up and producing). */
@@ -45,7 +49,7 @@ export class LiveEncoder {
     throw new Error('the simulated HLS stream did not start (is ffmpeg installed?)')
   }
 
-  stop (): void { this.child?.kill('SIGKILL') }
+  stop (): void { this.child?.stdin?.end() }
 }
 
 /**
