@@ -1,6 +1,7 @@
 import { ERROR_CODES, type ErrorCode } from '../../lib/error-codes.js'
 import { parseKstTime } from '../../lib/clock.js'
 import { BadRequestError } from '../../lib/errors.js'
+import { ROLES } from '../../lib/roles.js'
 import { Type } from '@fastify/type-provider-typebox'
 
 /** Shapes shared by several routes. Each route file declares its own request schema beside it. */
@@ -63,5 +64,5 @@ export function queryLimit (value: string | undefined, fallback: number, max: nu
 export const InRegion = Type.Object({ region: Type.Optional(RegionName) })
 
 /** A person's roles: region (or * for every region) → viewer, operator or admin (lib/roles.ts). */
-export const RoleMap = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]),
+export const RoleMap = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Union(ROLES.map(r => Type.Literal(r))),
   { description: 'region (or * for every region) → role' })
